@@ -1,0 +1,231 @@
+"""The Mesa model of the TTC market: dynamics end at verified pure Nash equilibria."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agents.ttc import (
+    PROVIDER_STRATEGIES,
+    FixedLevel,
+    FixedLevelBid,
+    MaximumCompute,
+    TruthfulBid,
+    UserPopulation,
+)
+from market.errors import UserInputError
+from market.ttc_analysis import is_equilibrium, pure_equilibria
+from market.ttc_model import MODEL_REPORTERS, TTCMarket, inefficiency, strictly_improving
+from mechanisms.ttc import PERFECT, TTCGame
+
+BETTER_RESPONSE = [c.name for c in PROVIDER_STRATEGIES.filter(lambda c: c["better_response"])]
+
+
+def intro_game(beta: float = PERFECT) -> TTCGame:
+    quality = 0.02 * np.array([[70.0, 90.0], [50.0, 95.0]])
+    cost = np.array([[0.25, 1.0], [0.5, 10.0]])
+    return TTCGame(("P1", "P2"), (0.0, 1.0), quality, cost, 1.25 * cost, 0.0, beta)
+
+
+@st.composite
+def random_games(draw, max_providers: int = 4, max_levels: int = 4, betas=None):
+    n = draw(st.integers(2, max_providers))
+    n_levels = draw(st.integers(2, max_levels))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    accuracy = np.sort(rng.uniform(0.2, 0.95, size=(n, n_levels)), axis=1)
+    quality = 0.008 * (0.1 + 0.9 * accuracy)
+    price = np.cumsum(rng.uniform(1e-5, 1.5e-3, size=(n, n_levels)), axis=1)
+    margin = rng.uniform(0.1, 0.5, size=(n, 1))
+    beta = draw(st.sampled_from(betas or [PERFECT, 50.0, 1000.0, 1e5]))
+    return TTCGame(
+        tuple(f"m{i}" for i in range(n)),
+        tuple(float(2**k) for k in range(n_levels)),
+        quality,
+        price / (1 + margin),
+        price,
+        0.0,
+        beta,
+    )
+
+
+# ---- known answers (Appendix A, worked by hand) ----------------------------------------------
+
+
+def test_intro_example_perfect_rationality_ends_at_high_ttc_with_poa_1_4375():
+    model = TTCMarket(intro_game(), rng=0).run_to_equilibrium()
+    assert not model.running and model.equilibrium_reached
+    assert model.stop_reason == "equilibrium"
+    assert model.profile[0] == 1  # provider 1 moves to high TTC (U = 0.25 > 0.0625)
+    assert model.state.welfare == pytest.approx(0.8)
+    assert model.state.inefficiency == pytest.approx(1.15 / 0.8)
+    assert model.state.shares == (1.0, 0.0)
+    assert model.state.provider_utility[0] == pytest.approx(0.25)
+    assert model.state.user_value == pytest.approx(0.55)
+    assert model.state.price == pytest.approx(1.25)
+    assert model.profile in {tuple(p) for p in pure_equilibria(model.game)}
+
+
+def test_intro_example_auction_is_efficient():
+    model = TTCMarket(intro_game(), mechanism="second-price-auction", rng=0)
+    model.run_to_equilibrium()
+    assert model.equilibrium_reached
+    # truthful bids: values 1.15 and 0.5; payment 1.4 - 0.5 = 0.9; winner utility 0.65
+    assert model.state.shares == (1.0, 0.0)
+    assert model.state.user_value == pytest.approx(0.5)
+    assert model.state.price == pytest.approx(0.9)
+    assert model.state.provider_utility == pytest.approx((0.65, 0.0))
+    assert model.state.welfare == pytest.approx(1.15)
+    assert model.state.inefficiency == pytest.approx(1.0)
+
+
+def test_auction_with_a_non_truthful_bidder_rests_off_equilibrium():
+    # P1 commits to high TTC at cost 1.0: value 0.8 still wins, utility 1.8 - 0.5 - 1 = 0.3,
+    # while its truthful bid would earn 0.65, so the resting profile is no equilibrium.
+    model = TTCMarket(
+        intro_game(),
+        mechanism="second-price-auction",
+        biddings=[FixedLevelBid(1), TruthfulBid()],
+        rng=0,
+    ).run_to_equilibrium()
+    assert model.at_rest and not model.equilibrium_reached and model.stop_reason == "rest"
+    assert model.state.provider_utility[0] == pytest.approx(0.3)
+
+
+def test_committed_providers_rest_and_equilibrium_is_checked():
+    game = intro_game()
+    model = TTCMarket(game, strategies=[FixedLevel(0), MaximumCompute()], rng=0)
+    model.run_to_equilibrium()
+    assert model.at_rest and model.profile == (0, 1)
+    assert model.equilibrium_reached == is_equilibrium(game, (0, 1))
+    assert not model.equilibrium_reached  # provider 1 would gain by moving to high TTC
+
+
+# ---- properties -----------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    game=random_games(),
+    strategy=st.sampled_from(BETTER_RESPONSE),
+    schedule=st.sampled_from(["random-sweep", "uniform", "round-robin"]),
+    seed=st.integers(0, 10_000),
+)
+def test_dynamics_end_at_a_pure_equilibrium_verified_by_the_analysis(
+    game, strategy, schedule, seed
+):
+    model = TTCMarket(game, strategy=strategy, schedule=schedule, start="random", rng=seed)
+    model.run_to_equilibrium()
+    assert model.stop_reason == "equilibrium"
+    assert model.equilibrium_reached and model.equilibrium_profile == model.profile
+    assert is_equilibrium(game, model.profile)
+    assert model.profile in {tuple(int(k) for k in p) for p in pure_equilibria(game)}
+    assert model.state.inefficiency >= 1 - 1e-9  # PoA >= 1
+
+
+@settings(max_examples=20, deadline=None)
+@given(game=random_games(betas=[50.0, 1000.0]), seed=st.integers(0, 10_000))
+def test_potential_rises_on_every_move(game, seed):
+    model = TTCMarket(game, strategy="random-improving", start="random", rng=seed)
+    model.run_to_equilibrium()
+    history = model.history()
+    levels = history[[f"level[{p}]" for p in game.providers]].to_numpy()
+    potential = history["potential"].to_numpy()
+    for t in range(1, len(history)):
+        if not np.array_equal(levels[t], levels[t - 1]):
+            assert potential[t] > potential[t - 1]
+        else:
+            assert potential[t] == potential[t - 1]
+
+
+@settings(max_examples=15, deadline=None)
+@given(game=random_games(betas=[100.0, 1000.0]), seed=st.integers(0, 1000))
+def test_identical_user_population_follows_the_representative_dynamics(game, seed):
+    plain = TTCMarket(game, rng=seed).run_to_equilibrium()
+    users = UserPopulation.identical(50, game.beta)
+    crowd = TTCMarket(game, users=users, rng=seed).run_to_equilibrium()
+    assert crowd.profile == plain.profile
+    assert crowd.steps == plain.steps
+    assert np.allclose(crowd.state.expected_shares, plain.state.shares, rtol=1e-9, atol=1e-15)
+
+
+def test_heterogeneous_users_reach_a_rest_where_nobody_improves():
+    game = intro_game(beta=20.0)
+    users = UserPopulation.heterogeneous(
+        2000, np.random.default_rng(3), beta=20.0, weight_spread=0.3
+    )
+    model = TTCMarket(game, users=users, rng=2).run_to_equilibrium()
+    assert model.equilibrium_reached
+    for i in range(game.n_providers):
+        assert not model.provider_observation(i).improving
+    assert sum(model.state.shares) <= 1.0 + 1e-12
+    assert math.isnan(model.state.potential)
+
+
+def test_realised_shares_come_from_user_choices():
+    game = intro_game(beta=5.0)
+    model = TTCMarket(game, n_users=1000, rng=4)
+    shares = np.array(model.state.shares)
+    assert np.allclose(shares * 1000, np.round(shares * 1000))  # fractions of 1000 users
+    assert not np.allclose(shares, model.state.expected_shares)
+
+
+# ---- reproducibility, data, errors -----------------------------------------------------------
+
+
+def test_same_seed_same_run_and_seed_as_string():
+    game = intro_game(beta=3.0)
+    a = TTCMarket(game, strategy="random-improving", start="random", n_users=100, rng=9)
+    b = TTCMarket(game, strategy="random-improving", start="random", n_users=100, rng="9")
+    a.run_to_equilibrium()
+    b.run_to_equilibrium()
+    assert a.history().equals(b.history())
+
+
+def test_datacollector_has_named_reporters_and_tidy_history():
+    model = TTCMarket(intro_game(beta=10.0), rng=1).run_to_equilibrium()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert list(frame.columns) == list(MODEL_REPORTERS)
+    assert all(callable(f) and f.__name__.startswith("report_") for f in MODEL_REPORTERS.values())
+    history = model.history()
+    assert len(history) == model.steps + 1
+    assert {"theta[P1]", "share[P2]", "utility[P1]", "inefficiency"} <= set(history.columns)
+
+
+def test_max_steps_stops_the_run():
+    game = intro_game(beta=10.0)
+    model = TTCMarket(game, start=(0, 1), schedule="round-robin", max_steps=1, rng=0)
+    model.run_to_equilibrium()
+    assert model.steps == 1 and not model.running
+
+
+def test_already_at_equilibrium_does_not_run():
+    model = TTCMarket(intro_game(), start=(1, 0), rng=0)
+    assert not model.running and model.equilibrium_reached and model.steps == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"mechanism": "barter"}, "mechanism"),
+        ({"schedule": "chaos"}, "schedule"),
+        ({"start": "middle"}, "start"),
+        ({"start": (0, 5)}, "start"),
+        ({"strategy": "psychic"}, "strategy"),
+        ({"bidding": "psychic"}, "bidding"),
+        ({"max_steps": 0}, "max_steps"),
+        ({"mechanism": "second-price-auction", "n_users": 10}, "users"),
+    ],
+)
+def test_bad_configuration_raises_user_errors(kwargs, field):
+    with pytest.raises(UserInputError, match=field):
+        TTCMarket(intro_game(), **kwargs)
+
+
+def test_inefficiency_and_improving_helpers():
+    assert inefficiency(1.15, 0.8) == pytest.approx(1.4375)
+    assert inefficiency(1.0, 0.0) == math.inf
+    assert strictly_improving(np.array([1.0, 2.0, 1.0 + 1e-12]), 0, 1e-8) == (1,)
