@@ -97,7 +97,7 @@ class Segment:
         return self.delegation.count - self.served
 
 
-def draw_query_ids(T: int, n_queries: int, rules: str, rng: np.random.Generator):  # noqa: N803
+def draw_query_ids(T: int, n_queries: int, rules: str, rng: np.random.Generator):
     """The query ids ``w_1..w_T``, drawn once so any batching sees the same queries.
 
     As printed: i.i.d. uniform over the Q queries. The artifact draws ``randint(0, T) mod Q``
@@ -118,6 +118,7 @@ class PlatformAgent(mesa.Agent):
         self.query_ids = query_ids
         self.T = mechanism.params.T
         self.used = 0
+        self.planned = 0  # queries the mechanism asked for (Lemma A.1: never above T)
         self.phase_index = -1
         self.phase_lengths: dict[str, int] = {}
         self.pending: list[Delegation] = []
@@ -158,6 +159,7 @@ class PlatformAgent(mesa.Agent):
             self.phase_lengths.setdefault(phase, 0)
             plan = self.mechanism.plan(phase, self.model.mechanism_rng)
             self.pending = list(plan)
+            self.planned += sum(d.count for d in plan)
         delegation = self.pending.pop(0)
         provider = self.model.providers[delegation.provider]
         told = self.mechanism.state.u_prime if delegation.provider == \
@@ -232,6 +234,8 @@ class PlatformAgent(mesa.Agent):
         )
         record.user_utility_sum = record.reward_sum - seg.provider.menu.price * seg.reported
         self.mechanism.record(seg.delegation, record)
+        if seg.stopped_early:
+            self.planned -= seg.remaining
         if seg.stopped_early and seg.delegation.phase == EXPLOITATION:
             self.pending = []
         self.segment = None

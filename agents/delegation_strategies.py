@@ -165,7 +165,7 @@ def second_best_paper(view: ProviderView) -> tuple[int, int] | None:
     ):
         if reward - view.price * length < view.u_prime:
             continue
-        target = int(math.floor(min(view.max_length, (reward - view.u_prime) / view.price)))
+        target = math.floor(min(view.max_length, (reward - view.u_prime) / view.price))
         profit = view.price * target - cost * length
         key = (profit, -cost, m, target)
         if best is None or key[:2] > best[:2]:

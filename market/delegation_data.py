@@ -260,31 +260,63 @@ def shipped_arrays() -> dict[str, np.ndarray]:
             return {name: archive[name] for name in archive.files}
 
 
-@functools.cache
-def shipped_table(negative_tokens: str = "clip") -> ResponseTable:
+def shipped_table(
+    negative_tokens: str = "clip", models: Sequence[str] | None = None
+) -> ResponseTable:
     """The NLGraph max-flow records of Cao et al. (2026, Sec. 6.1): 16 models x 2,000 queries.
 
-    Cached per policy; the arrays are read-only, so sharing is safe.
+    Cached per policy and model list; the arrays are read-only, so sharing is safe.
 
     Args:
-        negative_tokens: What to do with the two negative output-token counts in the records:
-            ``"clip"`` (default), ``"drop"`` or ``"error"``.
+        negative_tokens: What to do with the two negative output-token counts in the records
+            (gpt-5-high query 1831: -26, gpt-5-low query 444: -14): ``"clip"`` (default),
+            ``"drop"`` or ``"error"``.
+        models: Only these models, in this order (None: all 16). The policy then sees only
+            their records, so e.g. ``"drop"`` keeps query 444 when gpt-5-low is not among them.
 
     Returns:
         The table, with the repair written in its ``notes``.
     """
     _check_policy(negative_tokens)
+    return _shipped_table(negative_tokens, None if models is None else _model_list(models))
+
+
+@functools.cache
+def _shipped_table(negative_tokens: str, models: tuple[str, ...] | None) -> ResponseTable:
     arrays = shipped_arrays()
-    models = tuple(str(m) for m in arrays["models"])
+    names = tuple(str(m) for m in arrays["models"])
+    rows = _rows_of(names, models, SHIPPED_SOURCE)
     query_ids, reward, length, notes = handle_negative_tokens(
-        models,
+        [names[r] for r in rows],
         arrays["query_ids"],
-        arrays["score"],
-        arrays["output_tokens"],
+        arrays["score"][rows],
+        arrays["output_tokens"][rows],
         negative_tokens,
         SHIPPED_SOURCE,
     )
-    return ResponseTable(models, query_ids, reward, length, SHIPPED_SOURCE, notes)
+    kept = tuple(names[r] for r in rows)
+    return ResponseTable(kept, query_ids, reward, length, SHIPPED_SOURCE, notes)
+
+
+def _model_list(models: Sequence[str]) -> tuple[str, ...]:
+    names = (models,) if isinstance(models, str) else tuple(models)
+    if not names:
+        raise UserInputError("models", "at least one model name", names)
+    if len(set(names)) != len(names):
+        raise UserInputError("models", "each model named once", names)
+    return names
+
+
+def _rows_of(available: Sequence[str], wanted: tuple[str, ...] | None, source: str) -> list[int]:
+    """Row numbers of ``wanted`` among ``available`` (all rows when ``wanted`` is None)."""
+    if wanted is None:
+        return list(range(len(available)))
+    unknown = [m for m in wanted if m not in available]
+    if unknown:
+        raise UserInputError(
+            "model", f"one of {', '.join(available)} (source: {source})", ", ".join(unknown)
+        )
+    return [list(available).index(m) for m in wanted]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,14 +377,30 @@ def _numbers(values: list[object]) -> tuple[np.ndarray, np.ndarray]:
     return out, ~np.isfinite(out)
 
 
+def _integer_id(value: object) -> int | None:
+    """``value`` as an integer id (``7``, ``"7"``, ``7.0``), or None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return int(value) if math.isfinite(value) and float(value).is_integer() else None
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
 def _query_ids(records: _RawRecords) -> np.ndarray:
     """The query-id column as int64 when every id is an integer, else as strings."""
     values = records.columns["query_id"]
     missing = np.array([v is None or (isinstance(v, str) and not v.strip()) for v in values])
     _bad_value(records, "query_id", missing, "a query id")
-    numbers, not_number = _numbers(values)
-    if not not_number.any() and np.all(numbers == np.round(numbers)):
-        return numbers.astype(np.int64)
+    integers = [_integer_id(v) for v in values]
+    if all(i is not None and -(2**63) <= i < 2**63 for i in integers):
+        return np.array(integers, dtype=np.int64)
     text = [v.strip() if isinstance(v, str) else str(v) for v in values]
     return np.array(text, dtype=np.str_)
 
@@ -431,6 +479,7 @@ def _read_jsonl_lines(
     """Append the records of one JSONL file (``model`` set: shared per-model format)."""
     names = records.column_names
     wanted = [c for c in REQUIRED_COLUMNS if model is None or c != "model"]
+    first = True
     with path.open(encoding="utf-8-sig") as handle:
         for line_number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -448,8 +497,9 @@ def _read_jsonl_lines(
                 raise UserInputError(
                     f"{path} line {line_number}", "a JSON object", type(record).__name__
                 )
-            if not records.position:  # the first record fixes the columns
+            if first:  # the file's first record fixes its columns
                 _check_missing_columns(str(path), list(record), names, wanted)
+                first = False
             absent = [names[c] for c in wanted if names[c] not in record]
             if absent:
                 raise UserInputError(
@@ -584,7 +634,10 @@ def _check_coverage(
 
 
 def load_records(
-    path: str | Path, negative_tokens: str = "clip", reward_bound: float = 1.0
+    path: str | Path,
+    negative_tokens: str = "clip",
+    reward_bound: float = 1.0,
+    models: Sequence[str] | None = None,
 ) -> ResponseTable:
     """Load and validate a user's response records.
 
@@ -605,12 +658,15 @@ def load_records(
         negative_tokens: ``"clip"`` (to 0), ``"drop"`` (the query id, for all models) or
             ``"error"``.
         reward_bound: R, the largest reward allowed.
+        models: Only these models, in this order (None: all). The whole file is still
+            validated; the negative-token policy sees only these models' records.
 
     Returns:
-        The table: models in order of first appearance (folder: sorted by model name), query ids
-        sorted.
+        The table: models in order of first appearance (folder: sorted by model name) unless
+        ``models`` is given, query ids sorted.
     """
     _check_policy(negative_tokens)
+    wanted = None if models is None else _model_list(models)
     if (
         isinstance(reward_bound, bool)
         or not isinstance(reward_bound, int | float)
@@ -646,12 +702,14 @@ def load_records(
     dense_length[model_code, query_code] = tokens
     record_at[model_code, query_code] = np.arange(model_code.size)
 
-    names = tuple(str(m) for m in models)
+    rows = _rows_of([str(m) for m in models], wanted, str(path))
+    names = tuple(str(models[r]) for r in rows)
+    record_at = record_at[rows]
     kept_ids, dense_reward, dense_length, notes = handle_negative_tokens(
         names,
         unique_ids,
-        dense_reward,
-        dense_length,
+        dense_reward[rows],
+        dense_length[rows],
         negative_tokens,
         str(path),
         where=lambda r, c: records.where(int(record_at[r, c])),

@@ -103,11 +103,11 @@ class DelegationEconomy:
         """Per-query expected user utility of each provider when truthful."""
         return np.array([p.truthful_user_utility for p in self.providers])
 
-    def first_best(self, T: int) -> float:  # noqa: N803
+    def first_best(self, T: int) -> float:
         """``u_FB = T max_i (mu_r_i - p_i mu_l_i)`` (Section 3.2)."""
         return float(T * np.max(self.truthful_utilities()))
 
-    def second_best(self, T: int) -> float:  # noqa: N803
+    def second_best(self, T: int) -> float:
         """``u_SB``: T times the second largest truthful per-query utility (Section 3.2)."""
         return float(T * np.sort(self.truthful_utilities())[-2])
 

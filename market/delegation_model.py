@@ -20,7 +20,6 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import partial
 
@@ -28,6 +27,7 @@ import mesa
 import numpy as np
 
 from agents.delegation import PlatformAgent, ProviderAgent, draw_query_ids
+from agents.delegation_strategies import DelegationStrategy
 from agents.delegation_strategies import strategy as make_strategy
 from market.delegation_economy import DelegationEconomy, build_economy
 from market.errors import UserInputError
@@ -37,25 +37,27 @@ from mechanisms.delegation import MECHANISMS, DelegationParams
 DEFAULT_RECORD_POINTS = 500
 
 
-def parse_strategies(strategies: str | Sequence[str], n_providers: int) -> tuple[str, ...]:
-    """Strategy names, one per provider; a single name applies to all."""
+def parse_strategies(strategies, n_providers: int) -> tuple[DelegationStrategy, ...]:
+    """One strategy per provider, from comma-separated names, names or instances.
+
+    A single entry applies to every provider; unknown names raise a UserInputError listing
+    the registered strategies.
+    """
     if isinstance(strategies, str):
-        names = tuple(s.strip() for s in strategies.split(",") if s.strip())
+        entries = tuple(s.strip() for s in strategies.split(",") if s.strip())
     else:
-        names = tuple(strategies)
-    if len(names) == 1:
-        names = names * n_providers
-    if len(names) != n_providers:
+        entries = tuple(strategies)
+    if len(entries) == 1:
+        entries = entries * n_providers
+    if len(entries) != n_providers:
         raise UserInputError(
             "strategies", f"{n_providers} comma-separated names (one per provider) or one name",
-            ",".join(names),
+            ",".join(map(str, entries)),
         )
-    for name in names:
-        make_strategy(name)
-    return names
+    return tuple(e if isinstance(e, DelegationStrategy) else make_strategy(e) for e in entries)
 
 
-def resolve_scenario(scenario, T=None, eps=None, mechanism=None) -> DelegationScenario:  # noqa: N803
+def resolve_scenario(scenario, T=None, eps=None, mechanism=None) -> DelegationScenario:
     """The scenario (name, TOML path or object) with any overrides applied and validated."""
     if isinstance(scenario, str):
         scenario = get_scenario(scenario)
@@ -130,7 +132,7 @@ class DelegationMarket(mesa.Model):
         record_points: about how many DataCollector rows a run records.
     """
 
-    def __init__(self, scenario="cao2026", strategies="ours", T=None, eps=None,  # noqa: N803
+    def __init__(self, scenario="cao2026", strategies="ours", T=None, eps=None,
                  mechanism=None, batch: int = 1000, rng=42,
                  record_points: int = DEFAULT_RECORD_POINTS):
         rng = None if rng in (None, "") else int(rng)
@@ -142,14 +144,14 @@ class DelegationMarket(mesa.Model):
         self.economy = build_economy(self.preset, mechanism_cls.rules)
         mech = mechanism_cls(mechanism_params(self.preset, self.economy))
         check_horizon(mech, self.economy)
-        names = parse_strategies(strategies, len(self.economy.providers))
+        chosen = parse_strategies(strategies, len(self.economy.providers))
         ids_seed, mech_seed, strategy_seed = np.random.SeedSequence(rng).spawn(3)
         self.mechanism_rng = np.random.default_rng(mech_seed)
         self.strategy_rng = np.random.default_rng(strategy_seed)
         query_ids = draw_query_ids(mech.params.T, self.economy.table.n_queries,
                                    mechanism_cls.rules, np.random.default_rng(ids_seed))
-        self.providers = [ProviderAgent(self, menu, make_strategy(name), i)
-                          for i, (menu, name) in enumerate(zip(self.economy.providers, names,
+        self.providers = [ProviderAgent(self, menu, plan, i)
+                          for i, (menu, plan) in enumerate(zip(self.economy.providers, chosen,
                                                                strict=True))]
         self.platform = PlatformAgent(self, mech, query_ids)
         self.record_every = max(1, mech.params.T // max(1, int(record_points)))
@@ -261,7 +263,7 @@ def summarise(model: DelegationMarket) -> DelegationResult:
     """Collect a model's totals and the mechanism's internal figures."""
     platform, state = model.platform, model.platform.mechanism.state
     mech = platform.mechanism
-    T = mech.params.T  # noqa: N806
+    T = mech.params.T
     return DelegationResult(
         scenario=model.preset.name, mechanism=mech.name, seed=model.root_seed,
         T=T, eps=mech.params.eps, queries_used=platform.used,

@@ -119,7 +119,8 @@ class DelegationScenario:
         eta: Provider-utility scale (1 in the paper, 0.9 in the authors' simulator).
         reward_bound: ``R``.
         max_length: ``L``; None means the largest length in :meth:`table` (38,058 for the
-            shipped records, as in Sec. 6.1).
+            shipped records, as in Sec. 6.1). A smaller L caps the true lengths (spec
+            section 1); the simulation does the capping, this class only validates.
         data: Path to records; None means the shipped NLGraph max-flow table.
         negative_tokens: Policy for negative token counts in the records.
 
@@ -158,7 +159,7 @@ class DelegationScenario:
 
     def table(self) -> ResponseTable:
         """The response records, restricted to :attr:`models` (in that order)."""
-        return _full_table(self.data, self.negative_tokens, self.reward_bound).subset(self.models)
+        return _records(self.data, self.negative_tokens, self.reward_bound, self.models)
 
     def length_bound(self) -> int:
         """``L``: :attr:`max_length` if set, else the largest length in :meth:`table`."""
@@ -177,23 +178,30 @@ class DelegationScenario:
         return changed
 
 
-def _full_table(data: str | None, negative_tokens: str, reward_bound: float) -> ResponseTable:
+def _records(
+    data: str | None, negative_tokens: str, reward_bound: float, models: tuple[str, ...] | None
+) -> ResponseTable:
+    """The records (shipped or ``data``) for ``models`` (None: every model in them)."""
     if data is None:
-        return shipped_table(negative_tokens)
+        return shipped_table(negative_tokens, models)
     path = Path(data)
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:
         stamp = 0  # load_records reports the missing file
-    return _cached_records(str(path.resolve()), stamp, negative_tokens, float(reward_bound))
+    return _cached_records(str(path.resolve()), stamp, negative_tokens, float(reward_bound), models)
 
 
 @functools.lru_cache(maxsize=8)
 def _cached_records(
-    path: str, stamp: int, negative_tokens: str, reward_bound: float
+    path: str,
+    stamp: int,
+    negative_tokens: str,
+    reward_bound: float,
+    models: tuple[str, ...] | None,
 ) -> ResponseTable:
     """Records of a file, cached until the file changes (``stamp`` is its mtime)."""
-    return load_records(path, negative_tokens, reward_bound)
+    return load_records(path, negative_tokens, reward_bound, models)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,7 +245,7 @@ def _check_providers(providers: tuple[ProviderSpec, ...], where: str) -> None:
             raise UserInputError(field_name, "a ProviderSpec(name, models)", provider)
         if not isinstance(provider.name, str) or not provider.name.strip():
             raise UserInputError(f"{field_name}.name", "a non-empty name", provider.name)
-        if names.count(provider.name) > 1:
+        if provider.name in names[: i - 1]:
             raise UserInputError(
                 f"{field_name}.name", "a name no other provider has", provider.name
             )
@@ -291,7 +299,7 @@ def _check_prices(s: DelegationScenario, where: str) -> None:
 
 
 def _check_table(s: DelegationScenario, where: str) -> None:
-    table = _full_table(s.data, s.negative_tokens, s.reward_bound)
+    table = _records(s.data, "clip", s.reward_bound, None)  # policy applies to the used models
     for i, provider in enumerate(s.providers, start=1):
         for model in provider.models:
             if model not in table.models:
@@ -301,19 +309,12 @@ def _check_table(s: DelegationScenario, where: str) -> None:
                     model,
                     note=f"records: {table.source}",
                 )
-    used = table.subset(s.models)
+    used = _records(s.data, s.negative_tokens, s.reward_bound, s.models)
     if used.reward.size and float(used.reward.max()) > s.reward_bound:
         raise UserInputError(
             f"{where}reward_bound",
             f"R at least the largest reward in the records ({float(used.reward.max()):g})",
             s.reward_bound,
-        )
-    if s.max_length is not None and s.max_length < used.max_length:
-        raise UserInputError(
-            f"{where}max_length",
-            f"L at least the largest output length of the models used ({used.max_length})",
-            s.max_length,
-            note="the game needs l_m(q) <= L for every record",
         )
 
 
@@ -322,7 +323,8 @@ def validate_scenario(s: DelegationScenario, where: str = "") -> None:
 
     Checks: K >= 2 providers with unique names and non-empty menus; ``eps`` in (0, 1/2)
     exclusive; ``T`` a positive integer; ``eta > 0``; ``R > 0`` and no reward above it;
-    ``L`` (if set) a positive integer no smaller than any length used; a known mechanism and
+    ``L`` (if set) a positive integer (lengths above it are capped by the simulation, spec
+    section 1: "all lengths are capped by L"); a known mechanism and
     negative-token policy; every model in the records; every model priced, prices > 0.
 
     Args:

@@ -76,17 +76,17 @@ class DelegationParams:
             raise UserInputError("max_length", "L >= 1 token", self.max_length)
 
     @property
-    def K(self) -> int:  # noqa: N802 - the paper's symbol
+    def K(self) -> int:
         """Number of providers."""
         return len(self.prices)
 
 
-def exploration_size(T: int, eps: float) -> int:  # noqa: N803 - the paper's symbol
+def exploration_size(T: int, eps: float) -> int:
     """``B = floor(T^(2 eps))``: queries per provider in exploration (Mechanism 1, line 2)."""
-    return int(math.floor(T ** (2.0 * eps)))
+    return math.floor(T ** (2.0 * eps))
 
 
-def confidence_radius(T: int, K: int, eps: float) -> float:  # noqa: N803
+def confidence_radius(T: int, K: int, eps: float) -> float:
     """``M = T^(-eps) ln(K T)`` (Mechanism 1, line 2)."""
     return T ** (-eps) * math.log(K * T)
 
@@ -109,12 +109,12 @@ def exploration_delta(mean_reward: float, mean_length: float, price: float, max_
 
 
 def exploitation_length_paper(
-    T: int, K: int, B: int, reward_bound: float, min_price: float, max_length: int,  # noqa: N803
+    T: int, K: int, B: int, reward_bound: float, min_price: float, max_length: int,
     other_deltas: float,
 ) -> int:
-    """``T_R = floor(T - (5K + 2R/(min p L) + sum_{i != i*} delta_i) B - K)``, at least 0 (line 11)."""
+    """``T_R = floor(T - (5K + 2R/(min p L) + sum_{i != i*} delta_i) B - K)``, >= 0 (line 11)."""
     slack = 5 * K + 2.0 * reward_bound / (min_price * max_length) + other_deltas
-    return max(0, int(math.floor(T - slack * B - K)))
+    return max(0, math.floor(T - slack * B - K))
 
 
 def artifact_delta1(model_stats: tuple[tuple[float, float], ...], max_length: int) -> float:
@@ -316,7 +316,7 @@ class SecondBestMechanism(DelegationMechanism):
         return bonus + others
 
     def blind_trust_2(self, rng: np.random.Generator) -> list[Delegation]:
-        """Lines 23-28: ``floor(B d_i)`` (+1 at random) to each i with ``d_i = delta_i + 3 >= 0``."""
+        """Lines 23-28: ``floor(B d_i)`` (+1 at random) to i with ``d_i = delta_i + 3 >= 0``."""
         plan = []
         for i, delta in enumerate(self.state.deltas):
             d = delta + 3.0

@@ -1,0 +1,131 @@
+"""Delegation strategies: a generic base test per strategy, plus scripted decisions.
+
+The scripted menus use binary-exact prices so the hand arithmetic is exact.
+"""
+
+import inspect
+import pickle
+
+import numpy as np
+import pytest
+
+import agents.delegation_strategies as module
+from agents.delegation_strategies import (
+    PHASES,
+    STRATEGIES,
+    DelegationStrategy,
+    Honest,
+    LengthReport,
+    ProviderView,
+    SecondBest,
+    ServiceAction,
+    strategy,
+)
+from market.errors import UserInputError
+
+# Menu: m0 is the truthful model (cost = price 0.5), m1 is cheaper (0.125).
+# m0: mu_r 40, mu_l 10 -> user utility at price 0.5: 40 - 5 = 35
+# m1: mu_r 30, mu_l 20 -> 30 - 10 = 20
+MENU = dict(price=0.5, costs=(0.5, 0.125), mean_reward=(40.0, 30.0), mean_length=(10.0, 20.0),
+            truthful_model=0, max_length=100, reward_bound=1.0)
+
+
+def view(phase="exploitation", rules="paper", u_prime=None, **changes):
+    return ProviderView(phase=phase, rules=rules, u_prime=u_prime, **(MENU | changes))
+
+
+class TestEveryStrategy:
+    @pytest.fixture(params=STRATEGIES.names())
+    def cls(self, request):
+        return STRATEGIES.get(request.param)
+
+    def test_registered_once_with_unique_name(self, cls):
+        assert STRATEGIES.names().count(cls.name) == 1
+
+    def test_has_a_behaviour_for_every_phase(self, cls):
+        assert set(cls.behaviours) == set(PHASES)
+
+    def test_classifier_is_honest(self, cls):
+        exploration = type(cls.behaviours["exploration"]).__name__
+        assert cls.classifier["honest_exploration"] == (exploration == "Honest")
+        all_honest = all(type(b).__name__ == "Honest" for b in cls.behaviours.values())
+        assert cls.classifier["truthful"] == all_honest
+
+    def test_deterministic_and_picklable(self, cls):
+        s = cls()
+        for phase in PHASES:
+            v = view(phase=phase, u_prime=15.0)
+            assert s.decide(v, np.random.default_rng(1)) == s.decide(v, np.random.default_rng(2))
+        assert pickle.loads(pickle.dumps(s)) == s
+
+    def test_docstring_cites_the_paper(self, cls):
+        assert "References" in cls.__doc__ and "Cao et al." in cls.__doc__
+
+
+def test_every_concrete_strategy_class_is_registered():
+    concrete = {
+        obj.name for _, obj in inspect.getmembers(module, inspect.isclass)
+        if issubclass(obj, DelegationStrategy) and obj is not DelegationStrategy
+    }
+    assert concrete == set(STRATEGIES.names())
+    assert len(STRATEGIES) == 6
+
+
+def test_unknown_strategy_lists_the_known_ones():
+    with pytest.raises(UserInputError, match="dishonest-all"):
+        strategy("greedy")
+
+
+def test_table_1_per_phase_actions():
+    v = view(u_prime=15.0)
+    honest_action = ServiceAction(0, LengthReport("true"))
+    worst_action = ServiceAction(1, LengthReport("max"))
+    assert strategy("honest").decide(v) == honest_action
+    assert strategy("dishonest-model").decide(v) == ServiceAction(1, LengthReport("true"))
+    assert strategy("dishonest-length").decide(v) == ServiceAction(0, LengthReport("max"))
+    assert strategy("dishonest-all").decide(v) == worst_action
+    assert strategy("dishonest-all").decide(view(phase="exploration")) == worst_action
+    for name in ("ours", "ours-honest-length", "dishonest-model", "dishonest-length"):
+        assert strategy(name).decide(view(phase="exploration")) == honest_action
+        assert strategy(name).decide(view(phase="blind-trust-1")) == worst_action
+        assert strategy(name).decide(view(phase="blind-trust-2")) == worst_action
+
+
+def test_second_best_paper_rule_by_hand():
+    # u' = 15. m0: l' = floor((40 - 15) / 0.5) = 50, profit 0.5*50 - 0.5*10 = 25 - 5 = 20.
+    #          m1: feasible (20 >= 15), l' = floor(15 / 0.5) = 30, profit 15 - 0.125*20 = 12.5.
+    assert SecondBest().decide(view(u_prime=15.0)) == ServiceAction(0, LengthReport("at-least",
+                                                                                    50))
+    # u' = 25: m1 infeasible (20 < 25); m0: l' = floor(15 / 0.5) = 30.
+    assert SecondBest().decide(view(u_prime=25.0)) == ServiceAction(0, LengthReport("at-least",
+                                                                                    30))
+    # A cheap model good enough wins: m1 with mu_r 38, mu_l 10 (utility 33 >= 15):
+    # l' = floor(23 / 0.5) = 46, profit 23 - 1.25 = 21.75 > m0's 20.
+    cheap_good = view(u_prime=15.0, mean_reward=(40.0, 38.0), mean_length=(10.0, 10.0))
+    assert SecondBest().decide(cheap_good) == ServiceAction(1, LengthReport("at-least", 46))
+    # Nobody reaches u' = 36 (best is 35): play worst.
+    assert SecondBest().decide(view(u_prime=36.0)) == ServiceAction(1, LengthReport("max"))
+    # No target told (not i*): worst.
+    assert SecondBest().decide(view()) == ServiceAction(1, LengthReport("max"))
+    # Honest-length twin: same model, true report.
+    assert SecondBest(report_length=False).decide(view(u_prime=25.0)) == ServiceAction(
+        0, LengthReport("true"))
+
+
+def test_second_best_artifact_rule_by_hand():
+    # Candidates need mu_r - c mu_l >= u': m0: 40 - 5 = 35; m1: 30 - 2.5 = 27.5.
+    # u' = 15: add0 = int((40 - 15)/0.5 - 10) = 40, profit 0.5*min(50, 100) - 5 = 20;
+    #          add1 = int(15/0.5 - 20) = 10, profit 0.5*30 - 2.5 = 12.5 -> m0, pad 40.
+    assert SecondBest().decide(view(rules="artifact", u_prime=15.0)) == ServiceAction(
+        0, LengthReport("padded", 40))
+    # u' = 29: m1 excluded (27.5 < 29); m0: add = int(22 - 10) = 12.
+    assert SecondBest().decide(view(rules="artifact", u_prime=29.0)) == ServiceAction(
+        0, LengthReport("padded", 12))
+
+
+def test_length_reports_never_below_truth_nor_above_L():
+    true = np.array([0, 10, 60, 100])
+    assert LengthReport("true").apply(true, 100).tolist() == [0, 10, 60, 100]
+    assert LengthReport("max").apply(true, 100).tolist() == [100] * 4
+    assert LengthReport("at-least", 50).apply(true, 100).tolist() == [50, 50, 60, 100]
+    assert LengthReport("padded", 50).apply(true, 100).tolist() == [50, 60, 100, 100]
