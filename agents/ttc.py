@@ -14,7 +14,6 @@ The game maths (utilities, improving moves, the auction) lives in :mod:`mechanis
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -73,8 +72,9 @@ class BidderObservation:
 
 
 class ProviderStrategy:
-    """Base class: ``choose_level(observation, rng) -> level index``; returning the current level
-    means "stay".
+    """Base class of provider strategies: ``choose_level(observation, rng) -> level``.
+
+    Returning the current level means "stay".
 
     Classifier keys: ``stochastic`` (uses the generator), ``better_response`` (only ever moves to
     a strictly improving level, so it never lowers its own utility), ``mechanisms`` (which
@@ -156,8 +156,9 @@ class RandomImprovingMove(ProviderStrategy):
 
 @PROVIDER_STRATEGIES.register
 class NearestImprovingMove(ProviderStrategy):
-    """The authors' rule: move to the closest strictly improving level (the lower one first at
-    equal distance); stay when none improves.
+    """The authors' rule: move to the closest strictly improving level.
+
+    The lower level goes first at equal distance; stay when none improves.
 
     References:
         Velasco et al. (2026), Section 3 and Figure 2 (their public code searches distance
@@ -209,9 +210,7 @@ class FixedLevel(ProviderStrategy):
     def choose_level(self, observation: ProviderObservation, rng: np.random.Generator) -> int:
         """The fixed level."""
         if self.level >= observation.n_levels:
-            raise UserInputError(
-                "level", f"a level index below {observation.n_levels}", self.level
-            )
+            raise UserInputError("level", f"a level index below {observation.n_levels}", self.level)
         return self.level
 
 
@@ -237,8 +236,10 @@ class MaximumCompute(ProviderStrategy):
 
 @PROVIDER_STRATEGIES.register
 class SociallyOptimalLevel(ProviderStrategy):
-    """Always play ``theta_i* = argmax_theta W_i(theta)``, the level maximising the provider's
-    own welfare contribution ``q_i - c_i`` (lowest such level on ties).
+    """Always play ``theta_i* = argmax_theta W_i(theta)`` (the socially optimal level).
+
+    That is the level maximising the provider's own welfare contribution ``q_i - c_i``
+    (lowest such level on ties).
 
     References:
         Velasco et al. (2026), Eq. 5 and Theorem 4 (the idealised profile theta*).
@@ -308,8 +309,9 @@ class TruthfulBid(BiddingStrategy):
 
 @BIDDING_STRATEGIES.register
 class PriceFactorBid(BiddingStrategy):
-    """Bid the truthful level but a price of ``factor x cost``: shading (factor < 1) or
-    inflating (factor > 1); factor 1 is truthful.
+    """Bid the truthful level but a price of ``factor x cost``.
+
+    Shading (factor < 1) or inflating (factor > 1); factor 1 is truthful.
 
     Args:
         factor: multiplier on the generation cost, > 0.
@@ -466,8 +468,9 @@ class UserPopulation:
         beta_spread: float = 1.0,
         v0: float = 0.0,
     ) -> UserPopulation:
-        """Users with log-normal value per point (median 1) and log-normal rationality
-        (median ``beta``); ``beta = inf`` makes every user perfectly rational.
+        """Users with log-normal value per point and log-normal rationality.
+
+        Medians 1 and ``beta``; ``beta = inf`` makes every user perfectly rational.
 
         Args:
             n_users: population size.
@@ -508,7 +511,7 @@ class UserPopulation:
         rational rows split equally among the best offers (abstention included).
         """
         values = np.asarray(values, dtype=float)
-        options = np.concatenate([values, np.full(values.shape[:-1] + (1,), self.v0)], axis=-1)
+        options = np.concatenate([values, np.full((*values.shape[:-1], 1), self.v0)], axis=-1)
         best = options.max(axis=-1, keepdims=True)
         finite_beta = np.where(self._perfect, 1.0, self.beta)[:, None]
         logit = np.exp(finite_beta * (options - best))
@@ -518,8 +521,7 @@ class UserPopulation:
         return np.where(self._perfect[:, None], winners, logit)
 
     def expected_shares(self, values: np.ndarray) -> np.ndarray:
-        """Population market shares ``(..., N + 1)`` (abstention last): the mean choice
-        probability over users."""
+        """Population market shares ``(..., N + 1)``, abstention last (mean over users)."""
         return self.choice_probabilities(values).mean(axis=-2)
 
     def draw_choices(self, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -593,15 +595,3 @@ class TTCProvider(mesa.Agent):
         self.bid = bid
         self.level = bid.level
         return changed
-
-
-def strategies_for(
-    names: Sequence[str] | str, n_providers: int, **params: Any
-) -> list[ProviderStrategy]:
-    """One provider strategy per provider from one name or one name per provider."""
-    if isinstance(names, str):
-        names = [names] * n_providers
-    if len(names) != n_providers:
-        raise UserInputError("strategies", f"one name or {n_providers} names", len(names))
-    return [make_provider_strategy(n, **params) if params else make_provider_strategy(n)
-            for n in names]

@@ -1,0 +1,1 @@
+"""The Solara dashboard (to come: the app only, the models live in market/)."""

@@ -270,60 +270,37 @@ def winner_max_welfare(game: TTCGame) -> WelfareOptimum:
         Velasco et al. (2026), Table 1 and Eq. 5 (the winner serves all queries).
     """
     values, contribution = game.value, game.contribution
-    candidates = np.unique(np.concatenate([values.ravel(), [game.v0]]))
-    best = WelfareOptimum(welfare=-math.inf, profile=())
-    for t in candidates[candidates >= game.v0]:
-        forced: list[float] = [game.v0] if t == game.v0 else []
-        optional: list[tuple[float, int, int]] = []
-        below: dict[int, int] = {}
-        feasible = True
-        for i in range(game.n_providers):
-            at_t = np.flatnonzero(values[i] == t)
-            under = np.flatnonzero(values[i] < t)
-            if under.size:
-                below[i] = int(under[np.argmin(values[i, under])])
-            if at_t.size == 0:
-                if not under.size:
-                    feasible = False
-                    break
-                continue
-            level = int(at_t[np.argmax(contribution[i, at_t])])
-            entry = (float(contribution[i, level]), i, level)
-            if under.size:
-                optional.append(entry)
-            else:
-                forced.append(entry[0])
-                below[i] = level
-        if not feasible:
-            continue
-        optimum = _best_tied_mean(forced, optional, below, game.n_providers)
-        if optimum is not None and optimum.welfare > best.welfare:
-            best = optimum
-    return best
-
-
-def _best_tied_mean(
-    forced: list[float],
-    optional: list[tuple[float, int, int]],
-    below: dict[int, int],
-    n: int,
-) -> WelfareOptimum | None:
-    """Best mean of the forced options plus a prefix of the optional ones (sorted by W)."""
-    optional = sorted(optional, key=lambda e: -e[0])
-    best_mean, best_k = -math.inf, -1
-    total = sum(forced)
-    for k in range(len(optional) + 1):
-        if k:
-            total += optional[k - 1][0]
-        count = len(forced) + k
-        if count and total / count > best_mean:
-            best_mean, best_k = total / count, k
-    if best_k < 0:
-        return None
-    profile = dict(below)
-    for _, i, level in optional[:best_k]:
-        profile[i] = level
-    return WelfareOptimum(welfare=best_mean, profile=tuple(profile[i] for i in range(n)))
+    n = game.n_providers
+    tops = np.unique(np.concatenate([values.ravel(), [game.v0]]))
+    tops = tops[tops >= game.v0]  # (K,) candidate top values t
+    at_top = values[None, :, :] == tops[:, None, None]  # (K, N, L)
+    under = values[None, :, :] < tops[:, None, None]
+    can_join = at_top.any(axis=2)  # (K, N)
+    can_stay_out = under.any(axis=2)
+    feasible = (can_join | can_stay_out).all(axis=1)  # nobody is forced above t
+    join_level = np.argmax(np.where(at_top, contribution[None], -np.inf), axis=2)  # (K, N)
+    join_w = contribution[np.arange(n)[None, :], join_level]
+    forced = can_join & ~can_stay_out
+    optional = can_join & can_stay_out
+    abstains = tops == game.v0
+    forced_sum = np.where(forced, join_w, 0.0).sum(axis=1) + np.where(abstains, game.v0, 0.0)
+    forced_count = forced.sum(axis=1) + abstains
+    # the optional joiners, best first: the best mean takes a prefix of them
+    ranked = -np.sort(-np.where(optional, join_w, -np.inf), axis=1)
+    prefix = np.concatenate([np.zeros((len(tops), 1)), np.cumsum(ranked, axis=1)], axis=1)
+    counts = forced_count[:, None] + np.arange(n + 1)[None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = (forced_sum[:, None] + prefix) / counts
+    valid = (counts > 0) & np.isfinite(prefix) & feasible[:, None]
+    means = np.where(valid, means, -np.inf)
+    k_top, k_joined = np.unravel_index(int(np.argmax(means)), means.shape)
+    optional_ids = np.flatnonzero(optional[k_top])
+    order = np.argsort(-join_w[k_top, optional_ids], kind="stable")
+    joined = set(optional_ids[order][:k_joined].tolist()) | set(np.flatnonzero(forced[k_top]))
+    profile = tuple(
+        int(join_level[k_top, i]) if i in joined else int(np.argmin(values[i])) for i in range(n)
+    )
+    return WelfareOptimum(welfare=float(means[k_top, k_joined]), profile=profile)
 
 
 def max_welfare(game: TTCGame) -> WelfareOptimum:

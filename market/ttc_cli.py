@@ -61,6 +61,20 @@ def register(games: argparse._SubParsersAction) -> None:
     dynamics = commands.add_parser("dynamics", help="Figure 2 (CSV and PNG)")
     _game_options(dynamics)
     _dynamics_options(dynamics)
+    dynamics.add_argument(
+        "--users",
+        type=str,
+        default="0",
+        help="simulate this many user agents whose choices make the shares (default 0: the "
+        "paper's share function)",
+    )
+    dynamics.add_argument(
+        "--user-spread",
+        type=str,
+        default="0",
+        help="heterogeneous users: standard deviation of log value per accuracy point and of "
+        "log rationality (default 0: identical users)",
+    )
     _out_option(dynamics)
     dynamics.set_defaults(handler=dynamics_command)
 
@@ -148,8 +162,9 @@ def parse_number(text: str | None, field: str, *, positive: bool = False) -> flo
     except ValueError:
         raise UserInputError(field, "a number", text) from None
     if not math.isfinite(value) or (positive and value <= 0):
-        raise UserInputError(field, "a finite positive number" if positive else "a finite number",
-                             text)
+        raise UserInputError(
+            field, "a finite positive number" if positive else "a finite number", text
+        )
     return value
 
 
@@ -222,8 +237,10 @@ class GameSpec:
 
 
 def build_game(args: argparse.Namespace, beta: float | None = None) -> GameSpec:
-    """The game of ``--scenario`` or ``--curves/--benchmark/--method`` with the economics flags;
-    warnings (e.g. the paper's assumption 2 failing) are collected to be printed once."""
+    """The game of ``--scenario`` or ``--curves/--benchmark/--method`` and the economics flags.
+
+    Warnings (e.g. the paper's assumption 2 failing) are collected to be printed once.
+    """
     from market.ttc_data import game_from_curves, get_scenario, load_curves
 
     beta = parse_beta(args.beta) if beta is None else beta
@@ -235,7 +252,8 @@ def build_game(args: argparse.Namespace, beta: float | None = None) -> GameSpec:
         if args.scenario is not None:
             if args.benchmark or args.method or args.models:
                 raise UserInputError(
-                    "scenario", "no --benchmark/--method/--models with --scenario",
+                    "scenario",
+                    "no --benchmark/--method/--models with --scenario",
                     args.scenario,
                 )
             scenario = get_scenario(args.scenario)
@@ -243,8 +261,9 @@ def build_game(args: argparse.Namespace, beta: float | None = None) -> GameSpec:
             source = f"scenario {scenario.name}"
         else:
             if not args.benchmark or not args.method:
-                raise UserInputError("curves", "--benchmark and --method with --curves",
-                                     args.curves)
+                raise UserInputError(
+                    "curves", "--benchmark and --method with --curves", args.curves
+                )
             curves = load_curves(args.curves)
             models = None
             if args.models:
@@ -272,6 +291,29 @@ def _announce(spec: GameSpec) -> None:
 # ---- computing ----------------------------------------------------------------------------
 
 
+def user_population(game: Any, args: argparse.Namespace) -> Any:
+    """The simulated users of ``--users N --user-spread S`` (None without ``--users``)."""
+    from agents.ttc import UserPopulation
+
+    try:
+        n_users = int(getattr(args, "users", "0"))
+    except ValueError:
+        raise UserInputError("users", "a non-negative integer", args.users) from None
+    if n_users < 0:
+        raise UserInputError("users", "a non-negative integer", args.users)
+    spread = parse_number(getattr(args, "user_spread", "0"), "user-spread")
+    if spread < 0:
+        raise UserInputError("user-spread", "a standard deviation >= 0", args.user_spread)
+    if n_users == 0:
+        return None
+    if spread == 0:
+        return UserPopulation.identical(n_users, game.beta, v0=game.v0)
+    rng = np.random.default_rng(np.random.SeedSequence(parse_seed(args.seed)).spawn(1)[0])
+    return UserPopulation.heterogeneous(
+        n_users, rng, beta=game.beta, weight_spread=spread, beta_spread=spread, v0=game.v0
+    )
+
+
 def run_dynamics(game: Any, args: argparse.Namespace, *, collect: bool) -> Any:
     """The Mesa model run to its equilibrium with the chosen rule, schedule and seed."""
     from market.ttc_model import TTCMarket
@@ -280,6 +322,7 @@ def run_dynamics(game: Any, args: argparse.Namespace, *, collect: bool) -> Any:
         game,
         strategy=dynamics_rule(args.dynamics),
         schedule=schedule_name(args.schedule),
+        users=user_population(game, args),
         collect=collect,
         rng=parse_seed(args.seed),
     )
@@ -346,7 +389,7 @@ def analysis_record(spec: GameSpec, model: Any, max_profiles: int) -> dict[str, 
     optimum = max_welfare(game)
     count = None
     if n_profiles(game) <= max_profiles:
-        count = int(len(pure_equilibria(game, max_profiles=max_profiles)))
+        count = len(pure_equilibria(game, max_profiles=max_profiles))
     record = {
         "game": {
             "source": spec.source,
@@ -388,8 +431,10 @@ def sweep_frame(game: Any, betas: np.ndarray, args: argparse.Namespace) -> pd.Da
                 "welfare": welfare,
                 "steps": int(model.steps),
                 "is_equilibrium": bool(model.equilibrium_reached),
-                **{f"theta[{p}]": t for p, t in zip(game.providers, model.state.thetas,
-                                                    strict=True)},
+                **{
+                    f"theta[{p}]": t
+                    for p, t in zip(game.providers, model.state.thetas, strict=True)
+                },
             }
         )
     return pd.DataFrame(rows)
@@ -442,6 +487,8 @@ def _say_approximate(spec: GameSpec) -> None:
 
 
 def _fmt(x: float) -> str:
+    if math.isnan(x):
+        return "n/a (no exact maximum for simulated users)"
     return f"{x:.6g}" if math.isfinite(x) else str(x)
 
 
@@ -465,23 +512,33 @@ def analyze_command(args: argparse.Namespace) -> int:
     game, eq, auction = spec.game, record["equilibrium"], record["auction"]
     print(f"TTC game: {spec.source}; beta = {record['game']['beta']}, V_0 = {game.v0:g}")
     _say_approximate(spec)
-    print(f"dynamics ({args.dynamics}, seed {args.seed}): {eq['steps']} steps, {eq['moves']} "
-          f"moves, pure Nash equilibrium: {'yes' if eq['is_equilibrium'] else 'NO'}")
+    print(
+        f"dynamics ({args.dynamics}, seed {args.seed}): {eq['steps']} steps, {eq['moves']} "
+        f"moves, pure Nash equilibrium: {'yes' if eq['is_equilibrium'] else 'NO'}"
+    )
     print(f"{'provider':<24}{'theta':>10}{'share':>12}{'utility':>14}")
     for k, name in enumerate(eq["providers"]):
-        print(f"{name:<24}{eq['thetas'][k]:>10g}{eq['shares'][k]:>12.4g}"
-              f"{eq['provider_utility'][k]:>14.4g}")
-    print(f"user value {_fmt(eq['user_value'])}, price {_fmt(eq['price'])}, "
-          f"welfare {_fmt(eq['welfare'])}")
+        print(
+            f"{name:<24}{eq['thetas'][k]:>10g}{eq['shares'][k]:>12.4g}"
+            f"{eq['provider_utility'][k]:>14.4g}"
+        )
+    print(
+        f"user value {_fmt(eq['user_value'])}, price {_fmt(eq['price'])}, "
+        f"welfare {_fmt(eq['welfare'])}"
+    )
     poa = eq["poa"]
-    print(f"max welfare {_fmt(record['max_welfare']['welfare'])} at thetas "
-          f"{record['max_welfare']['thetas']}; price of anarchy "
-          f"{_fmt(poa) if poa is not None else 'inf'}")
+    print(
+        f"max welfare {_fmt(record['max_welfare']['welfare'])} at thetas "
+        f"{record['max_welfare']['thetas']}; price of anarchy "
+        f"{_fmt(poa) if poa is not None else 'inf'}"
+    )
     count = record["pure_equilibria"]
     print(f"pure equilibria: {count if count is not None else 'not enumerated (too many)'}")
-    print(f"auction: {auction['winner']} wins (runner-up {auction['runner_up']}), payment "
-          f"{_fmt(auction['payment'])}, user value {_fmt(auction['user_value'])}, winner utility "
-          f"{_fmt(auction['winner_utility'])}, welfare {_fmt(auction['welfare'])}")
+    print(
+        f"auction: {auction['winner']} wins (runner-up {auction['runner_up']}), payment "
+        f"{_fmt(auction['payment'])}, user value {_fmt(auction['user_value'])}, winner utility "
+        f"{_fmt(auction['winner_utility'])}, welfare {_fmt(auction['welfare'])}"
+    )
     return 0
 
 
@@ -491,22 +548,38 @@ def dynamics_command(args: argparse.Namespace) -> int:
 
     out = output_dir(args.out)
     spec = build_game(args)
+    user_population(spec.game, args)  # validate before running
     _announce(spec)
     model = run_dynamics(spec.game, args, collect=True)
     history = model.history()
     out.mkdir(parents=True, exist_ok=True)
     history.to_csv(out / "dynamics.csv", index=False)
     title = f"Better-response dynamics, {spec.source}, beta = {_beta_json(spec.game.beta)}"
-    plot_dynamics(history, spec.game.providers, out / "dynamics.png", title=title,
-                  approximate=spec.game.approximate)
-    _write_note(out, spec, {"dynamics": args.dynamics, "seed": parse_seed(args.seed),
-                            "steps": int(model.steps),
-                            "is_equilibrium": bool(model.equilibrium_reached),
-                            "final_inefficiency": _number(model.state.inefficiency)})
+    plot_dynamics(
+        history,
+        spec.game.providers,
+        out / "dynamics.png",
+        title=title,
+        approximate=spec.game.approximate,
+    )
+    _write_note(
+        out,
+        spec,
+        {
+            "dynamics": args.dynamics,
+            "seed": parse_seed(args.seed),
+            "steps": int(model.steps),
+            "is_equilibrium": bool(model.equilibrium_reached),
+            "final_inefficiency": _number(model.state.inefficiency),
+            "users": model.users.n_users if model.users is not None else 0,
+        },
+    )
     _say_approximate(spec)
-    print(f"{model.steps} steps, pure Nash equilibrium: "
-          f"{'yes' if model.equilibrium_reached else 'NO'}, final max W / W = "
-          f"{_fmt(model.state.inefficiency)}")
+    print(
+        f"{model.steps} steps, pure Nash equilibrium: "
+        f"{'yes' if model.equilibrium_reached else 'NO'}, final max W / W = "
+        f"{_fmt(model.state.inefficiency)}"
+    )
     print(f"wrote {out / 'dynamics.csv'}, {out / 'dynamics.png'}")
     return 0
 
@@ -525,16 +598,22 @@ def sweep_beta_command(args: argparse.Namespace) -> int:
     frame = sweep_frame(spec.game, betas, args)
     out.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out / "sweep_beta.csv", index=False)
-    plot_poa_vs_beta(frame, out / "poa_vs_beta.png",
-                     title=f"Price of anarchy against beta, {spec.source}",
-                     approximate=spec.game.approximate)
-    _write_note(out, spec, {"betas": args.betas, "dynamics": args.dynamics,
-                            "seed": parse_seed(args.seed)})
+    plot_poa_vs_beta(
+        frame,
+        out / "poa_vs_beta.png",
+        title=f"Price of anarchy against beta, {spec.source}",
+        approximate=spec.game.approximate,
+    )
+    _write_note(
+        out, spec, {"betas": args.betas, "dynamics": args.dynamics, "seed": parse_seed(args.seed)}
+    )
     _say_approximate(spec)
     finite = frame["poa"][np.isfinite(frame["poa"])]
-    print(f"{len(frame)} betas from {_fmt(betas[0])} to {_fmt(betas[-1])}: PoA from "
-          f"{_fmt(finite.min())} to {_fmt(finite.max())}; all equilibria verified: "
-          f"{'yes' if frame['is_equilibrium'].all() else 'NO'}")
+    print(
+        f"{len(frame)} betas from {_fmt(betas[0])} to {_fmt(betas[-1])}: PoA from "
+        f"{_fmt(finite.min())} to {_fmt(finite.max())}; all equilibria verified: "
+        f"{'yes' if frame['is_equilibrium'].all() else 'NO'}"
+    )
     print(f"wrote {out / 'sweep_beta.csv'}, {out / 'poa_vs_beta.png'}")
     return 0
 
@@ -548,16 +627,27 @@ def compare_command(args: argparse.Namespace) -> int:
     table = comparison_frame(spec.game, model)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "table2.csv", index=False)
-    _write_note(out, spec, {"dynamics": args.dynamics, "seed": parse_seed(args.seed),
-                            "is_equilibrium": bool(model.equilibrium_reached)})
+    _write_note(
+        out,
+        spec,
+        {
+            "dynamics": args.dynamics,
+            "seed": parse_seed(args.seed),
+            "is_equilibrium": bool(model.equilibrium_reached),
+        },
+    )
     scale = 1e3 if table[["game", "auction"]].abs().to_numpy().max() < 0.1 else 1.0
     unit = "USD x 1e-3" if scale != 1.0 else "USD"
-    print(f"Table 2: market at equilibrium (beta = {_beta_json(spec.game.beta)}) vs auction, "
-          f"{spec.source} ({unit})")
+    print(
+        f"Table 2: market at equilibrium (beta = {_beta_json(spec.game.beta)}) vs auction, "
+        f"{spec.source} ({unit})"
+    )
     _say_approximate(spec)
     print(f"{'':<18}{'game G':>12}{'auction':>12}{'change':>10}")
     for row in table.itertuples():
-        print(f"{row.quantity:<18}{row.game * scale:>12.4g}{row.auction * scale:>12.4g}"
-              f"{row.change_pct:>9.1f}%")
+        print(
+            f"{row.quantity:<18}{row.game * scale:>12.4g}{row.auction * scale:>12.4g}"
+            f"{row.change_pct:>9.1f}%"
+        )
     print(f"wrote {out / 'table2.csv'}")
     return 0

@@ -60,6 +60,11 @@ METHOD_SLUGS = {"best_of_n": "best-of-n", "majority": "majority", "reasoning_bin
 _MAX_LISTED = 5
 
 
+def _name_key(name: str) -> str:
+    """Case- and separator-insensitive key for benchmark and method names."""
+    return str(name).strip().casefold().replace("-", "_")
+
+
 class ProfitNotIncreasingWarning(UserWarning):
     """Profit ``p - c`` does not strictly increase with compute (the paper's assumption 2)."""
 
@@ -116,17 +121,43 @@ class CurvesTable:
         """Models of one benchmark x method, in file order."""
         return list(dict.fromkeys(self.slice(benchmark, method)["model"]))
 
+    def resolve_benchmark(self, benchmark: str) -> str:
+        """The benchmark's name as spelled in the file (case-insensitive exact match).
+
+        Raises:
+            UserInputError: Unknown benchmark, listing the known ones.
+        """
+        known = self.benchmarks()
+        match = [b for b in known if _name_key(b) == _name_key(benchmark)]
+        if not match:
+            raise UserInputError("benchmark", f"one of {', '.join(known)}", benchmark)
+        return match[0]
+
+    def resolve_method(self, benchmark: str, method: str) -> str:
+        """The method's name as spelled in the file for ``benchmark``.
+
+        Matching is exact up to case and ``-``/``_``; the preset spellings ``best-of-n`` and
+        ``reasoning`` (for ``reasoning_bin``) are accepted too.
+
+        Raises:
+            UserInputError: Unknown benchmark or method, listing the known ones.
+        """
+        benchmark = self.resolve_benchmark(benchmark)
+        methods = self.methods(benchmark)
+        aliases = {_name_key(slug): name for name, slug in METHOD_SLUGS.items()}
+        wanted = aliases.get(_name_key(method), method)
+        match = [m for m in methods if _name_key(m) == _name_key(wanted)]
+        if not match:
+            raise UserInputError("method", f"one of {', '.join(methods)} (for {benchmark})", method)
+        return match[0]
+
     def slice(self, benchmark: str, method: str | None = None) -> pd.DataFrame:
         """Rows of one benchmark (and method); unknown names raise ``UserInputError``."""
-        known = self.benchmarks()
-        if benchmark not in known:
-            raise UserInputError("benchmark", f"one of {', '.join(known)}", benchmark)
+        benchmark = self.resolve_benchmark(benchmark)
         frame = self.frame[self.frame["benchmark"] == benchmark]
         if method is None:
             return frame
-        methods = sorted(frame["ttc_method"].unique())
-        if method not in methods:
-            raise UserInputError("method", f"one of {', '.join(methods)} (for {benchmark})", method)
+        method = self.resolve_method(benchmark, method)
         return frame[frame["ttc_method"] == method]
 
     def rows(self) -> list[CurveRow]:
@@ -352,8 +383,10 @@ def game_from_curves(
 
     Args:
         curves: A validated curves table.
-        benchmark: Benchmark name (unknown -> ``UserInputError`` listing the known ones).
-        method: Test-time compute method (unknown -> ``UserInputError`` listing the known ones).
+        benchmark: Benchmark name, case-insensitive (unknown -> ``UserInputError`` listing the
+            known ones).
+        method: Test-time compute method as in the file or as in the preset names
+            (``best-of-n``, ``majority``, ``reasoning``); unknown -> ``UserInputError``.
         alpha: Value of accuracy (USD per unit of accuracy fraction); default by benchmark
             (:data:`DEFAULT_ALPHA`), required for other benchmarks.
         b: Quality floor fraction in ``alpha (b + (1 - b) accuracy)``, in [0, 1].
@@ -371,6 +404,8 @@ def game_from_curves(
     References:
         Velasco et al. (2026), Section 5 and Appendix C.
     """
+    benchmark = curves.resolve_benchmark(benchmark)
+    method = curves.resolve_method(benchmark, method)
     frame = curves.slice(benchmark, method)
     if alpha is None:
         if benchmark not in DEFAULT_ALPHA:

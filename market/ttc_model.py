@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from agents.ttc import (
-    BiddingStrategy,
     BidderObservation,
+    BiddingStrategy,
     ProviderObservation,
     ProviderStrategy,
     TTCProvider,
@@ -225,9 +225,7 @@ class TTCMarket(mesa.Model):
         for i, name in enumerate(self.game.providers):
             level = levels[i]
             posted = Bid(level=level, price=float(self.game.price[i, level]))
-            TTCProvider(
-                self, i, name, provider_strategies[i], bidding_strategies[i], level, posted
-            )
+            TTCProvider(self, i, name, provider_strategies[i], bidding_strategies[i], level, posted)
         self.providers: list[TTCProvider] = sorted(
             self.agents_by_type[TTCProvider], key=lambda agent: agent.index
         )
@@ -258,10 +256,15 @@ class TTCMarket(mesa.Model):
         else:
             moved = agent.revise_bid(BidderObservation(agent.index, self.game), self.rng)
         self.moves += int(moved)
-        self.state = self._settle()
+        unchanged = not moved and self.users is None  # same profile, same (deterministic) market
+        if not unchanged:
+            self.state = self._settle()
         if self.collect:
             self.datacollector.collect(self)
-        self._check_rest()
+        if unchanged:  # the previous check found a provider that will move: still not at rest
+            self._check_max_steps()
+        else:
+            self._check_rest()
 
     def run_to_equilibrium(self) -> TTCMarket:
         """Step until the run stops (equilibrium, rest or ``max_steps``); returns the model."""
@@ -297,6 +300,12 @@ class TTCMarket(mesa.Model):
             improving=improving,
             contribution=self.game.contribution[i],
         )
+
+    def _improving(self, i: int) -> tuple[int, ...]:
+        """Provider ``i``'s strictly improving levels (no utilities needed: the rest check)."""
+        if self.users is None:
+            return tuple(int(k) for k in improving_levels(self.game, self.profile, i, self.rtol))
+        return self.provider_observation(i).improving
 
     def _population_deviation_utilities(self, profile: tuple[int, ...], i: int) -> np.ndarray:
         game, rows = self.game, np.arange(self.game.n_providers)
@@ -403,9 +412,9 @@ class TTCMarket(mesa.Model):
         if self.mechanism == SECOND_PRICE_AUCTION:
             observation = BidderObservation(agent.index, self.game)
             return agent.bidding.choose_bid(observation, self.rng) != agent.bid
-        observation = self.provider_observation(agent.index)
         if agent.strategy.classifier.get("better_response"):
-            return bool(observation.improving)
+            return bool(self._improving(agent.index))
+        observation = self.provider_observation(agent.index)
         return agent.strategy.choose_level(observation, self.rng) != agent.level
 
     def _check_rest(self) -> None:
@@ -415,7 +424,11 @@ class TTCMarket(mesa.Model):
             self.equilibrium_reached = self._is_equilibrium()
             self.equilibrium_profile = self.profile if self.equilibrium_reached else None
             self.stop_reason = "equilibrium" if self.equilibrium_reached else "rest"
-        elif self.steps >= self.max_steps:
+        else:
+            self._check_max_steps()
+
+    def _check_max_steps(self) -> None:
+        if self.steps >= self.max_steps:
             self.running = False
             self.stop_reason = "max-steps"
 
@@ -423,16 +436,17 @@ class TTCMarket(mesa.Model):
         if self.mechanism == SECOND_PRICE_AUCTION:
             return auction_equilibrium(self.game, self.bids)
         if self.users is not None:
-            return not any(
-                self.provider_observation(i).improving for i in range(self.game.n_providers)
-            )
+            return not any(self._improving(i) for i in range(self.game.n_providers))
         return bool(is_equilibrium(self.game, self.profile, self.rtol))
 
     # ---- tidy output --------------------------------------------------------------------
 
     def history(self) -> pd.DataFrame:
-        """One row per recorded step: step, the model-level figures, and per-provider columns
-        ``theta[NAME]``, ``level[NAME]``, ``share[NAME]``, ``utility[NAME]``."""
+        """One row per recorded step, tidy for CSV and plots.
+
+        Columns: step, the model-level figures, and per provider ``theta[NAME]``,
+        ``level[NAME]``, ``share[NAME]``, ``utility[NAME]``.
+        """
         frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         out = pd.DataFrame({"step": np.arange(len(frame))})
         for column in ("welfare", "inefficiency", "potential", "user_value", "price"):
@@ -470,8 +484,11 @@ def inefficiency(best_welfare: float, welfare: float) -> float:
 
 
 def auction_equilibrium(game: TTCGame, bids: Sequence[Bid], atol: float = 1e-12) -> bool:
-    """Whether no bidder gains by switching to its truthful bid (dominant by Theorem 5, so this
-    is the pure Nash equilibrium check of the auction G~)."""
+    """Whether no bidder gains by switching to its truthful bid.
+
+    Truthful bidding is dominant (Theorem 5), so this is the pure Nash equilibrium check of
+    the auction G~.
+    """
     utilities = run_auction(game, bids).utilities
     for i in range(game.n_providers):
         deviation = list(bids)
@@ -495,9 +512,7 @@ def _per_provider(objects: Sequence[Any] | None, name: str, n: int, make: Any) -
     return list(objects)
 
 
-def _start_levels(
-    start: str | Sequence[int], game: TTCGame, rng: np.random.Generator
-) -> list[int]:
+def _start_levels(start: str | Sequence[int], game: TTCGame, rng: np.random.Generator) -> list[int]:
     n, n_levels = game.n_providers, game.n_levels
     if isinstance(start, str):
         if start == "lowest":

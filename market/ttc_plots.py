@@ -30,8 +30,9 @@ def plot_dynamics(
     title: str = "Better-response dynamics",
     approximate: bool = False,
 ) -> Path:
-    """Figure 2: each provider's compute level over iterations with the inefficiency
-    ``max W / W(theta_t)`` (dashed black, right axis), and the market shares below.
+    """Figure 2: compute levels over iterations with the inefficiency, and market shares.
+
+    The inefficiency ``max W / W(theta_t)`` is the dashed black curve on the right axis.
 
     Args:
         history: :meth:`market.ttc_model.TTCMarket.history` (columns ``step``,
@@ -53,16 +54,19 @@ def plot_dynamics(
         top.step(steps, history[f"theta[{name}]"], where="post", color=colour, label=name)
         bottom.step(steps, history[f"share[{name}]"], where="post", color=colour, label=name)
     top.set_ylabel("compute level theta")
-    if (history.filter(like="theta[").to_numpy() > 0).all():
+    thetas = history.filter(like="theta[").to_numpy()
+    if (thetas > 0).all() and thetas.max() >= 16 * thetas.min():  # e.g. best-of-n 1..64
         top.set_yscale("log", base=2)
-    ratio = top.twinx()
-    ratio.plot(steps, history["inefficiency"], "k--", label="max W / W(theta_t)")
-    ratio.set_ylabel("inefficiency max W / W(theta_t)")
+    inefficiency = history["inefficiency"].to_numpy(dtype=float)
+    if np.isfinite(inefficiency).any():  # not available for simulated heterogeneous users
+        ratio = top.twinx()
+        ratio.plot(steps, inefficiency, "k--", label="max W / W(theta_t)")
+        ratio.set_ylabel("inefficiency max W / W(theta_t)")
+        ratio.legend(fontsize="small", loc="upper right")
     bottom.set_ylabel("market share")
     bottom.set_xlabel("iteration t")
     bottom.set_ylim(-0.02, 1.02)
     top.legend(fontsize="small", ncol=2, loc="upper left")
-    ratio.legend(fontsize="small", loc="upper right")
     top.set_title(_titled(title, approximate))
     figure.savefig(path, dpi=120)
     return Path(path)

@@ -1,0 +1,1 @@
+"""The rules of each game: mechanisms as peers in registries."""

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from agents.delegation_strategies import (
     STRATEGIES,
     DelegationStrategy,
-    Honest,
     SecondBest,
     Worst,
     WorstLength,
@@ -33,7 +32,7 @@ MENUS = [
 MECHANISM_NAMES = ["second-best", "second-best-artifact", "explore-then-commit"]
 
 
-def scenario_with(k: int, mechanism: str, T: int, eps: float):  # noqa: N803
+def scenario_with(k: int, mechanism: str, T: int, eps: float):
     """The cao2026 scenario with its first k menus from MENUS (k from 2 to 5)."""
     base = get_scenario("cao2026")
     providers = tuple(ProviderSpec(f"provider {i + 1}", MENUS[i]) for i in range(k))
@@ -52,7 +51,7 @@ profiles = st.integers(2, 4).flatmap(
 @settings(max_examples=40, deadline=None)
 @given(profile=profiles, T=st.integers(3_000, 60_000), eps=st.floats(0.15, 0.45),
        mechanism=st.sampled_from(MECHANISM_NAMES), seed=st.integers(0, 2**32 - 1))
-def test_honest_providers_earn_exactly_zero(profile, T, eps, mechanism, seed):  # noqa: N803
+def test_honest_providers_earn_exactly_zero(profile, T, eps, mechanism, seed):
     k, names = profile
     try:
         result = run(scenario_with(k, mechanism, T, eps), names, batch=10**7, rng=seed)
@@ -66,7 +65,7 @@ def test_honest_providers_earn_exactly_zero(profile, T, eps, mechanism, seed):  
 @settings(max_examples=40, deadline=None)
 @given(profile=profiles, T=st.integers(3_000, 60_000), eps=st.floats(0.15, 0.45),
        seed=st.integers(0, 2**32 - 1))
-def test_lemma_a1_mechanism_1_never_asks_for_more_than_T(profile, T, eps, seed):  # noqa: N803
+def test_lemma_a1_mechanism_1_never_asks_for_more_than_T(profile, T, eps, seed):
     k, names = profile
     try:
         model = DelegationMarket(scenario_with(k, "second-best", T, eps), names, batch=10**7,
@@ -83,7 +82,7 @@ def test_lemma_a1_mechanism_1_never_asks_for_more_than_T(profile, T, eps, seed):
 @given(profile=profiles, T=st.integers(3_000, 30_000), mechanism=st.sampled_from(MECHANISM_NAMES),
        batches=st.lists(st.integers(1, 5_000), min_size=1, max_size=3),
        seed=st.integers(0, 2**32 - 1))
-def test_stepping_and_batching_agree_exactly(profile, T, mechanism, batches, seed):  # noqa: N803
+def test_stepping_and_batching_agree_exactly(profile, T, mechanism, batches, seed):
     k, names = profile
     try:
         scenario = scenario_with(k, mechanism, T, 0.3)
@@ -119,11 +118,11 @@ def deviation(exploration_behaviour):
 
 
 @pytest.mark.parametrize(("scenario", "T"), [("cao2026", 1_000_000), ("cao2026-paper", 400_000)])
-def test_deviating_in_exploration_never_pays(scenario, T):  # noqa: N803
+def test_deviating_in_exploration_never_pays(scenario, T):
     # Theorem 5.2 (exploration part): honest exploration beats every exploration deviation,
     # whatever the others do; checked empirically on the presets.
     deviations = [deviation(b) for b in (Worst(), WorstModel(), WorstLength())]
-    others_pool = ["ours", "honest", "dishonest-all"]
+    others_pool = NAMES
     for i in range(3):
         for others in itertools.product(others_pool, repeat=2):
             def utility(strategy, i=i, others=others):
@@ -136,7 +135,7 @@ def test_deviating_in_exploration_never_pays(scenario, T):  # noqa: N803
 
 
 @pytest.mark.parametrize(("scenario", "T"), [("cao2026", 1_000_000), ("cao2026-paper", 400_000)])
-def test_ours_gives_provider_1_the_highest_mean_utility(scenario, T):  # noqa: N803
+def test_ours_gives_provider_1_the_highest_mean_utility(scenario, T):
     # Figure 2: mean over the 36 profiles of providers 2 and 3.
     means = {}
     for name in NAMES:
@@ -188,7 +187,7 @@ def test_datacollector_is_thin_and_covers_phases():
 def test_bad_input_names_the_field():
     with pytest.raises(UserInputError, match="strategies"):
         DelegationMarket("cao2026", "ours,honest", T=20_000)
-    with pytest.raises(UserInputError, match="strategies.*dishonest-all.*sneaky"):
+    with pytest.raises(UserInputError, match=r"strategies.*dishonest-all.*sneaky"):
         DelegationMarket("cao2026", "ours,honest,sneaky", T=20_000)
     with pytest.raises(UserInputError, match="T"):
         DelegationMarket("cao2026", "ours", T=50)

@@ -14,7 +14,6 @@ from agents.delegation_strategies import (
     PHASES,
     STRATEGIES,
     DelegationStrategy,
-    Honest,
     LengthReport,
     ProviderView,
     SecondBest,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import subprocess
@@ -12,7 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-if importlib.util.find_spec("market.delegation_cli") is None:  # pragma: no cover
+try:
+    import market.delegation_cli  # noqa: F401
+except ImportError:  # pragma: no cover
     pytest.skip(
         "market.cli imports market.delegation_cli, which has not landed yet",
         allow_module_level=True,
@@ -42,11 +43,21 @@ def analyze_json(capsys, *argv):
 def test_analyze_intro_example_json_keys_and_known_answers(capsys):
     record = analyze_json(capsys, "--scenario", "intro-example", "--beta", "inf")
     eq = record["equilibrium"]
-    assert {"providers", "thetas", "shares", "user_value", "price", "provider_utility",
-            "welfare", "poa", "steps"} <= set(eq)
+    assert {
+        "providers",
+        "thetas",
+        "shares",
+        "user_value",
+        "price",
+        "provider_utility",
+        "welfare",
+        "poa",
+        "steps",
+    } <= set(eq)
     assert {"max_welfare", "pure_equilibria", "auction"} <= set(record)
-    assert {"winner", "runner_up", "payment", "user_value", "winner_utility",
-            "welfare"} <= set(record["auction"])
+    assert {"winner", "runner_up", "payment", "user_value", "winner_utility", "welfare"} <= set(
+        record["auction"]
+    )
     # Appendix A: provider 1 at high TTC, W = 0.8, max W = 1.15, PoA = 1.4375
     assert eq["providers"] == ["Provider 1", "Provider 2"]
     assert eq["thetas"][0] == 1.0
@@ -89,16 +100,25 @@ def test_analyze_text_output_says_approximate(capsys):
 
 def test_analyze_from_curves_file_equals_the_preset(capsys):
     a = analyze_json(capsys, "--scenario", "gsm8k-reasoning")
-    b = analyze_json(capsys, "--curves", str(CURVES), "--benchmark", "GSM8K",
-                     "--method", "reasoning_bin")
+    b = analyze_json(
+        capsys, "--curves", str(CURVES), "--benchmark", "GSM8K", "--method", "reasoning_bin"
+    )
     assert a["equilibrium"]["thetas"] == b["equilibrium"]["thetas"]
     assert a["equilibrium"]["welfare"] == pytest.approx(b["equilibrium"]["welfare"])
     assert b["game"]["approximate"] is False  # a user file is not marked approximate
 
 
 def test_analyze_is_reproducible_under_a_seed(capsys):
-    argv = ("--scenario", "gsm8k-best-of-n", "--dynamics", "random-improving", "--seed", "5",
-            "--max-profiles", "0")
+    argv = (
+        "--scenario",
+        "gsm8k-best-of-n",
+        "--dynamics",
+        "random-improving",
+        "--seed",
+        "5",
+        "--max-profiles",
+        "0",
+    )
     assert analyze_json(capsys, *argv) == analyze_json(capsys, *argv)
 
 
@@ -124,12 +144,24 @@ def test_every_dynamics_rule_reaches_a_verified_equilibrium(capsys, rule):
         (["--scenario", "intro-example", "--seed", "-1"], "seed"),
         (["--scenario", "intro-example", "--v0", "x"], "v0"),
         (["--scenario", "intro-example", "--margin", "0"], "margin"),
-        (["--curves", str(CURVES), "--benchmark", "GSM9K", "--method", "best_of_n"],
-         "expected one of AIME, GPQA, GSM8K"),
-        (["--curves", str(CURVES), "--benchmark", "GSM8K", "--method", "bon"],
-         "best_of_n"),
-        (["--curves", str(CURVES), "--benchmark", "GSM8K", "--method", "best_of_n",
-          "--models", "Qwen2-7B"], "at least two providers"),
+        (
+            ["--curves", str(CURVES), "--benchmark", "GSM9K", "--method", "best_of_n"],
+            "expected one of AIME, GPQA, GSM8K",
+        ),
+        (["--curves", str(CURVES), "--benchmark", "GSM8K", "--method", "bon"], "best_of_n"),
+        (
+            [
+                "--curves",
+                str(CURVES),
+                "--benchmark",
+                "GSM8K",
+                "--method",
+                "best_of_n",
+                "--models",
+                "Qwen2-7B",
+            ],
+            "at least two providers",
+        ),
         (["--curves", str(CURVES)], "--benchmark and --method"),
         (["--curves", "/no/such/file.csv", "--benchmark", "GSM8K", "--method", "x"], "curves"),
     ],
@@ -148,16 +180,18 @@ def test_bad_curves_file_is_rejected(capsys, tmp_path):
     header, first = text[0], text[1].split(",")
     first[5] = "nan"
     bad.write_text("\n".join([header, ",".join(first), *text[2:]]) + "\n")
-    code, _, err = run(capsys, "analyze", "--curves", str(bad), "--benchmark", "GSM8K",
-                       "--method", "majority")
+    code, _, err = run(
+        capsys, "analyze", "--curves", str(bad), "--benchmark", "GSM8K", "--method", "majority"
+    )
     assert code == 2 and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("betas", ["1:10", "0:10:5", "10:1:5", "1:10:0", "1:10:x", "1:inf:3"])
 def test_bad_beta_range_writes_nothing(capsys, tmp_path, betas):
     out = tmp_path / "sweep"
-    code, _, err = run(capsys, "sweep-beta", "--scenario", "intro-example", "--betas", betas,
-                       "--out", str(out))
+    code, _, err = run(
+        capsys, "sweep-beta", "--scenario", "intro-example", "--betas", betas, "--out", str(out)
+    )
     assert code == 2 and "betas" in err
     assert not out.exists()
 
@@ -180,8 +214,7 @@ def test_bad_scenario_writes_nothing(capsys, tmp_path):
 
 
 def test_dynamics_writes_figure_2(capsys, tmp_path):
-    code, out, _ = run(capsys, "dynamics", "--scenario", "gsm8k-reasoning", "--out",
-                       str(tmp_path))
+    code, out, _ = run(capsys, "dynamics", "--scenario", "gsm8k-reasoning", "--out", str(tmp_path))
     assert code == 0
     assert "approximate (digitised curves)" in out
     frame = pd.read_csv(tmp_path / "dynamics.csv")
@@ -194,8 +227,16 @@ def test_dynamics_writes_figure_2(capsys, tmp_path):
 
 
 def test_sweep_beta_writes_poa_against_log_spaced_beta(capsys, tmp_path):
-    code, _, _ = run(capsys, "sweep-beta", "--scenario", "intro-example", "--betas", "1:1e4:5",
-                     "--out", str(tmp_path))
+    code, _, _ = run(
+        capsys,
+        "sweep-beta",
+        "--scenario",
+        "intro-example",
+        "--betas",
+        "1:1e4:5",
+        "--out",
+        str(tmp_path),
+    )
     assert code == 0
     frame = pd.read_csv(tmp_path / "sweep_beta.csv")
     assert frame["beta"].tolist() == pytest.approx([1, 10, 100, 1000, 1e4])
@@ -207,8 +248,9 @@ def test_sweep_beta_writes_poa_against_log_spaced_beta(capsys, tmp_path):
 
 
 def test_compare_writes_table_2(capsys, tmp_path):
-    code, out, _ = run(capsys, "compare", "--scenario", "intro-example", "--beta", "inf",
-                       "--out", str(tmp_path))
+    code, out, _ = run(
+        capsys, "compare", "--scenario", "intro-example", "--beta", "inf", "--out", str(tmp_path)
+    )
     assert code == 0
     table = pd.read_csv(tmp_path / "table2.csv").set_index("quantity")
     assert list(table.index) == ["user_value", "price", "provider_utility", "welfare"]
@@ -259,3 +301,37 @@ def test_console_script_subprocess_error_exit_2():
     )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "beta" in result.stderr
+
+
+def test_dynamics_with_simulated_heterogeneous_users(capsys, tmp_path):
+    code, _, err = run(
+        capsys,
+        "dynamics",
+        "--scenario",
+        "intro-example",
+        "--beta",
+        "20",
+        "--users",
+        "3000",
+        "--user-spread",
+        "0.3",
+        "--out",
+        str(tmp_path),
+    )
+    assert code == 0, err
+    frame = pd.read_csv(tmp_path / "dynamics.csv")
+    shares = frame[["share[Provider 1]", "share[Provider 2]"]].to_numpy()
+    assert ((shares * 3000).round(6) % 1 == 0).all()  # fractions of 3000 user choices
+    assert json.loads((tmp_path / "meta.json").read_text())["users"] == 3000
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--users", "-1"), ("--users", "many"), ("--user-spread", "-0.5")]
+)
+def test_bad_user_flags_write_nothing(capsys, tmp_path, flag, value):
+    out = tmp_path / "dyn"
+    code, _, err = run(
+        capsys, "dynamics", "--scenario", "intro-example", flag, value, "--out", str(out)
+    )
+    assert code == 2 and flag.lstrip("-") in err
+    assert not out.exists()

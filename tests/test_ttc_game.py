@@ -38,7 +38,7 @@ from mechanisms.ttc import (
     welfare,
 )
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # --- random games (the paper's assumptions: positive profit, increasing in compute) ------------
@@ -236,8 +236,11 @@ def test_every_improving_move_raises_the_potential(game, data):
         assume(not has_value_ties(game))  # Theorem 1's perfect-rationality case assumes no ties
     profile = np.array(
         data.draw(
-            st.lists(st.integers(0, game.n_levels - 1), min_size=game.n_providers,
-                     max_size=game.n_providers)
+            st.lists(
+                st.integers(0, game.n_levels - 1),
+                min_size=game.n_providers,
+                max_size=game.n_providers,
+            )
         )
     )
     before = float(potential(game, profile))
@@ -254,8 +257,11 @@ def test_bounded_potential_difference_equals_log_utility_difference(game, data):
     # Eq. 26-31: Phi(theta'_i, theta_-i) - Phi(theta) = log U_i' - log U_i exactly.
     profile = np.array(
         data.draw(
-            st.lists(st.integers(0, game.n_levels - 1), min_size=game.n_providers,
-                     max_size=game.n_providers)
+            st.lists(
+                st.integers(0, game.n_levels - 1),
+                min_size=game.n_providers,
+                max_size=game.n_providers,
+            )
         )
     )
     i = data.draw(st.integers(0, game.n_providers - 1))
@@ -303,7 +309,9 @@ def test_no_deviation_in_level_or_price_beats_the_truthful_bid(case, factor):
     best = auction_utility(game, truthful, i)
     candidates = [deviation]
     candidates += [Bid(level, float(game.cost[i, level])) for level in range(game.n_levels)]
-    candidates += [Bid(level, factor * float(game.cost[i, level])) for level in range(game.n_levels)]
+    candidates += [
+        Bid(level, factor * float(game.cost[i, level])) for level in range(game.n_levels)
+    ]
     for bid in candidates:
         deviated = list(bids)
         deviated[i] = bid
@@ -345,12 +353,17 @@ def test_truthful_auction_is_efficient_and_pays_the_winner(game):
 
 def test_game_validation_errors():
     ok = dict(
-        providers=("a", "b"), levels=(1.0, 2.0),
-        quality=[[1, 2], [1, 2]], cost=[[0.1, 0.2], [0.1, 0.2]], price=[[0.2, 0.4], [0.2, 0.4]],
+        providers=("a", "b"),
+        levels=(1.0, 2.0),
+        quality=[[1, 2], [1, 2]],
+        cost=[[0.1, 0.2], [0.1, 0.2]],
+        price=[[0.2, 0.4], [0.2, 0.4]],
     )
     TTCGame(**ok)
     cases = {
-        "providers": dict(providers=("a",), quality=[[1, 2]], cost=[[0.1, 0.2]], price=[[0.2, 0.4]]),
+        "providers": dict(
+            providers=("a",), quality=[[1, 2]], cost=[[0.1, 0.2]], price=[[0.2, 0.4]]
+        ),
         "levels": dict(levels=(2.0, 1.0)),
         "quality": dict(quality=[[1, math.nan], [1, 2]]),
         "cost": dict(cost=[[-0.1, 0.2], [0.1, 0.2]]),

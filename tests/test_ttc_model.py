@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agents.ttc import (
+    BIDDING_STRATEGIES,
     PROVIDER_STRATEGIES,
     FixedLevel,
     FixedLevelBid,
@@ -19,6 +20,7 @@ from agents.ttc import (
 )
 from market.errors import UserInputError
 from market.ttc_analysis import is_equilibrium, pure_equilibria
+from market.ttc_data import SCENARIOS
 from market.ttc_model import MODEL_REPORTERS, TTCMarket, inefficiency, strictly_improving
 from mechanisms.ttc import PERFECT, TTCGame
 
@@ -229,3 +231,43 @@ def test_inefficiency_and_improving_helpers():
     assert inefficiency(1.15, 0.8) == pytest.approx(1.4375)
     assert inefficiency(1.0, 0.0) == math.inf
     assert strictly_improving(np.array([1.0, 2.0, 1.0 + 1e-12]), 0, 1e-8) == (1,)
+
+
+# ---- every strategy under every mechanism it claims; every preset --------------------------
+
+
+@pytest.mark.parametrize("name", PROVIDER_STRATEGIES.names())
+def test_every_provider_strategy_runs_under_its_mechanisms(name):
+    cls = PROVIDER_STRATEGIES.get(name)
+    assert cls.classifier["mechanisms"] == ("pay-for-compute",)
+    for beta in (PERFECT, 10.0):
+        model = TTCMarket(intro_game(beta), strategy=name, rng=3).run_to_equilibrium()
+        assert model.at_rest
+        if cls.classifier["better_response"]:
+            assert model.equilibrium_reached
+
+
+@pytest.mark.parametrize("name", BIDDING_STRATEGIES.names())
+def test_every_bidding_strategy_runs_under_its_mechanisms(name):
+    cls = BIDDING_STRATEGIES.get(name)
+    for mechanism in cls.classifier["mechanisms"]:
+        model = TTCMarket(intro_game(), mechanism=mechanism, bidding=name, rng=3)
+        model.run_to_equilibrium()
+        assert model.at_rest
+        if cls.classifier["truthful"]:
+            assert model.equilibrium_reached
+        # whatever they bid, the user never gets less than the runner-up's bid value (Eq. 10)
+        assert model.state.user_value <= model.state.welfare + 1e-12
+
+
+@pytest.mark.filterwarnings("ignore:profit p - c is not increasing")
+@pytest.mark.parametrize("preset", SCENARIOS.names())
+def test_every_preset_runs_to_a_verified_equilibrium(preset):
+    model = TTCMarket(preset=preset, beta=1000.0, rng=0).run_to_equilibrium()
+    assert model.equilibrium_reached and model.stop_reason == "equilibrium"
+    assert is_equilibrium(model.game, model.profile)
+    assert model.state.inefficiency >= 1 - 1e-9
+    auction = TTCMarket(preset=preset, mechanism="second-price-auction", rng=0)
+    auction.run_to_equilibrium()
+    assert auction.equilibrium_reached
+    assert auction.state.inefficiency == pytest.approx(1.0)  # Eq. 13

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from agents.ttc import (
     BIDDING_STRATEGIES,
     PROVIDER_STRATEGIES,
+    BestResponse,
     BidderObservation,
     BiddingStrategy,
-    BestResponse,
     FixedLevel,
     FixedLevelBid,
     MaximumCompute,
@@ -33,6 +33,7 @@ from agents.ttc import (
 from market.errors import UserInputError
 from mechanisms.ttc import (
     MECHANISMS,
+    PERFECT,
     Bid,
     TTCGame,
     deviation_utilities,
@@ -40,7 +41,6 @@ from mechanisms.ttc import (
     market_shares,
     run_auction,
 )
-from mechanisms.ttc import PERFECT
 
 
 def intro_game(beta: float = PERFECT) -> TTCGame:
@@ -172,8 +172,10 @@ class TestBiddingStrategyContract(StrategyContract):
 
 
 def test_names_unique_and_all_subclasses_registered():
-    for base, registry in ((ProviderStrategy, PROVIDER_STRATEGIES),
-                           (BiddingStrategy, BIDDING_STRATEGIES)):
+    for base, registry in (
+        (ProviderStrategy, PROVIDER_STRATEGIES),
+        (BiddingStrategy, BIDDING_STRATEGIES),
+    ):
         subclasses = set(base.__subclasses__())
         assert subclasses == set(registry)
         names = [cls.name for cls in registry]
@@ -250,8 +252,9 @@ def test_bad_parameters_raise_user_errors():
     with pytest.raises(UserInputError, match="level"):
         FixedLevel(-1)
     with pytest.raises(UserInputError, match="level"):
-        FixedLevel(5).choose_level(ProviderObservation(0, 0, np.zeros(2), (), np.zeros(2)),
-                                   np.random.default_rng(0))
+        FixedLevel(5).choose_level(
+            ProviderObservation(0, 0, np.zeros(2), (), np.zeros(2)), np.random.default_rng(0)
+        )
     with pytest.raises(UserInputError):
         make_provider_strategy("maximum-compute", level=2)
 
@@ -288,8 +291,10 @@ def test_no_bidding_strategy_beats_truthful(game, data):
     rng = np.random.default_rng(0)
     i = data.draw(st.integers(0, game.n_providers - 1))
     others = [
-        Bid(level=data.draw(st.integers(0, game.n_levels - 1)),
-            price=data.draw(st.floats(0.0, 0.01)))
+        Bid(
+            level=data.draw(st.integers(0, game.n_levels - 1)),
+            price=data.draw(st.floats(0.0, 0.01)),
+        )
         for _ in game.providers
     ]
     truthful = others.copy()

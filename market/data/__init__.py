@@ -1,0 +1,1 @@
+"""Data shipped with llm-market (see the *_PROVENANCE.md files beside it)."""
