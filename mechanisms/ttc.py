@@ -141,6 +141,16 @@ class TTCGame:
             ("level_labels", labels),
         ):
             object.__setattr__(self, name, value)
+        for name, derived in (
+            ("_value", quality - price),
+            ("_profit", price - cost),
+            ("_contribution", quality - cost),
+        ):
+            derived.setflags(write=False)
+            object.__setattr__(self, name, derived)
+        log_profit = np.log(price - cost)
+        log_profit.setflags(write=False)
+        object.__setattr__(self, "_log_profit", log_profit)
 
     @property
     def n_providers(self) -> int:
@@ -155,17 +165,22 @@ class TTCGame:
     @property
     def value(self) -> np.ndarray:
         """``(N, L)`` user value ``V_i(theta) = q_i(theta) - p_i(theta)`` (Eq. 3)."""
-        return self.quality - self.price
+        return self._value
 
     @property
     def profit(self) -> np.ndarray:
         """``(N, L)`` per-query profit ``p_i(theta) - c_i(theta)`` (Eq. 2)."""
-        return self.price - self.cost
+        return self._profit
 
     @property
     def contribution(self) -> np.ndarray:
         """``(N, L)`` welfare contribution ``W_i(theta) = q_i(theta) - c_i(theta)`` (Eq. 5)."""
-        return self.quality - self.cost
+        return self._contribution
+
+    @property
+    def log_profit(self) -> np.ndarray:
+        """``(N, L)`` ``log(p_i(theta) - c_i(theta))`` (the potential's first term, Eq. 7)."""
+        return self._log_profit
 
     @property
     def is_perfect(self) -> bool:
@@ -299,15 +314,15 @@ def log_sum_exp(z: np.ndarray, z0: float) -> np.ndarray:
 def _check_profiles(game: TTCGame, profiles: Any) -> np.ndarray:
     """Profiles as an int array ``(..., N)`` with every index inside ``[0, L)``."""
     profiles = np.asarray(profiles)
-    if profiles.shape[-1:] != (game.n_providers,):
+    if profiles.ndim == 0 or profiles.shape[-1] != game.n_providers:
         raise UserInputError(
             "profile", f"one level index per provider ({game.n_providers})", profiles.shape
         )
-    if not np.issubdtype(profiles.dtype, np.integer):
+    if profiles.dtype.kind not in "iu":
         if not np.all(np.equal(np.mod(profiles, 1), 0)):
             raise UserInputError("profile", "integer level indices", profiles.tolist())
         profiles = profiles.astype(np.int64)
-    if np.any(profiles < 0) or np.any(profiles >= game.n_levels):
+    if profiles.size and (profiles.min() < 0 or profiles.max() >= game.n_levels):
         raise UserInputError(
             "profile", f"level indices in 0..{game.n_levels - 1}", profiles.tolist()
         )
@@ -372,6 +387,9 @@ def perfect_potential_constant(game: TTCGame) -> float:
     term, which is what the proof needs (the paper states ``C = log U_max / delta_min``; the
     ratio of profits is the quantity the argument of Eq. 20 actually bounds).
     """
+    cached = game.__dict__.get("_potential_constant")
+    if cached is not None:
+        return cached
     values = game.value
     flat = np.concatenate([values.ravel(), [game.v0]])
     owners = np.concatenate([np.repeat(np.arange(game.n_providers), game.n_levels), [-1]])
@@ -379,8 +397,9 @@ def perfect_potential_constant(game: TTCGame) -> float:
     different = owners[:, None] != owners[None, :]
     positive = gaps[different & (gaps > 0)]
     delta = float(positive.min()) if positive.size else 1.0
-    log_profit = np.log(game.profit)
-    return float((log_profit.max() - log_profit.min() + 1.0) / delta)
+    constant = float((game.log_profit.max() - game.log_profit.min() + 1.0) / delta)
+    object.__setattr__(game, "_potential_constant", constant)  # a pure function of the game
+    return constant
 
 
 def potential(game: TTCGame, profiles: Any) -> np.ndarray:
@@ -404,9 +423,13 @@ def potential(game: TTCGame, profiles: Any) -> np.ndarray:
     References:
         Velasco et al. (2026), Eq. 7, Theorem 1, Appendix B.1.
     """
-    profiles = _check_profiles(game, profiles)
+    return _potential(game, _check_profiles(game, profiles))
+
+
+def _potential(game: TTCGame, profiles: np.ndarray) -> np.ndarray:
+    """:func:`potential` on profiles already checked."""
     values = at_profiles(game.value, profiles)
-    log_profit = np.log(at_profiles(game.profit, profiles))
+    log_profit = at_profiles(game.log_profit, profiles)
     if not game.is_perfect:
         z = game.beta * values
         return log_profit.sum(axis=-1) + z.sum(axis=-1) - log_sum_exp(z, game.beta * game.v0)
@@ -414,7 +437,7 @@ def potential(game: TTCGame, profiles: Any) -> np.ndarray:
     order = np.argsort(-options, axis=-1, kind="stable")
     top = order[..., 0]
     second_value = np.take_along_axis(options, order[..., 1:2], axis=-1)[..., 0]
-    floor = float(np.log(game.profit).min()) - 1.0
+    floor = float(game.log_profit.min()) - 1.0
     padded = np.concatenate([log_profit, np.full((*values.shape[:-1], 1), floor)], axis=-1)
     top_term = np.take_along_axis(padded, top[..., None], axis=-1)[..., 0]
     return perfect_potential_constant(game) * second_value + top_term
@@ -464,7 +487,7 @@ def market_outcome(game: TTCGame, profile: Sequence[int]) -> MarketOutcome:
         price=float((shares * at_profiles(game.price, profile_arr)).sum()),
         provider_utility=utility,
         welfare=float((shares * at_profiles(game.contribution, profile_arr)).sum() + s0 * game.v0),
-        potential=float(potential(game, profile_arr)),
+        potential=float(_potential(game, profile_arr)),
     )
 
 
@@ -479,24 +502,33 @@ def deviation_log_utilities(game: TTCGame, profile: Sequence[int], i: int) -> np
     (Eq. 22). Under perfect rationality it is ``log`` of the utilities (``-inf`` off the top).
     """
     profile_arr = _check_profiles(game, np.asarray(profile))
-    i = _check_provider(game, i)
+    return _deviation_log_utilities(game, profile_arr, _check_provider(game, i))
+
+
+def _deviation_log_utilities(game: TTCGame, profile: np.ndarray, i: int) -> np.ndarray:
+    """:func:`deviation_log_utilities` on a checked profile and provider."""
     if game.is_perfect:
         with np.errstate(divide="ignore"):
-            return np.log(deviation_utilities(game, profile_arr, i))
-    others = np.delete(np.arange(game.n_providers), i)
-    z_others = game.beta * game.value[others, profile_arr[others]]
+            return np.log(_deviation_utilities(game, profile, i))
+    others = np.arange(game.n_providers) != i
+    z_others = game.beta * game.value[others, profile[others]]
     log_rest = log_sum_exp(z_others, game.beta * game.v0)
     z_i = game.beta * game.value[i]
-    return np.log(game.profit[i]) + z_i - np.logaddexp(z_i, log_rest)
+    return game.log_profit[i] + z_i - np.logaddexp(z_i, log_rest)
 
 
 def deviation_utilities(game: TTCGame, profile: Sequence[int], i: int) -> np.ndarray:
     """``(L,)`` utility of provider ``i`` at each of its levels, the others fixed (Eq. 4)."""
     profile_arr = _check_profiles(game, np.asarray(profile))
-    i = _check_provider(game, i)
-    candidates = np.repeat(profile_arr[None, :], game.n_levels, axis=0)
-    candidates[:, i] = np.arange(game.n_levels)
-    return provider_utilities(game, candidates)[:, i]
+    return _deviation_utilities(game, profile_arr, _check_provider(game, i))
+
+
+def _deviation_utilities(game: TTCGame, profile: np.ndarray, i: int) -> np.ndarray:
+    """:func:`deviation_utilities` on a checked profile and provider."""
+    values = np.repeat(game.value[np.arange(game.n_providers), profile][None, :], game.n_levels, 0)
+    values[:, i] = game.value[i]
+    shares = market_shares(values, game.v0, game.beta)[:, i]
+    return shares * game.profit[i]
 
 
 def improving_levels(
@@ -520,7 +552,7 @@ def improving_levels(
         Velasco et al. (2026), Section 3 (better-response dynamics).
     """
     profile_arr = _check_profiles(game, np.asarray(profile))
-    log_u = deviation_log_utilities(game, profile_arr, i)
+    log_u = _deviation_log_utilities(game, profile_arr, _check_provider(game, i))
     current = log_u[profile_arr[i]]
     return np.flatnonzero(log_u > current + math.log1p(rtol))
 

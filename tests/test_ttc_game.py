@@ -409,3 +409,13 @@ def test_mechanism_registry():
     auction = SecondPriceAuction()
     assert auction.allocate(game, truthful_bids(game)) == (0, 1)
     assert auction.outcome(game, truthful_bids(game)).payment == pytest.approx(0.9)
+
+
+def test_game_pickles_with_its_derived_curves():
+    import pickle
+
+    game = intro_example(beta=2.0)
+    float(potential(game, (0, 0)))
+    copy = pickle.loads(pickle.dumps(game))
+    assert np.array_equal(copy.value, game.value) and copy.beta == 2.0
+    assert float(potential(copy, (1, 0))) == float(potential(game, (1, 0)))
