@@ -71,7 +71,23 @@ class BidderObservation:
 # --------------------------------------------------------------------------------------------
 
 
-class ProviderStrategy:
+class ComparedByValue:
+    """Equal when of one class with the same parameters.
+
+    Pickling, determinism tests and registries compare strategies this way.
+    """
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(sorted(vars(self).items()))))
+
+
+class ProviderStrategy(ComparedByValue):
     """Base class of provider strategies: ``choose_level(observation, rng) -> level``.
 
     Returning the current level means "stay".
@@ -88,14 +104,6 @@ class ProviderStrategy:
         """The level index to play next."""
         raise NotImplementedError
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and vars(self) == vars(other)
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, tuple(sorted(vars(self).items()))))
 
 
 _BETTER_RESPONSE = {"better_response": True, "mechanisms": ("pay-for-compute",)}
@@ -262,7 +270,7 @@ class SociallyOptimalLevel(ProviderStrategy):
 # --------------------------------------------------------------------------------------------
 
 
-class BiddingStrategy:
+class BiddingStrategy(ComparedByValue):
     """Base class: ``choose_bid(observation, rng) -> Bid`` for the reverse second-price auction.
 
     Classifier keys: ``stochastic``, ``truthful`` (plays the dominant strategy of Theorem 5),
@@ -276,14 +284,6 @@ class BiddingStrategy:
         """The bid (level index and price) to submit."""
         raise NotImplementedError
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and vars(self) == vars(other)
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, tuple(sorted(vars(self).items()))))
 
 
 @BIDDING_STRATEGIES.register
