@@ -278,10 +278,10 @@ def sweep_command(args: argparse.Namespace) -> int:
         "summary.csv": csv_bytes(result.summary),
         "figure3.csv": csv_bytes(result.figure3),
         "figure2.png": plots.png_bytes(plots.figure2(
-            result.summary, 1, f"Provider 1 by strategy, mean over the others' profiles: "
+            result.summary, 1, f"Provider 1 by strategy, mean over the others' profiles\n"
             f"{label}")),
         "figure3.png": plots.png_bytes(plots.figure3(
-            result.figure3, f'Providers 2..K by strategy, provider 1 playing "ours": {label}')),
+            result.figure3, f'Providers 2..K by strategy, provider 1 playing "ours"\n{label}')),
     }
     note = mechanism_note_by_name(s["mechanism"])
     payload = {"command": "delegation sweep", "settings": s, "mechanism_note": note,
@@ -322,7 +322,7 @@ def horizon_command(args: argparse.Namespace) -> int:
     result = horizon(args.scenario, T_from, T_to, points, seeds=seeds, seed=seed, jobs=jobs,
                      eps=eps, mechanism=args.mechanism, progress=progress_wanted())
     s = result.settings
-    title = (f"User utility of provider 1 against T: {s['scenario']} ({s['mechanism']}), "
+    title = (f"User utility of provider 1 against T\n{s['scenario']} ({s['mechanism']}), "
              f"everyone plays \"ours\"")
     note = mechanism_note_by_name(s["mechanism"])
     files = {

@@ -29,7 +29,9 @@ import math
 import multiprocessing
 import os
 import sys
+import threading
 import time
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -50,6 +52,7 @@ PROFILE_COLUMNS = ("profile", "seed", "provider", "strategy", "provider_utility"
 SUMMARY_COLUMNS = ("provider", "strategy", "provider_utility", "user_utility", "delegations")
 HORIZON_COLUMNS = ("T", "seed", "provider1_user_utility", "user_utility", "u_sb")
 CHUNKS_PER_JOB = 8
+FORK_WARNING = r".*multi-threaded, use of fork\(\) may lead to deadlocks"
 
 
 # ---- validation ---------------------------------------------------------------------------
@@ -167,9 +170,23 @@ def chunk_tasks(tasks: Sequence[RunTask], jobs: int) -> list[tuple[RunTask, ...]
 
 
 def process_context():
-    """Fork where available (workers inherit the loaded data); the platform default elsewhere."""
-    if "fork" in multiprocessing.get_all_start_methods():
+    """How worker processes start: ``fork`` where available, else the platform default.
+
+    Forked workers inherit the loaded response table and start at once (``spawn`` or
+    ``forkserver`` would re-import numpy, pandas and Mesa in every sweep, about a second).
+    Python 3.12 warns that forking a process with threads may deadlock: importing pandas
+    (pyarrow's jemalloc background thread) and Mesa starts native threads, which the workers
+    never use (they run numpy and this package's code only), so that one warning is silenced
+    in :func:`run_tasks`; a Python thread of our own would be a different matter, so with more
+    than one Python thread alive ``forkserver`` is used instead.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
     return None
 
 
@@ -178,24 +195,49 @@ def progress_wanted() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
+class SilentProgress:
+    """A progress bar that shows nothing (tqdm starts a monitor thread even when disabled)."""
+
+    def __enter__(self) -> SilentProgress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        """Ignore progress."""
+
+
+def progress_bar(total: int, description: str, show: bool):
+    """A tqdm bar on stderr when ``show``, else a silent stand-in."""
+    if not show:
+        return SilentProgress()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit="run", file=sys.stderr, dynamic_ncols=True)
+
+
 def run_tasks(scenario: DelegationScenario, tasks: Sequence[RunTask], *, eps=None,
               mechanism=None, jobs: int = 1, progress: bool = False,
               description: str = "runs") -> list[DelegationResult]:
     """Run ``tasks`` on ``jobs`` processes; results in task order whatever ``jobs`` is."""
-    from tqdm import tqdm
-
     chunks = [RunChunk(scenario, eps, mechanism, c) for c in chunk_tasks(tasks, jobs)]
+    parallel = jobs > 1 and len(chunks) > 1
+    context = process_context() if parallel else None
     results: dict[int, DelegationResult] = {}
-    with tqdm(total=len(tasks), desc=description, unit="run", file=sys.stderr,
-              disable=not progress, dynamic_ncols=True) as bar:
-        if jobs == 1 or len(chunks) <= 1:
+    if not parallel:
+        with progress_bar(len(tasks), description, progress) as bar:
             for chunk in chunks:
                 results.update(simulate_chunk(chunk))
                 bar.update(len(chunk.tasks))
-        else:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)),
-                                     mp_context=process_context()) as pool:
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)),
+                                 mp_context=context) as pool:
+            # submitting forks the workers, so do it before the progress bar's thread starts
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", FORK_WARNING, DeprecationWarning)
                 futures = {pool.submit(simulate_chunk, chunk): chunk for chunk in chunks}
+            with progress_bar(len(tasks), description, progress) as bar:
                 for future in as_completed(futures):
                     results.update(future.result())
                     bar.update(len(futures[future].tasks))
