@@ -21,7 +21,7 @@ References:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 import mesa
 import numpy as np
@@ -91,6 +91,24 @@ def check_horizon(mechanism, economy: DelegationEconomy) -> None:
         )
 
 
+def fresh_seed() -> int:
+    """A new root seed from OS entropy, recorded in the result so the run can be repeated."""
+    return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+@lru_cache(maxsize=4)
+def seeded_query_stream(seed: int, T: int, n_queries: int, rules: str) -> np.ndarray:
+    """Query ids ``w_1..w_T`` from the first child stream of the root seed.
+
+    Drawn once and shared (read-only) by every run of that seed: a sweep's profiles all see the
+    same queries, exactly as they would if each drew its own.
+    """
+    ids_seed = np.random.SeedSequence(seed).spawn(3)[0]
+    ids = draw_query_ids(T, n_queries, rules, np.random.default_rng(ids_seed))
+    ids.setflags(write=False)
+    return ids
+
+
 def provider_metric(index: int, field: str, model: DelegationMarket) -> float:
     """DataCollector reporter: provider ``index``'s ``field`` (bound with functools.partial)."""
     return getattr(model.providers[index], field)
@@ -128,14 +146,14 @@ class DelegationMarket(mesa.Model):
         eps: the mechanism's epsilon in (0, 1/2) (default: the scenario's).
         mechanism: a registered mechanism name (default: the scenario's).
         batch: queries per step (a "round"); 1 steps query by query.
-        rng: the root seed.
+        rng: the root seed (None: a fresh one, reported in the result).
         record_points: about how many DataCollector rows a run records.
     """
 
     def __init__(self, scenario="cao2026", strategies="ours", T=None, eps=None,
                  mechanism=None, batch: int = 1000, rng=42,
                  record_points: int = DEFAULT_RECORD_POINTS):
-        rng = None if rng in (None, "") else int(rng)
+        rng = fresh_seed() if rng in (None, "") else int(rng)
         super().__init__(rng=rng)
         self.root_seed = rng
         self.preset = resolve_scenario(scenario, T, eps, mechanism)
@@ -145,11 +163,11 @@ class DelegationMarket(mesa.Model):
         mech = mechanism_cls(mechanism_params(self.preset, self.economy))
         check_horizon(mech, self.economy)
         chosen = parse_strategies(strategies, len(self.economy.providers))
-        ids_seed, mech_seed, strategy_seed = np.random.SeedSequence(rng).spawn(3)
+        _, mech_seed, strategy_seed = np.random.SeedSequence(rng).spawn(3)
         self.mechanism_rng = np.random.default_rng(mech_seed)
         self.strategy_rng = np.random.default_rng(strategy_seed)
-        query_ids = draw_query_ids(mech.params.T, self.economy.table.n_queries,
-                                   mechanism_cls.rules, np.random.default_rng(ids_seed))
+        query_ids = seeded_query_stream(rng, mech.params.T, self.economy.table.n_queries,
+                                        mechanism_cls.rules)
         self.providers = [ProviderAgent(self, menu, plan, i)
                           for i, (menu, plan) in enumerate(zip(self.economy.providers, chosen,
                                                                strict=True))]

@@ -200,3 +200,15 @@ def test_bad_input_names_the_field():
 def test_model_pickles_scenarios_and_strategies():
     model = DelegationMarket("cao2026", "ours", T=20_000, rng=0)
     assert pickle.loads(pickle.dumps(model.preset)) == model.preset
+
+
+def test_unseeded_run_reports_a_seed_that_repeats_it():
+    first = run("cao2026", "ours,honest,dishonest-all", T=20_000, batch=20_000, rng=None)
+    assert isinstance(first.seed, int)
+    assert run("cao2026", "ours,honest,dishonest-all", T=20_000, batch=20_000,
+               rng=first.seed) == first
+
+
+def test_shared_query_stream_is_read_only():
+    model = DelegationMarket("cao2026", "ours", T=20_000, rng=3)
+    assert not model.platform.query_ids.flags.writeable
