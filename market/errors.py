@@ -18,5 +18,5 @@ class UserInputError(ValueError):
         if given is not None:
             message += f", got {given!r}"
         if note:
-            message += f" ({note})"
+            message += f" ({' '.join(str(note).split())})"  # always one line
         super().__init__(message)

@@ -29,7 +29,7 @@ from market.errors import UserInputError
 
 APPROXIMATE_NOTE = "approximate (digitised curves)"
 DEFAULT_BETA = "1000"
-DEFAULT_MAX_PROFILES = 1_000_000
+DEFAULT_MAX_PROFILES = 20_000_000  # 6^9 = 10M profiles take about 1.5 s
 
 
 # ---- parser -------------------------------------------------------------------------------
@@ -391,6 +391,8 @@ def analysis_record(spec: GameSpec, model: Any, max_profiles: int) -> dict[str, 
     if n_profiles(game) <= max_profiles:
         count = len(pure_equilibria(game, max_profiles=max_profiles))
     record = {
+        "profiles": n_profiles(game),
+        "max_profiles": max_profiles,
         "game": {
             "source": spec.source,
             "providers": list(game.providers),
@@ -533,7 +535,10 @@ def analyze_command(args: argparse.Namespace) -> int:
         f"{_fmt(poa) if poa is not None else 'inf'}"
     )
     count = record["pure_equilibria"]
-    print(f"pure equilibria: {count if count is not None else 'not enumerated (too many)'}")
+    if count is None:
+        count = (f"not enumerated: {record['profiles']:,} profiles is more than --max-profiles "
+                 f"{record['max_profiles']:,}")
+    print(f"pure equilibria: {count}")
     print(
         f"auction: {auction['winner']} wins (runner-up {auction['runner_up']}), payment "
         f"{_fmt(auction['payment'])}, user value {_fmt(auction['user_value'])}, winner utility "
