@@ -144,12 +144,17 @@ class PlatformAgent(mesa.Agent):
             total += self.serve(k)
             if self.segment.remaining == 0 or self.segment.stopped_early or self.used >= self.T:
                 self.close_segment()
+                self.plan_ahead()
             if self.used >= self.T:
                 self.finished = True
         return total
 
-    def open_segment(self) -> bool:
-        """Start the next delegation, planning the next phase when one ends."""
+    def plan_ahead(self) -> bool:
+        """Plan phases until a delegation is pending; False (and finished) when none is left.
+
+        Called as soon as a delegation closes, so the end of the run is known at once and a
+        phase's plan (and its coin flips) comes at the same point whatever the batching.
+        """
         while not self.pending:
             if self.phase_index + 1 >= len(self.mechanism.phases):
                 self.finished = True
@@ -160,6 +165,12 @@ class PlatformAgent(mesa.Agent):
             plan = self.mechanism.plan(phase, self.model.mechanism_rng)
             self.pending = list(plan)
             self.planned += sum(d.count for d in plan)
+        return True
+
+    def open_segment(self) -> bool:
+        """Start the next pending delegation (planning the next phase when one ends)."""
+        if not self.plan_ahead():
+            return False
         delegation = self.pending.pop(0)
         provider = self.model.providers[delegation.provider]
         told = self.mechanism.state.u_prime if delegation.provider == \

@@ -156,8 +156,9 @@ def second_best_paper(view: ProviderView) -> tuple[int, int] | None:
     """Theorem 5.2 in discrete form: the (model, target length l') pair for u'.
 
     Among menu models m with ``mu_r_m - p mu_l_m >= u'``, take the largest integer
-    ``l' <= min(L, (mu_r_m - u') / p)`` and maximise ``p l' - c_m mu_l_m``; ties go to the
-    cheaper model. ``None`` when no model can reach u'.
+    ``l' <= min(L, (mu_r_m - u') / p)`` (a model with no integer ``l' >= mu_l_m`` there is
+    out) and maximise ``p l' - c_m mu_l_m``; ties go to the cheaper model. ``None`` when no
+    model can reach u'.
     """
     best: tuple[float, float, int, int] | None = None
     for m, (reward, length, cost) in enumerate(
@@ -166,6 +167,8 @@ def second_best_paper(view: ProviderView) -> tuple[int, int] | None:
         if reward - view.price * length < view.u_prime:
             continue
         target = math.floor(min(view.max_length, (reward - view.u_prime) / view.price))
+        if target < length:  # no whole number of tokens in [mu_l, (mu_r - u') / p]
+            continue
         profit = view.price * target - cost * length
         key = (profit, -cost, m, target)
         if best is None or key[:2] > best[:2]:

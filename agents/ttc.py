@@ -44,6 +44,10 @@ class ProviderObservation:
             others fixed (Eq. 4).
         improving: level indices that strictly raise its utility (relative tolerance applied).
         contribution: ``(L,)`` its welfare contribution ``W_i(theta) = q_i - c_i`` (Eq. 5).
+        log_utilities: ``(L,)`` ``log U_i`` at each level, exact where ``utilities`` underflows
+            (a losing provider's share at beta = 1e6 is far below the float range, so its plain
+            utilities all read 0). Strategies that compare utilities compare these. Defaults to
+            ``log(utilities)`` for hand-built observations.
     """
 
     provider: int
@@ -51,6 +55,13 @@ class ProviderObservation:
     utilities: np.ndarray
     improving: tuple[int, ...]
     contribution: np.ndarray
+    log_utilities: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.log_utilities is None:
+            with np.errstate(divide="ignore"):
+                log_u = np.log(np.asarray(self.utilities, dtype=float))
+            object.__setattr__(self, "log_utilities", log_u)
 
     @property
     def n_levels(self) -> int:
@@ -114,8 +125,9 @@ _COMMITTED = {"better_response": False, "mechanisms": ("pay-for-compute",)}
 class BestResponse(ProviderStrategy):
     """Move to the level with the highest utility when it strictly improves; else stay.
 
-    Ties between equally good improving levels go to the one nearest the current level, then the
-    lower one.
+    Levels are ranked by their log-utilities, which stay exact when plain utilities underflow
+    (very rational users). Ties between equally good improving levels go to the one nearest the
+    current level, then the lower one.
 
     References:
         Velasco et al. (2026), Section 3 (better-response dynamics), Eq. 4 and Eq. 6.
@@ -133,8 +145,8 @@ class BestResponse(ProviderStrategy):
         if not observation.improving:
             return observation.current
         improving = np.asarray(observation.improving)
-        utilities = observation.utilities[improving]
-        best = improving[utilities == utilities.max()]
+        log_utilities = np.asarray(observation.log_utilities)[improving]
+        best = improving[log_utilities == log_utilities.max()]
         distance = np.abs(best - observation.current)
         return int(best[np.lexsort((best, distance))[0]])
 
@@ -503,22 +515,37 @@ class UserPopulation:
         price = np.asarray(price, dtype=float)[..., None, :]
         return self.quality_weight[:, None] * quality - price
 
-    def choice_probabilities(self, values: np.ndarray) -> np.ndarray:
-        """Each user's choice probabilities ``(..., U, N + 1)``; the last column is abstention.
+    def log_choice_probabilities(self, values: np.ndarray) -> np.ndarray:
+        """Each user's log choice probabilities ``(..., U, N + 1)``; abstention is last.
 
-        Logit rows (finite ``beta_u``) are computed with the maximum subtracted, so rationalities
-        up to 1e6 and values of order 1e-3 neither overflow nor lose the winner; perfectly
-        rational rows split equally among the best offers (abstention included).
+        Logit rows (finite ``beta_u``) are log-softmaxes ``beta_u (V - max V) - log sum exp``,
+        exact however small the probability (beta = 1e6 and value gaps of 1e-3 give
+        probabilities far below the float range, whose logs are still ordinary numbers);
+        perfectly rational rows split equally among the best offers (abstention included) and
+        are ``-inf`` elsewhere.
         """
         values = np.asarray(values, dtype=float)
         options = np.concatenate([values, np.full((*values.shape[:-1], 1), self.v0)], axis=-1)
         best = options.max(axis=-1, keepdims=True)
         finite_beta = np.where(self._perfect, 1.0, self.beta)[:, None]
-        logit = np.exp(finite_beta * (options - best))
-        logit /= logit.sum(axis=-1, keepdims=True)
-        winners = (options == best).astype(float)
-        winners /= winners.sum(axis=-1, keepdims=True)
-        return np.where(self._perfect[:, None], winners, logit)
+        scaled = finite_beta * (options - best)
+        logit = scaled - np.log(np.exp(scaled).sum(axis=-1, keepdims=True))
+        winners = options == best
+        with np.errstate(divide="ignore"):
+            perfect = np.where(winners, -np.log(winners.sum(axis=-1, keepdims=True)), -np.inf)
+        return np.where(self._perfect[:, None], perfect, logit)
+
+    def choice_probabilities(self, values: np.ndarray) -> np.ndarray:
+        """Each user's choice probabilities ``(..., U, N + 1)``; the last column is abstention."""
+        return np.exp(self.log_choice_probabilities(values))
+
+    def log_expected_shares(self, values: np.ndarray) -> np.ndarray:
+        """Log population shares ``(..., N + 1)``: the users' probabilities averaged in log space.
+
+        ``log s = log(mean_u exp(log P_u))``, a log-mean-exp over users, so a provider whose
+        every user picks it with probability ``1e-400`` keeps log share ``-921`` instead of 0.
+        """
+        return log_mean_exp(self.log_choice_probabilities(values), axis=-2)
 
     def expected_shares(self, values: np.ndarray) -> np.ndarray:
         """Population market shares ``(..., N + 1)``, abstention last (mean over users)."""
@@ -549,6 +576,17 @@ class UserPopulation:
     def realised_shares(self, choices: np.ndarray, n_providers: int) -> np.ndarray:
         """Fractions of users choosing each provider ``(N + 1,)`` (abstention last)."""
         return np.bincount(choices, minlength=n_providers + 1) / choices.size
+
+
+def log_mean_exp(log_values: np.ndarray, axis: int) -> np.ndarray:
+    """``log(mean(exp(log_values)))`` along ``axis``, stable (``-inf`` where all are ``-inf``)."""
+    log_values = np.asarray(log_values, dtype=float)
+    top = log_values.max(axis=axis, keepdims=True)
+    safe_top = np.where(np.isfinite(top), top, 0.0)
+    total = np.exp(log_values - safe_top).sum(axis=axis, keepdims=True)
+    with np.errstate(divide="ignore"):
+        result = safe_top + np.log(total) - math.log(log_values.shape[axis])
+    return np.squeeze(result, axis=axis)
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,11 +13,19 @@ from collections.abc import Sequence
 from market.errors import UserInputError
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str):
+        """Report a usage mistake in one line (sub-parsers inherit this class)."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every game's sub-commands."""
     from market import delegation_cli, ttc_cli
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="llm-market",
         description="Agent-based simulator of markets for LLM services.",
     )

@@ -147,5 +147,20 @@ def build_economy(scenario, rules: str) -> DelegationEconomy:
         build_menu(table, spec.name, spec.models, scenario.prices, rules, scenario.reward_bound)
         for spec in scenario.providers
     )
+    if rules == "artifact":
+        check_positive_means(menus)
     return DelegationEconomy(table, menus, max_length, float(scenario.reward_bound),
                              float(scenario.eta), rules)
+
+
+def check_positive_means(menus: tuple[ProviderMenu, ...]) -> None:
+    """The artifact's ``delta1`` takes logs of mean rewards and lengths: all must be > 0."""
+    for menu in menus:
+        for model, reward, length in zip(menu.models, menu.mean_reward, menu.mean_length,
+                                         strict=True):
+            if not (reward > 0 and length > 0):
+                raise UserInputError(
+                    "data", "a positive mean reward and mean output length for every model "
+                    "on a menu (the artifact variant takes their logarithms)",
+                    f"{model}: mean reward {reward:g}, mean length {length:g}",
+                )

@@ -20,7 +20,7 @@ References:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache, partial
 
 import mesa
@@ -44,9 +44,12 @@ def parse_strategies(strategies, n_providers: int) -> tuple[DelegationStrategy, 
     the registered strategies.
     """
     if isinstance(strategies, str):
-        entries = tuple(s.strip() for s in strategies.split(",") if s.strip())
+        entries = tuple(s.strip() for s in strategies.split(","))
     else:
         entries = tuple(strategies)
+    if any(e == "" for e in entries) or not entries:
+        raise UserInputError("strategies", "comma-separated strategy names, none empty",
+                             strategies)
     if len(entries) == 1:
         entries = entries * n_providers
     if len(entries) != n_providers:
@@ -78,17 +81,47 @@ def mechanism_params(scenario: DelegationScenario, economy: DelegationEconomy):
     )
 
 
+#: The largest horizon a run accepts: the query ids are drawn up front, 8 bytes each.
+MAX_QUERIES = 100_000_000
+
+
+def has_exploitation_phase(mechanism_cls, params: DelegationParams, typical) -> bool:
+    """Whether honest exploration (with mean reward/length ``typical``) leaves ``T_R > 0``."""
+    mechanism = mechanism_cls(params)
+    return params.K * mechanism.B < params.T and mechanism.horizon_check(typical) > 0
+
+
+def smallest_horizon(mechanism_cls, params: DelegationParams, typical) -> int | None:
+    """About the smallest T with an exploitation phase (doubling, then bisection)."""
+    low, high = params.T, max(2 * params.T, 2)
+    while not has_exploitation_phase(mechanism_cls, replace(params, T=high), typical):
+        low, high = high, 2 * high
+        if high > MAX_QUERIES:
+            return None
+    while high - low > 1:
+        middle = (low + high) // 2
+        fits = has_exploitation_phase(mechanism_cls, replace(params, T=middle), typical)
+        low, high = (low, middle) if fits else (middle, high)
+    return high
+
+
 def check_horizon(mechanism, economy: DelegationEconomy) -> None:
-    """Reject a T so small that honest providers would leave no exploitation phase."""
+    """Reject a T too large to draw, or so small that honest play leaves no exploitation."""
+    params = mechanism.params
+    if params.T > MAX_QUERIES:
+        raise UserInputError("T", f"at most {MAX_QUERIES:,} queries (query ids are drawn up "
+                             "front, 8 bytes each)", params.T)
     typical = [(p.mean_reward[p.truthful_model], p.mean_length[p.truthful_model])
                for p in economy.providers]
-    params = mechanism.params
-    if params.K * mechanism.B >= params.T or mechanism.horizon_check(typical) <= 0:
-        raise UserInputError(
-            "T", f"a horizon long enough for an exploitation phase under {mechanism.name} "
-            f"with eps={params.eps} (B = {mechanism.B} queries per provider to explore)",
-            params.T,
-        )
+    if has_exploitation_phase(type(mechanism), params, typical):
+        return
+    smallest = smallest_horizon(type(mechanism), params, typical)
+    hint = f"; T >= {smallest:,} works" if smallest else "; no T up to the limit works"
+    raise UserInputError(
+        "T", f"a horizon long enough for an exploitation phase under {mechanism.name} "
+        f"with eps={params.eps} (B = {mechanism.B} queries per provider to explore{hint})",
+        params.T,
+    )
 
 
 def fresh_seed() -> int:
@@ -191,6 +224,9 @@ class DelegationMarket(mesa.Model):
 
     def step(self) -> None:
         """One round: delegate the next ``batch`` queries (fewer at the very end)."""
+        if self.platform.finished:
+            self.running = False
+            return
         self.platform.delegate(self.batch)
         phase = phase_number(self)
         if self.platform.used >= self.next_record or phase != self.last_phase \

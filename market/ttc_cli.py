@@ -308,7 +308,9 @@ def user_population(game: Any, args: argparse.Namespace) -> Any:
         return None
     if spread == 0:
         return UserPopulation.identical(n_users, game.beta, v0=game.v0)
-    rng = np.random.default_rng(np.random.SeedSequence(parse_seed(args.seed)).spawn(1)[0])
+    from market.ttc_model import population_seed
+
+    rng = np.random.default_rng(population_seed(parse_seed(args.seed)))
     return UserPopulation.heterogeneous(
         n_users, rng, beta=game.beta, weight_spread=spread, beta_spread=spread, v0=game.v0
     )

@@ -10,6 +10,11 @@ verified pure Nash equilibrium.
 
 The game maths comes from :mod:`mechanisms.ttc` and :mod:`market.ttc_analysis`; this module only
 schedules, observes and records.
+
+Seeds: one root seed (``rng``; drawn from OS entropy and recorded in ``seed`` when omitted, so
+every run can be repeated) spawns four child streams with numpy ``SeedSequence.spawn``: the
+revision schedule (and stochastic strategies), the users' choices, the random start, and the
+drawing of a heterogeneous user population (:func:`population_seed`, used by the CLI).
 """
 
 from __future__ import annotations
@@ -39,8 +44,8 @@ from mechanisms.ttc import (
     MECHANISMS,
     Bid,
     TTCGame,
+    deviation_log_utilities,
     deviation_utilities,
-    improving_levels,
     market_outcome,
     run_auction,
     truthful_bid,
@@ -65,6 +70,7 @@ class MarketState:
         expected_shares: the share function the providers respond to.
         user_value: average value per query received by users (Eq. 5, user part).
         price: average price paid per query.
+        prices: price per provider, ``p_i(theta_i)`` (its bid price in the auction).
         provider_utility: utility per provider (Eq. 4 or Eq. 11).
         welfare: social welfare (Eq. 5, or ``W_winner`` in the auction).
         inefficiency: ``max W / W(theta_t)`` (NaN when the maximum is not available).
@@ -77,6 +83,7 @@ class MarketState:
     expected_shares: tuple[float, ...]
     user_value: float
     price: float
+    prices: tuple[float, ...]
     provider_utility: tuple[float, ...]
     welfare: float
     inefficiency: float
@@ -114,6 +121,11 @@ def report_price(model: TTCMarket) -> float:
     return model.state.price
 
 
+def report_prices(model: TTCMarket) -> tuple[float, ...]:
+    """Price per provider ``p_i(theta_i)`` (the bid price in the auction)."""
+    return model.state.prices
+
+
 def report_provider_utilities(model: TTCMarket) -> tuple[float, ...]:
     """Utility per provider."""
     return model.state.provider_utility
@@ -141,6 +153,7 @@ MODEL_REPORTERS = {
     "expected_shares": report_expected_shares,
     "user_value": report_user_value,
     "price": report_price,
+    "prices": report_prices,
     "provider_utility": report_provider_utilities,
     "welfare": report_welfare,
     "inefficiency": report_inefficiency,
@@ -170,7 +183,9 @@ class TTCMarket(mesa.Model):
         rtol: relative tolerance on "strictly improving" (the authors use 1e-8).
         max_steps: stop after this many steps even without an equilibrium.
         collect: record every step in the DataCollector (switch off for fast sweeps).
-        rng: the root seed (an int; strings from the dashboard are converted).
+        rng: the root seed (an int; strings from the dashboard are converted). When omitted a
+            fresh seed is drawn from OS entropy and recorded in ``seed``, so passing it back
+            repeats the run.
     """
 
     def __init__(
@@ -194,9 +209,8 @@ class TTCMarket(mesa.Model):
         collect: bool = True,
         rng: int | str | None = None,
     ):
-        seed = None if rng in (None, "") else int(rng)
-        root = np.random.SeedSequence(seed)
-        schedule_seed, users_seed, start_seed = root.spawn(3)
+        seed = fresh_seed() if rng in (None, "") else int(rng)
+        schedule_seed, users_seed, start_seed, _population = child_seeds(seed)
         super().__init__(rng=np.random.default_rng(schedule_seed))
         self.seed = seed
         self.user_rng = np.random.default_rng(users_seed)
@@ -287,34 +301,40 @@ class TTCMarket(mesa.Model):
     def provider_observation(self, i: int) -> ProviderObservation:
         """What provider ``i`` sees: its utility at each level with the others fixed."""
         profile = self.profile
+        log_utilities = self._deviation_log_utilities(profile, i)
         if self.users is None:
             utilities = deviation_utilities(self.game, profile, i)
-            improving = tuple(int(k) for k in improving_levels(self.game, profile, i, self.rtol))
         else:
-            utilities = self._population_deviation_utilities(profile, i)
-            improving = strictly_improving(utilities, profile[i], self.rtol)
+            utilities = np.exp(log_utilities)
         return ProviderObservation(
             provider=i,
             current=profile[i],
             utilities=utilities,
-            improving=improving,
+            improving=strictly_improving(log_utilities, profile[i], self.rtol),
             contribution=self.game.contribution[i],
+            log_utilities=log_utilities,
         )
 
     def _improving(self, i: int) -> tuple[int, ...]:
         """Provider ``i``'s strictly improving levels (no utilities needed: the rest check)."""
-        if self.users is None:
-            return tuple(int(k) for k in improving_levels(self.game, self.profile, i, self.rtol))
-        return self.provider_observation(i).improving
+        profile = self.profile
+        return strictly_improving(self._deviation_log_utilities(profile, i), profile[i], self.rtol)
 
-    def _population_deviation_utilities(self, profile: tuple[int, ...], i: int) -> np.ndarray:
+    def _deviation_log_utilities(self, profile: tuple[int, ...], i: int) -> np.ndarray:
+        """``(L,)`` provider ``i``'s log-utility at each level, the others fixed.
+
+        The paper's share function (Eq. 22) without users; the population's log-mean-exp
+        shares with simulated users, so very rational users (beta = 1e6) compare exactly.
+        """
+        if self.users is None:
+            return deviation_log_utilities(self.game, profile, i)
         game, rows = self.game, np.arange(self.game.n_providers)
         deviations = np.tile(np.asarray(profile), (game.n_levels, 1))
         deviations[:, i] = np.arange(game.n_levels)
         quality = game.quality[rows, deviations]
         price = game.price[rows, deviations]
-        shares = self.users.expected_shares(self.users.user_values(quality, price))
-        return shares[:, i] * game.profit[i]
+        log_shares = self.users.log_expected_shares(self.users.user_values(quality, price))
+        return log_shares[:, i] + game.log_profit[i]
 
     # ---- settling the market ------------------------------------------------------------
 
@@ -376,6 +396,10 @@ class TTCMarket(mesa.Model):
 
     def _state(self, *, shares, expected, user_value, price, utility, welfare, potential):
         levels = self.profile
+        if self.mechanism == SECOND_PRICE_AUCTION:
+            prices = tuple(float(bid.price) for bid in self.bids)
+        else:
+            prices = tuple(float(self.game.price[i, k]) for i, k in enumerate(levels))
         return MarketState(
             levels=levels,
             thetas=tuple(float(self.game.levels[k]) for k in levels),
@@ -383,6 +407,7 @@ class TTCMarket(mesa.Model):
             expected_shares=expected,
             user_value=float(user_value),
             price=float(price),
+            prices=prices,
             provider_utility=tuple(float(u) for u in utility),
             welfare=float(welfare),
             inefficiency=inefficiency(self.max_welfare, float(welfare)),
@@ -444,8 +469,9 @@ class TTCMarket(mesa.Model):
     def history(self) -> pd.DataFrame:
         """One row per recorded step, tidy for CSV and plots.
 
-        Columns: step, the model-level figures, and per provider ``theta[NAME]``,
-        ``level[NAME]``, ``share[NAME]``, ``utility[NAME]``.
+        Columns: step, the model-level figures (``price`` is the share-weighted average price),
+        and per provider ``theta[NAME]``, ``level[NAME]``, ``share[NAME]``, ``price[NAME]``
+        (``p_i(theta_i)``, the bid price in the auction) and ``utility[NAME]``.
         """
         frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         out = pd.DataFrame({"step": np.arange(len(frame))})
@@ -455,6 +481,7 @@ class TTCMarket(mesa.Model):
             ("thetas", "theta"),
             ("levels", "level"),
             ("shares", "share"),
+            ("prices", "price"),
             ("provider_utility", "utility"),
         ):
             values = np.array(frame[column].tolist())
@@ -463,15 +490,38 @@ class TTCMarket(mesa.Model):
         return out
 
 
-def strictly_improving(utilities: np.ndarray, current: int, rtol: float) -> tuple[int, ...]:
-    """Levels whose utility exceeds the current one by more than ``rtol`` of its magnitude.
+def strictly_improving(
+    log_utilities: np.ndarray, current: int, rtol: float
+) -> tuple[int, ...]:
+    """Levels whose utility exceeds the current one by a factor of more than ``1 + rtol``.
 
-    Used for a simulated user population, where the share function is the population's own;
-    :func:`mechanisms.ttc.improving_levels` is used for the paper's share functions.
+    Compared in log space, ``log U' > log U + log(1 + rtol)``, exactly as
+    :func:`mechanisms.ttc.improving_levels` does, so utilities far below the float range
+    (beta = 1e6) still compare correctly; a current utility of 0 (``-inf``) is beaten by any
+    positive one.
     """
-    base = utilities[current]
-    threshold = base + rtol * abs(base)
-    return tuple(int(k) for k in np.flatnonzero(utilities > threshold) if k != current)
+    log_utilities = np.asarray(log_utilities, dtype=float)
+    threshold = log_utilities[current] + math.log1p(rtol)
+    return tuple(int(k) for k in np.flatnonzero(log_utilities > threshold) if k != current)
+
+
+def fresh_seed() -> int:
+    """A new root seed from OS entropy, recorded by the model so the run can be repeated."""
+    return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+def child_seeds(seed: int) -> list[np.random.SeedSequence]:
+    """The root seed's four child streams: schedule, user choices, start, user population."""
+    return np.random.SeedSequence(seed).spawn(4)
+
+
+def population_seed(seed: int) -> np.random.SeedSequence:
+    """The stream that draws a heterogeneous user population (the root's fourth child).
+
+    Separate from the schedule's stream (the first child), so the users drawn and the order of
+    revisions are independent.
+    """
+    return child_seeds(seed)[3]
 
 
 def inefficiency(best_welfare: float, welfare: float) -> float:

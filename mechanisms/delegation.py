@@ -130,8 +130,13 @@ def artifact_log_margin(mean_reward: float, mean_length: float, max_length: int)
         return float(np.log(mean_reward) - np.log(mean_length) - mean_length / max_length)
 
 
-def bernoulli_quota(expected: float, rng: np.random.Generator) -> int:
-    """``floor(x)`` queries plus one more with probability ``x - floor(x)`` (lines 27-28)."""
+def bernoulli_quota(expected: float, rng: np.random.Generator, cap: int) -> int:
+    """``floor(x)`` queries plus one more with probability ``x - floor(x)`` (lines 27-28).
+
+    ``x`` is capped at ``cap`` (the horizon T: no phase can use more), which also keeps an
+    infinite quota (a provider observed with zero mean length) finite.
+    """
+    expected = min(expected, cap)
     whole = math.floor(expected)
     return int(whole) + int(rng.random() < expected - whole)
 
@@ -321,7 +326,8 @@ class SecondBestMechanism(DelegationMechanism):
         for i, delta in enumerate(self.state.deltas):
             d = delta + 3.0
             if d >= 0:
-                plan.append(Delegation(BLIND_TRUST_II, i, bernoulli_quota(self.B * d, rng)))
+                quota = bernoulli_quota(self.B * d, rng, self.params.T)
+                plan.append(Delegation(BLIND_TRUST_II, i, quota))
         return plan
 
     def horizon_check(self, typical: list[tuple[float, float]]) -> int:
@@ -372,7 +378,9 @@ class ArtifactSecondBestMechanism(SecondBestMechanism):
         delta3 = sum(m for i, m in enumerate(margins) if i != chosen)
         slack = (self.delta1 + 3.0) * p.K + math.log(p.reward_bound) + delta3
         value = p.T - slack * self.B
-        return max(0, int(value)) if math.isfinite(value) else (0 if value < 0 else p.T)
+        if math.isnan(value):  # a provider observed with zero reward and zero length
+            return 0
+        return p.T if value == math.inf else max(0, int(max(value, 0.0)))
 
     def exploitation(self, rng: np.random.Generator) -> list[Delegation]:
         """Batch-validated exploitation of ``T_R`` queries by i* (spec section 4)."""
@@ -395,7 +403,8 @@ class ArtifactSecondBestMechanism(SecondBestMechanism):
         for i, margin in enumerate(self.state.deltas):
             d = self.delta1 + margin
             if d > 0:
-                plan.append(Delegation(BLIND_TRUST_II, i, bernoulli_quota(self.B * d, rng)))
+                quota = bernoulli_quota(self.B * d, rng, self.params.T)
+                plan.append(Delegation(BLIND_TRUST_II, i, quota))
         return plan
 
     def horizon_check(self, typical: list[tuple[float, float]]) -> int:

@@ -67,10 +67,13 @@ def test_artifact_constants():
 
 def test_bernoulli_quota_is_floor_plus_a_coin():
     rng = np.random.default_rng(0)
-    assert {bernoulli_quota(2.0, rng) for _ in range(50)} == {2}
-    draws = [bernoulli_quota(2.25, rng) for _ in range(4000)]
+    assert {bernoulli_quota(2.0, rng, 100) for _ in range(50)} == {2}
+    draws = [bernoulli_quota(2.25, rng, 100) for _ in range(4000)]
     assert set(draws) == {2, 3}
     assert np.mean(draws) == pytest.approx(2.25, abs=0.03)
+    # capped at the horizon, even when the quota is infinite (zero observed length)
+    assert bernoulli_quota(math.inf, rng, 500) == 500
+    assert bernoulli_quota(1e9, rng, 500) == 500
 
 
 def test_validation_rule_positions():

@@ -212,3 +212,39 @@ def test_unseeded_run_reports_a_seed_that_repeats_it():
 def test_shared_query_stream_is_read_only():
     model = DelegationMarket("cao2026", "ours", T=20_000, rng=3)
     assert not model.platform.query_ids.flags.writeable
+
+
+def test_run_ends_on_the_step_that_serves_the_last_query():
+    model = DelegationMarket("cao2026", "ours,honest,dishonest-all", T=6_000, batch=1, rng=4)
+    steps = 0
+    while model.running:
+        model.step()
+        steps += 1
+    assert steps == model.platform.used  # no empty trailing step
+    rows = len(model.datacollector.get_model_vars_dataframe())
+    model.step()  # a step after the end changes nothing and records nothing
+    assert len(model.datacollector.get_model_vars_dataframe()) == rows
+
+
+def test_horizon_errors_say_what_would_work():
+    with pytest.raises(UserInputError, match=r"T >= [\d,]+ works"):
+        DelegationMarket("cao2026-paper", "ours", T=5_000)
+    with pytest.raises(UserInputError, match="at most 100,000,000"):
+        DelegationMarket("cao2026-paper", "ours", T=10**12)
+    with pytest.raises(UserInputError, match="none empty"):
+        DelegationMarket("cao2026", "ours,,honest", T=20_000)
+
+
+def test_artifact_rejects_a_model_with_zero_mean_reward(tmp_path):
+    records = tmp_path / "records.csv"
+    rows = ["model,query_id,reward,output_tokens"]
+    rows += [f"good,{q},0.5,100" for q in range(4)] + [f"zero,{q},0.0,100" for q in range(4)]
+    records.write_text("\n".join(rows) + "\n")
+    scenario = get_scenario("cao2026").replace(
+        providers=(ProviderSpec("p1", ("good",)), ProviderSpec("p2", ("zero",))),
+        prices={"good": 1000.0, "zero": 1000.0}, data=str(records), T=50_000,
+    )
+    with pytest.raises(UserInputError, match="zero: mean reward 0"):
+        DelegationMarket(scenario, "honest")
+    # Mechanism 1 as printed takes no logarithms: the same market runs.
+    DelegationMarket(scenario.replace(mechanism="second-best"), "honest", rng=1).run()

@@ -128,3 +128,14 @@ def test_length_reports_never_below_truth_nor_above_L():
     assert LengthReport("max").apply(true, 100).tolist() == [100] * 4
     assert LengthReport("at-least", 50).apply(true, 100).tolist() == [50, 50, 60, 100]
     assert LengthReport("padded", 50).apply(true, 100).tolist() == [50, 60, 100, 100]
+
+
+def test_second_best_paper_needs_a_whole_token_count_above_the_mean_length():
+    # m0: mu_r 40, mu_l 10.5, price 0.5: u' = 34.6 gives (40 - 34.6)/0.5 = 10.8 -> l' = 10,
+    # below mu_l = 10.5: no integer l' in [10.5, 10.8], so m0 is out; m1 (utility 20) cannot
+    # reach 34.6 either: worst.
+    v = view(u_prime=34.6, mean_length=(10.5, 20.0))
+    assert SecondBest().decide(v) == ServiceAction(1, LengthReport("max"))
+    # u' = 34.5 gives exactly 11 >= 10.5: m0 with l' = 11.
+    v = view(u_prime=34.5, mean_length=(10.5, 20.0))
+    assert SecondBest().decide(v) == ServiceAction(0, LengthReport("at-least", 11))
