@@ -137,7 +137,7 @@ class BestResponse(ProviderStrategy):
     classifier: ClassVar[dict[str, Any]] = {
         **_BETTER_RESPONSE,
         "stochastic": False,
-        "observes": ("utilities",),
+        "observes": ("log_utilities",),
     }
 
     def choose_level(self, observation: ProviderObservation, rng: np.random.Generator) -> int:

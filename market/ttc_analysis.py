@@ -6,8 +6,9 @@
   Dinkelbach's fractional programming under bounded rationality (welfare is a ratio of sums
   that are separable across providers) and by the winner argument under perfect rationality.
   :func:`brute_force_max_welfare` enumerates every profile (small games, tests, benchmark).
-- :func:`dominant_provider_level` is the Theorem 2 characterisation; :func:`price_of_anarchy`
-  is Eq. 9; :func:`better_response_graph` is the better-response graph of a small game.
+- :func:`theorem_2_conditions` is the full Theorem 2 characterisation (parts (i) and (ii);
+  :func:`dominant_provider_level` is part (i) alone); :func:`price_of_anarchy` is Eq. 9;
+  :func:`better_response_graph` is the better-response graph of a small game.
 
 References:
     Velasco et al. (2026), "Test-Time Compute Games", Section 3: Eqs. 6, 8, 9, Theorems 1-2.
@@ -233,6 +234,10 @@ def dinkelbach_max_welfare(game: TTCGame, max_iterations: int = 200) -> WelfareO
     until ``F(lam) = 0``, i.e. ``lam = max W``. Finitely many profiles, so it terminates (in a
     handful of steps in practice). Comparisons are in log space, so beta = 1e6 is fine.
 
+    Raises:
+        RuntimeError: If ``max_iterations`` pass without ``F(lam) <= 0`` (an internal error:
+            never expected, since ``lam`` rises strictly through finitely many profiles).
+
     References:
         Dinkelbach (1967), "On nonlinear fractional programming"; Velasco et al. (2026), Eq. 5.
     """
@@ -250,6 +255,11 @@ def dinkelbach_max_welfare(game: TTCGame, max_iterations: int = 200) -> WelfareO
         else:
             # W(candidate) exceeds lam by less than one ulp: take it and look just above lam.
             profile, lam = candidate, float(np.nextafter(lam, math.inf))
+    else:
+        raise RuntimeError(
+            f"internal error: Dinkelbach's method did not converge in {max_iterations} "
+            f"iterations (lam = {lam!r}); please report this game"
+        )
     best = float(welfare(game, profile))
     return WelfareOptimum(welfare=best, profile=tuple(int(x) for x in profile))
 
@@ -387,6 +397,65 @@ def dominant_provider_level(game: TTCGame) -> tuple[int, int]:
             f"and V_0 (V_1* = {best_values[dominant]:g}, threshold = {threshold:g})"
         )
     return dominant, int(above.max())
+
+
+@dataclass(frozen=True)
+class Theorem2Conditions:
+    """What Theorem 2 says every pure equilibrium under perfect rationality looks like.
+
+    Attributes:
+        dominant: index of the dominant provider (highest ``V_i*``, Eq. 8).
+        level: its equilibrium level index ``max{theta : V_1(theta) > V_2*}`` (part (i), Eq. 33).
+        rival_value_bound: the right-hand side of part (ii): the highest value
+            ``V_1(theta)`` among the dominant provider's levels with ``V_1(theta) < V_2*`` and a
+            higher profit than at ``level`` (``-inf`` when there is none). Some other provider
+            must offer more than this, or the dominant provider would undercut to it.
+
+    References:
+        Velasco et al. (2026), Theorem 2, Eqs. 33-34.
+    """
+
+    dominant: int
+    level: int
+    rival_value_bound: float
+
+    def satisfied_by(self, game: TTCGame, profile: Sequence[int]) -> bool:
+        """Whether ``profile`` meets parts (i) and (ii) of Theorem 2."""
+        profile_arr = _check_profiles(game, np.asarray(profile))
+        values = at_profiles(game.value, profile_arr)
+        rivals = np.delete(values, self.dominant)
+        part_i = int(profile_arr[self.dominant]) == self.level and bool(
+            values[self.dominant] > max(rivals.max(), game.v0)
+        )
+        part_ii = bool(rivals.max() > self.rival_value_bound)
+        return part_i and part_ii
+
+
+def theorem_2_conditions(game: TTCGame) -> Theorem2Conditions:
+    """Theorem 2 in full: the dominant provider's level (i) and the rivals' value bound (ii).
+
+    (i) The dominant provider serves all queries at ``theta_1 = max{theta : V_1(theta) > V_2*}``.
+    (ii) Some provider ``i != 1`` offers ``V_i(theta_i) > max{V_1(theta) : V_1(theta) < V_2*,
+    p_1(theta) - c_1(theta) > p_1(theta_1) - c_1(theta_1)}`` (``-inf`` over an empty set).
+
+    With an abstention value ``V_0`` (the paper has none here) the threshold of (i) is
+    ``max(V_2*, V_0)`` and part (ii) only counts levels with ``V_1(theta) > V_0``: a deviation
+    below ``V_0`` serves nobody, so it cannot tempt the dominant provider.
+
+    Raises:
+        ValueError: When the two best ``V*`` tie, or no level beats the threshold (Theorem 2
+            assumes no ties).
+
+    References:
+        Velasco et al. (2026), Theorem 2, Eqs. 8, 33 and 34 (Appendix B.2).
+    """
+    dominant, level = dominant_provider_level(game)
+    best_values = np.delete(game.value.max(axis=1), dominant)
+    runner_up_best = float(best_values.max())
+    values, profit = game.value[dominant], game.profit[dominant]
+    tempting = (values < runner_up_best) & (values > game.v0) & (profit > profit[level])
+    bound = float(values[tempting].max()) if tempting.any() else -math.inf
+    return Theorem2Conditions(dominant=dominant, level=level, rival_value_bound=bound)
 
 
 def better_response_graph(

@@ -8,16 +8,35 @@ Sub-commands:
     compare      Table 2: the market at equilibrium against the reverse second-price auction.
 
 Every user mistake raises :class:`market.errors.UserInputError` (one line, exit code 2), and all
-input is validated and everything computed before any output file is written.
+input is validated and everything computed before any output file is written. Output files are
+written into a temporary directory next to ``--out`` and moved into place only once all of them
+exist, so a failure leaves nothing half-written.
+
+JSON contract of ``analyze --json`` (one object):
+    ``seed`` (the root seed used), ``profiles`` (``L^N``), ``max_profiles``,
+    ``game`` {source, providers, levels, beta (a number or "inf"), v0, approximate},
+    ``equilibrium`` {providers, levels, thetas, shares, user_value, price, prices,
+    provider_utility, welfare, poa, poa_infinite, steps, moves, is_equilibrium},
+    ``max_welfare`` {welfare, levels, thetas} (an object: the exact maximum welfare and a
+    profile reaching it), ``pure_equilibria`` (a count, or null when ``L^N`` exceeds
+    ``max_profiles``), ``auction`` {winner, runner_up, payment, user_value, winner_utility,
+    welfare, winner_theta, bids}, and ``note`` when the curves are approximate.
+    ``poa`` is ``max W / W(theta)`` (Eq. 9) when the equilibrium welfare is positive; when it is
+    ``<= 0`` the PoA is infinite: ``poa`` is null and ``poa_infinite`` is true (otherwise false).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
+import shutil
 import sys
+import tempfile
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +49,13 @@ from market.errors import UserInputError
 APPROXIMATE_NOTE = "approximate (digitised curves)"
 DEFAULT_BETA = "1000"
 DEFAULT_MAX_PROFILES = 20_000_000  # 6^9 = 10M profiles take about 1.5 s
+PERFECT_WORDS = ("inf", "+inf", "infinity", "+infinity", "perfect")
+JSON_CONTRACT = (
+    "analyze --json prints one object: seed, profiles, max_profiles, game {...}, equilibrium "
+    "{levels, thetas, shares, prices, welfare, poa, poa_infinite, ...}, max_welfare {welfare, "
+    "levels, thetas} (an object), pure_equilibria (count or null), auction {...}. poa is null "
+    "and poa_infinite true when the equilibrium welfare is <= 0 (infinite PoA)."
+)
 
 
 # ---- parser -------------------------------------------------------------------------------
@@ -45,7 +71,11 @@ def register(games: argparse._SubParsersAction) -> None:
     )
     commands = ttc.add_subparsers(dest="ttc_command", required=True, metavar="COMMAND")
 
-    analyze = commands.add_parser("analyze", help="equilibrium, PoA, max welfare and auction")
+    analyze = commands.add_parser(
+        "analyze",
+        help="equilibrium, PoA, max welfare and auction",
+        epilog=JSON_CONTRACT,
+    )
     _game_options(analyze)
     _dynamics_options(analyze)
     analyze.add_argument(
@@ -79,7 +109,7 @@ def register(games: argparse._SubParsersAction) -> None:
     dynamics.set_defaults(handler=dynamics_command)
 
     sweep = commands.add_parser("sweep-beta", help="PoA against beta (CSV and PNG)")
-    _game_options(sweep)
+    _game_options(sweep, beta=False)
     _dynamics_options(sweep)
     sweep.add_argument(
         "--betas",
@@ -96,7 +126,7 @@ def register(games: argparse._SubParsersAction) -> None:
     compare.set_defaults(handler=compare_command)
 
 
-def _game_options(parser: argparse.ArgumentParser) -> None:
+def _game_options(parser: argparse.ArgumentParser, *, beta: bool = True) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--scenario", help="a named preset (e.g. intro-example, gsm8k-best-of-n)")
     source.add_argument("--curves", help="a curves CSV file (with --benchmark and --method)")
@@ -105,7 +135,16 @@ def _game_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", help="comma-separated subset of models (curves only)")
     parser.add_argument("--alpha", type=str, help="USD per unit of accuracy (default by benchmark)")
     parser.add_argument("--margin", type=str, help="profit margin over cost (default 0.25)")
-    parser.add_argument("--v0", type=str, default="0", help="abstention value V_0 (default 0)")
+    parser.add_argument(
+        "--v0",
+        type=str,
+        default="0",
+        help="abstention value V_0 (default 0); write a negative value with '=', e.g. "
+        "--v0=-1e-3, or argparse reads it as an option",
+    )
+    if not beta:  # sweep-beta takes its betas from --betas; --beta is refused with a message
+        parser.add_argument("--beta", type=str, default=None, help=argparse.SUPPRESS)
+        return
     parser.add_argument(
         "--beta",
         type=str,
@@ -138,18 +177,24 @@ def _out_option(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_beta(text: str, field: str = "beta") -> float:
-    """``inf`` (perfect rationality) or a positive number."""
+    """``inf`` (perfect rationality) or a finite positive number.
+
+    Only the words ``inf``/``infinity``/``perfect`` mean perfect rationality: a number too large
+    for a float (``1e400``) is refused rather than silently read as ``inf``.
+    """
     from mechanisms.ttc import validate_beta
 
     cleaned = str(text).strip().lower()
-    if cleaned in ("inf", "infinity", "perfect"):
+    if cleaned in PERFECT_WORDS:
         return math.inf
     try:
         value = float(cleaned)
     except ValueError:
         raise UserInputError(field, "a positive number or inf", text) from None
-    if math.isinf(value) and value < 0:
-        raise UserInputError(field, "a positive number or inf", text)
+    if not math.isfinite(value):
+        raise UserInputError(
+            field, "a finite positive number (write inf for perfect rationality)", text
+        )
     return validate_beta(value, field)
 
 
@@ -215,12 +260,55 @@ def schedule_name(name: str) -> str:
     return name
 
 
+OUT_EXPECTED = "a writable directory (created if missing; its parent must be a directory)"
+
+
 def output_dir(text: str) -> Path:
-    """The output directory; it must not be an existing file (checked before any work)."""
+    """The output directory, checked before any work.
+
+    It must not be an existing file, and its nearest existing ancestor must be a writable
+    directory (so ``--out some_file/sub`` fails here, not after the computation).
+    """
     path = Path(text)
     if path.exists() and not path.is_dir():
         raise UserInputError("out", "a directory (not an existing file)", text)
+    ancestor = path.absolute()
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise UserInputError("out", OUT_EXPECTED, text, note=f"{ancestor} is a file")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise UserInputError("out", OUT_EXPECTED, text, note=f"{ancestor} is not writable")
     return path
+
+
+@contextlib.contextmanager
+def staged_output(out: Path) -> Iterator[Path]:
+    """Write every output file into a temporary directory, then move them all into ``out``.
+
+    The files are written inside a fresh temporary directory created in ``out``'s nearest
+    existing ancestor (same file system, nothing new created on the way); only when the block
+    finishes without error is ``out`` created and each file moved in with an atomic
+    ``os.replace``. Any error removes the temporary directory, so
+    nothing half-written is left behind. File-system errors become ``UserInputError`` on
+    ``out``.
+    """
+    ancestor = out.absolute()
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=ancestor))
+    except OSError as error:
+        raise UserInputError("out", OUT_EXPECTED, str(out), note=str(error)) from None
+    try:
+        yield staging
+        out.mkdir(parents=True, exist_ok=True)
+        for item in sorted(staging.iterdir()):
+            os.replace(item, out / item.name)
+    except OSError as error:
+        raise UserInputError("out", OUT_EXPECTED, str(out), note=str(error)) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 # ---- building the game --------------------------------------------------------------------
@@ -346,6 +434,7 @@ def equilibrium_record(game: Any, model: Any) -> dict[str, Any]:
     from market.ttc_analysis import price_of_anarchy
 
     state, profile = model.state, model.profile
+    poa = price_of_anarchy(game, profile)
     return {
         "providers": list(game.providers),
         "levels": list(profile),
@@ -353,9 +442,11 @@ def equilibrium_record(game: Any, model: Any) -> dict[str, Any]:
         "shares": [float(s) for s in state.shares],
         "user_value": state.user_value,
         "price": state.price,
+        "prices": [float(p) for p in state.prices],
         "provider_utility": [float(u) for u in state.provider_utility],
         "welfare": state.welfare,
-        "poa": _number(price_of_anarchy(game, profile)),
+        "poa": _number(poa),
+        "poa_infinite": math.isinf(poa),
         "steps": int(model.steps),
         "moves": int(model.moves),
         "is_equilibrium": bool(model.equilibrium_reached),
@@ -393,6 +484,7 @@ def analysis_record(spec: GameSpec, model: Any, max_profiles: int) -> dict[str, 
     if n_profiles(game) <= max_profiles:
         count = len(pure_equilibria(game, max_profiles=max_profiles))
     record = {
+        "seed": int(model.seed),
         "profiles": n_profiles(game),
         "max_profiles": max_profiles,
         "game": {
@@ -559,28 +651,28 @@ def dynamics_command(args: argparse.Namespace) -> int:
     _announce(spec)
     model = run_dynamics(spec.game, args, collect=True)
     history = model.history()
-    out.mkdir(parents=True, exist_ok=True)
-    history.to_csv(out / "dynamics.csv", index=False)
     title = f"Better-response dynamics, {spec.source}, beta = {_beta_json(spec.game.beta)}"
-    plot_dynamics(
-        history,
-        spec.game.providers,
-        out / "dynamics.png",
-        title=title,
-        approximate=spec.game.approximate,
-    )
-    _write_note(
-        out,
-        spec,
-        {
-            "dynamics": args.dynamics,
-            "seed": parse_seed(args.seed),
-            "steps": int(model.steps),
-            "is_equilibrium": bool(model.equilibrium_reached),
-            "final_inefficiency": _number(model.state.inefficiency),
-            "users": model.users.n_users if model.users is not None else 0,
-        },
-    )
+    with staged_output(out) as staging:
+        history.to_csv(staging / "dynamics.csv", index=False)
+        plot_dynamics(
+            history,
+            spec.game.providers,
+            staging / "dynamics.png",
+            title=title,
+            approximate=spec.game.approximate,
+        )
+        _write_note(
+            staging,
+            spec,
+            {
+                "dynamics": args.dynamics,
+                "seed": int(model.seed),
+                "steps": int(model.steps),
+                "is_equilibrium": bool(model.equilibrium_reached),
+                "final_inefficiency": _number(model.state.inefficiency),
+                "users": model.users.n_users if model.users is not None else 0,
+            },
+        )
     _say_approximate(spec)
     print(
         f"{model.steps} steps, pure Nash equilibrium: "
@@ -595,6 +687,10 @@ def sweep_beta_command(args: argparse.Namespace) -> int:
     """``llm-market ttc sweep-beta``: final PoA against log-spaced beta, CSV and PNG."""
     from market.ttc_plots import plot_poa_vs_beta
 
+    if args.beta is not None:
+        raise UserInputError(
+            "beta", "no --beta with sweep-beta (the betas come from --betas LO:HI:N)", args.beta
+        )
     out = output_dir(args.out)
     betas = parse_betas(args.betas)
     spec = build_game(args, beta=float(betas[0]))
@@ -603,17 +699,19 @@ def sweep_beta_command(args: argparse.Namespace) -> int:
     parse_seed(args.seed)
     _announce(spec)
     frame = sweep_frame(spec.game, betas, args)
-    out.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out / "sweep_beta.csv", index=False)
-    plot_poa_vs_beta(
-        frame,
-        out / "poa_vs_beta.png",
-        title=f"Price of anarchy against beta, {spec.source}",
-        approximate=spec.game.approximate,
-    )
-    _write_note(
-        out, spec, {"betas": args.betas, "dynamics": args.dynamics, "seed": parse_seed(args.seed)}
-    )
+    with staged_output(out) as staging:
+        frame.to_csv(staging / "sweep_beta.csv", index=False)
+        plot_poa_vs_beta(
+            frame,
+            staging / "poa_vs_beta.png",
+            title=f"Price of anarchy against beta, {spec.source}",
+            approximate=spec.game.approximate,
+        )
+        _write_note(
+            staging,
+            spec,
+            {"betas": args.betas, "dynamics": args.dynamics, "seed": parse_seed(args.seed)},
+        )
     _say_approximate(spec)
     finite = frame["poa"][np.isfinite(frame["poa"])]
     print(
@@ -632,17 +730,17 @@ def compare_command(args: argparse.Namespace) -> int:
     _announce(spec)
     model = run_dynamics(spec.game, args, collect=False)
     table = comparison_frame(spec.game, model)
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "table2.csv", index=False)
-    _write_note(
-        out,
-        spec,
-        {
-            "dynamics": args.dynamics,
-            "seed": parse_seed(args.seed),
-            "is_equilibrium": bool(model.equilibrium_reached),
-        },
-    )
+    with staged_output(out) as staging:
+        table.to_csv(staging / "table2.csv", index=False)
+        _write_note(
+            staging,
+            spec,
+            {
+                "dynamics": args.dynamics,
+                "seed": int(model.seed),
+                "is_equilibrium": bool(model.equilibrium_reached),
+            },
+        )
     scale = 1e3 if table[["game", "auction"]].abs().to_numpy().max() < 0.1 else 1.0
     unit = "USD x 1e-3" if scale != 1.0 else "USD"
     print(

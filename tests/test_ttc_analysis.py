@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from decimal import Decimal, localcontext
 
 import networkx as nx
 import numpy as np
@@ -26,6 +27,7 @@ from market.ttc_analysis import (
     max_welfare,
     price_of_anarchy,
     pure_equilibria,
+    theorem_2_conditions,
     winner_max_welfare,
 )
 from market.ttc_data import get_scenario, intro_example
@@ -33,6 +35,7 @@ from mechanisms.ttc import (
     PERFECT,
     TTCGame,
     market_outcome,
+    provider_utilities,
     run_auction,
     truthful_bids,
     welfare,
@@ -194,19 +197,112 @@ def test_theorem_2_holds_at_every_perfect_equilibrium(game):
     assume(not has_value_ties(game))
     best = np.sort(game.value.max(axis=1))
     assume(best[-1] - best[-2] > 1e-9)
-    dominant, level = dominant_provider_level(game)
+    conditions = theorem_2_conditions(game)
+    dominant, level = conditions.dominant, conditions.level
+    assert (dominant, level) == dominant_provider_level(game)
+    # part (ii)'s bound, written out from the theorem's statement
     v1 = game.value[dominant]
     v2_star = best[-2]
     profit = game.profit[dominant]
     blocked = [v1[t] for t in range(game.n_levels) if v1[t] < v2_star and profit[t] > profit[level]]
-    bound = max(blocked) if blocked else -math.inf
+    assert conditions.rival_value_bound == (max(blocked) if blocked else -math.inf)
     equilibria = pure_equilibria(game)
     assert len(equilibria)
     for profile in equilibria:
+        assert conditions.satisfied_by(game, profile)
         assert profile[dominant] == level  # (i) the level of Eq. 33
         assert market_outcome(game, profile).shares[dominant] == 1.0  # (i) serves everything
-        others = [game.value[i, profile[i]] for i in range(game.n_providers) if i != dominant]
-        assert max(others) > bound  # (ii)
+    # and the conditions are not vacuous: profiles breaking (i) or (ii) are never equilibria
+    for profile in all_profiles(game):
+        if not conditions.satisfied_by(game, profile):
+            assert not is_equilibrium(game, profile)
+
+
+def theorem_2_example() -> TTCGame:
+    """By hand: P1 offers values (2.0, 1.0, 0.2) with profits (0.1, 0.2, 0.3); P2 offers
+    (0.5, 0.1, 0.0). V_2* = 0.5, so (i) P1 plays level 1 (the highest with V_1 > 0.5); (ii)
+    its level 2 (value 0.2 < 0.5, profit 0.3 > 0.2) would tempt it unless P2 offers more
+    than 0.2, which only P2's level 0 does. The only pure equilibrium is (1, 0)."""
+    cost = np.full((2, 3), 0.1)
+    price = cost + np.array([[0.1, 0.2, 0.3], [0.1, 0.2, 0.3]])
+    value = np.array([[2.0, 1.0, 0.2], [0.5, 0.1, 0.0]])
+    return TTCGame(("P1", "P2"), (1.0, 2.0, 3.0), value + price, cost, price, v0=-10.0)
+
+
+def test_theorem_2_part_ii_by_hand():
+    game = theorem_2_example()
+    conditions = theorem_2_conditions(game)
+    assert (conditions.dominant, conditions.level) == (0, 1)
+    assert conditions.rival_value_bound == pytest.approx(0.2)
+    assert [p for p in all_profiles(game) if conditions.satisfied_by(game, p)] == [(1, 0)]
+    assert pure_equilibria(game).tolist() == [[1, 0]]
+    # (1, 1) meets part (i) but not (ii): P1 undercuts to level 2 (0.2 > 0.1) for profit 0.3
+    assert not conditions.satisfied_by(game, (1, 1))
+    # with the intro example the set of (ii) is empty: the bound is -inf
+    assert theorem_2_conditions(intro_example()).rival_value_bound == -math.inf
+
+
+def test_theorem_2_abstention_below_v0_does_not_tempt():
+    # same game with V_0 = 0.3: P1's level 2 (value 0.2 < V_0) would serve nobody
+    game = theorem_2_example().with_v0(0.3)
+    assert theorem_2_conditions(game).rival_value_bound == -math.inf
+
+
+# --- pure equilibria from the definition (Eq. 6), in exact decimal arithmetic --------------------
+
+
+def decimal_utilities(game: TTCGame, profile) -> list[Decimal]:
+    """U_i = s_i (p_i - c_i) (Eq. 4) with the shares of Table 1, in 60-digit decimals."""
+    values = [Decimal(float(game.value[i, k])) for i, k in enumerate(profile)]
+    v0 = Decimal(float(game.v0))
+    if game.is_perfect:
+        top = max([*values, v0])
+        tied = sum(v == top for v in values) + (v0 == top)
+        shares = [Decimal(1) / tied if v == top else Decimal(0) for v in values]
+    else:
+        beta = Decimal(float(game.beta))
+        weights = [(beta * v).exp() for v in values]
+        total = sum(weights) + (beta * v0).exp()
+        shares = [w / total for w in weights]
+    profits = [Decimal(float(game.price[i, k])) - Decimal(float(game.cost[i, k]))
+               for i, k in enumerate(profile)]
+    return [s * p for s, p in zip(shares, profits, strict=True)]
+
+
+def brute_force_equilibria(game: TTCGame, rtol: float = 1e-8) -> list[tuple[int, ...]]:
+    """Eq. 6: no provider has a level with U_i' > U_i (1 + rtol), the others fixed."""
+    found = []
+    with localcontext() as ctx:
+        ctx.prec = 60
+        factor = 1 + Decimal(rtol)
+        for profile in all_profiles(game):
+            here = decimal_utilities(game, profile)
+            stable = True
+            for i in range(game.n_providers):
+                for level in range(game.n_levels):
+                    moved = list(profile)
+                    moved[i] = level
+                    if decimal_utilities(game, moved)[i] > here[i] * factor:
+                        stable = False
+            if stable:
+                found.append(profile)
+    return found
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(game=games(max_providers=3, max_levels=3, betas=(PERFECT, 0.5, 5.0, 50.0, 1e3, 1e5)))
+def test_pure_equilibria_match_an_exact_brute_force_of_eq_6(game):
+    assert [tuple(p) for p in pure_equilibria(game).tolist()] == brute_force_equilibria(game)
+
+
+def test_exact_brute_force_sees_what_plain_floats_miss():
+    # Intro example at beta = 1e5: at (high, high) P2 loses at both levels, with shares
+    # e^(-1e5 x 0.175) (low) and e^(-1e5 x 11.15) (high): both 0 in floats, yet low is strictly
+    # better, so (high, high) is no equilibrium; the only one is (high, low).
+    game = intro_example().with_beta(1e5)
+    assert provider_utilities(game, (1, 1))[1] == provider_utilities(game, (1, 0))[1] == 0.0
+    assert brute_force_equilibria(game) == [(1, 0)]
+    assert pure_equilibria(game).tolist() == [[1, 0]]
 
 
 @SETTINGS
@@ -240,6 +336,18 @@ def test_too_many_profiles_is_a_clear_user_error():
     assert "2^2 = 4 profiles" in str(error.value)
     with pytest.raises(UserInputError):
         better_response_graph(game, max_profiles=3)
+
+
+def test_dinkelbach_raises_when_it_stops_at_its_iteration_cap():
+    # intro example at beta = 1: the start (argmax W_i) is not optimal, and Dinkelbach needs
+    # three rounds (two improvements and the final F(lam) <= 0 test)
+    game = intro_example().with_beta(1.0)
+    exact = brute_force_max_welfare(game).welfare
+    assert dinkelbach_max_welfare(game, max_iterations=3).welfare == pytest.approx(exact)
+    with pytest.raises(RuntimeError, match="did not converge"):
+        dinkelbach_max_welfare(game, max_iterations=2)
+    with pytest.raises(RuntimeError, match="did not converge"):
+        dinkelbach_max_welfare(game, max_iterations=0)
 
 
 def test_dominant_provider_needs_a_strict_winner():

@@ -335,3 +335,142 @@ def test_bad_user_flags_write_nothing(capsys, tmp_path, flag, value):
     )
     assert code == 2 and flag.lstrip("-") in err
     assert not out.exists()
+
+
+# ---- review fixes: output directory, --beta, --v0, JSON contract, users' stream -------------
+
+
+def test_out_under_a_file_is_one_line_and_exit_2(capsys, tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("keep me")
+    for command in ("dynamics", "compare"):
+        code, out, err = run(
+            capsys, command, "--scenario", "intro-example", "--out", str(blocker / "sub")
+        )
+        assert code == 2 and out == ""
+        assert err.count("\n") == 1 and "out: expected a writable directory" in err
+    assert blocker.read_text() == "keep me"
+
+
+def test_a_failure_while_writing_leaves_nothing_half_written(capsys, tmp_path, monkeypatch):
+    import market.ttc_plots
+
+    def broken_plot(*args, **kwargs):
+        raise RuntimeError("plot failed")
+
+    monkeypatch.setattr(market.ttc_plots, "plot_dynamics", broken_plot)
+    out = tmp_path / "new"
+    with pytest.raises(RuntimeError, match="plot failed"):
+        run(capsys, "dynamics", "--scenario", "intro-example", "--out", str(out))
+    assert not out.exists()  # no CSV written ahead of the failed PNG
+    assert list(tmp_path.iterdir()) == []  # and no staging directory left behind
+    existing = tmp_path / "old"
+    existing.mkdir()
+    (existing / "dynamics.csv").write_text("previous run\n")
+    with pytest.raises(RuntimeError, match="plot failed"):
+        run(capsys, "dynamics", "--scenario", "intro-example", "--out", str(existing))
+    assert (existing / "dynamics.csv").read_text() == "previous run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old"]
+
+
+def test_successful_writes_leave_no_staging_directory(capsys, tmp_path):
+    out = tmp_path / "a" / "b"
+    code, _, err = run(capsys, "compare", "--scenario", "intro-example", "--out", str(out))
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["meta.json", "table2.csv"]
+    assert [p.name for p in tmp_path.iterdir()] == ["a"]
+    assert [p.name for p in (tmp_path / "a").iterdir()] == ["b"]
+
+
+@pytest.mark.parametrize("beta", ["1e400", "-1e400", "1e309"])
+def test_beta_overflowing_to_infinity_is_refused(capsys, beta):
+    code, out, err = run(capsys, "analyze", "--scenario", "intro-example", f"--beta={beta}")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "beta" in err and "inf" in err
+
+
+@pytest.mark.parametrize("word", ["inf", "Infinity", "perfect", "+inf"])
+def test_beta_written_as_inf_is_perfect_rationality(capsys, word):
+    record = analyze_json(capsys, "--scenario", "intro-example", "--beta", word)
+    assert record["game"]["beta"] == "inf"
+
+
+def test_sweep_beta_refuses_beta(capsys, tmp_path):
+    out = tmp_path / "sweep"
+    code, _, err = run(
+        capsys,
+        "sweep-beta",
+        "--scenario",
+        "intro-example",
+        "--beta",
+        "garbage",
+        "--betas",
+        "1:10:3",
+        "--out",
+        str(out),
+    )
+    assert code == 2 and err.count("\n") == 1
+    assert "beta: expected no --beta with sweep-beta" in err
+    assert not out.exists()
+
+
+def test_v0_help_documents_the_equals_spelling(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["ttc", "analyze", "--help"])
+    assert stop.value.code == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--v0=-1e-3" in help_text
+    assert "max_welfare {welfare, levels, thetas}" in help_text  # the JSON contract
+    record = analyze_json(capsys, "--scenario", "intro-example", "--v0=-1e-3")
+    assert record["game"]["v0"] == -1e-3
+
+
+def test_analyze_json_records_seed_prices_and_finite_poa(capsys):
+    record = analyze_json(capsys, "--scenario", "intro-example", "--beta", "inf", "--seed", "12")
+    assert record["seed"] == 12
+    eq = record["equilibrium"]
+    assert eq["poa_infinite"] is False and eq["poa"] == pytest.approx(1.4375)
+    # p = 1.25 c (Appendix A): P1 at high TTC 1.25; P2 at low 0.625 or at high 12.5
+    assert eq["prices"] == pytest.approx([1.25, {0: 0.625, 1: 12.5}[eq["levels"][1]]])
+    assert set(record["max_welfare"]) == {"welfare", "levels", "thetas"}
+
+
+def test_equilibrium_record_flags_an_infinite_poa():
+    from market.ttc_cli import equilibrium_record
+    from market.ttc_model import TTCMarket
+    from mechanisms.ttc import TTCGame
+
+    # every level costs more than it is worth (q - c = -0.1) but beats abstaining (V_0 = -10):
+    # users buy, welfare is -0.1 <= 0, so the PoA is infinite
+    game = TTCGame(
+        ("A", "B"), (1.0,), quality=[[0.1], [0.1]], cost=[[0.2], [0.2]], price=[[0.3], [0.3]],
+        v0=-10.0,
+    )
+    record = equilibrium_record(game, TTCMarket(game, rng=0).run_to_equilibrium())
+    assert record["welfare"] == pytest.approx(-0.1)
+    assert record["poa"] is None and record["poa_infinite"] is True
+    json.dumps(record, allow_nan=False)
+
+
+def test_heterogeneous_users_are_drawn_from_their_own_stream():
+    import argparse
+
+    import numpy as np
+
+    from agents.ttc import UserPopulation
+    from market.ttc_cli import user_population
+    from market.ttc_data import intro_example
+    from market.ttc_model import child_seeds
+
+    game = intro_example().with_beta(20.0)
+    args = argparse.Namespace(users="50", user_spread="0.3", seed="4")
+    users = user_population(game, args)
+    schedule, _, _, population = child_seeds(4)
+
+    def drawn(stream):
+        return UserPopulation.heterogeneous(
+            50, np.random.default_rng(stream), beta=20.0, weight_spread=0.3, beta_spread=0.3
+        ).quality_weight
+
+    assert np.array_equal(users.quality_weight, drawn(population))
+    assert not np.array_equal(users.quality_weight, drawn(schedule))  # the old, shared stream

@@ -21,10 +21,21 @@ from agents.ttc import (
 from market.errors import UserInputError
 from market.ttc_analysis import is_equilibrium, pure_equilibria
 from market.ttc_data import SCENARIOS
-from market.ttc_model import MODEL_REPORTERS, TTCMarket, inefficiency, strictly_improving
-from mechanisms.ttc import PERFECT, TTCGame
+from market.ttc_model import (
+    MODEL_REPORTERS,
+    TTCMarket,
+    child_seeds,
+    inefficiency,
+    population_seed,
+    strictly_improving,
+)
+from mechanisms.ttc import PERFECT, TTCGame, bid_values
 
 BETTER_RESPONSE = [c.name for c in PROVIDER_STRATEGIES.filter(lambda c: c["better_response"])]
+
+
+def get_game(preset: str, beta: float) -> TTCGame:
+    return SCENARIOS.get(preset).build(beta=beta)
 
 
 def intro_game(beta: float = PERFECT) -> TTCGame:
@@ -144,7 +155,7 @@ def test_potential_rises_on_every_move(game, seed):
 
 
 @settings(max_examples=15, deadline=None)
-@given(game=random_games(betas=[100.0, 1000.0]), seed=st.integers(0, 1000))
+@given(game=random_games(betas=[100.0, 1000.0, 1e6]), seed=st.integers(0, 1000))
 def test_identical_user_population_follows_the_representative_dynamics(game, seed):
     plain = TTCMarket(game, rng=seed).run_to_equilibrium()
     users = UserPopulation.identical(50, game.beta)
@@ -152,6 +163,18 @@ def test_identical_user_population_follows_the_representative_dynamics(game, see
     assert crowd.profile == plain.profile
     assert crowd.steps == plain.steps
     assert np.allclose(crowd.state.expected_shares, plain.state.shares, rtol=1e-9, atol=1e-15)
+    assert crowd.stop_reason == "equilibrium" and is_equilibrium(game, crowd.profile)
+
+
+@pytest.mark.parametrize("preset", ["gsm8k-best-of-n", "aime-best-of-n", "gpqa-majority"])
+def test_one_simulated_user_at_beta_1e6_stops_only_at_a_true_equilibrium(preset):
+    # Review finding: in plain floating point every losing share underflowed to 0, so these
+    # runs stopped at a false "equilibrium"; with log shares they follow the paper's dynamics.
+    model = TTCMarket(preset=preset, beta=1e6, n_users=1, rng=0).run_to_equilibrium()
+    assert model.stop_reason == "equilibrium"
+    assert is_equilibrium(model.game, model.profile)
+    plain = TTCMarket(preset=preset, beta=1e6, rng=0).run_to_equilibrium()
+    assert model.profile == plain.profile and model.steps == plain.steps
 
 
 def test_heterogeneous_users_reach_a_rest_where_nobody_improves():
@@ -230,7 +253,12 @@ def test_bad_configuration_raises_user_errors(kwargs, field):
 def test_inefficiency_and_improving_helpers():
     assert inefficiency(1.15, 0.8) == pytest.approx(1.4375)
     assert inefficiency(1.0, 0.0) == math.inf
-    assert strictly_improving(np.array([1.0, 2.0, 1.0 + 1e-12]), 0, 1e-8) == (1,)
+    # log-utilities: log 2 beats log 1 by more than log(1 + 1e-8); a 1e-12 relative gain does not
+    log_u = np.log(np.array([1.0, 2.0, 1.0 + 1e-12]))
+    assert strictly_improving(log_u, 0, 1e-8) == (1,)
+    # utilities far below the float range: e^-912 beats e^-1101 (plain floats read both as 0)
+    assert strictly_improving(np.array([-1101.0, -912.0, -1268.0]), 0, 1e-8) == (1,)
+    assert strictly_improving(np.array([-math.inf, -5.0, -math.inf]), 0, 1e-8) == (1,)
 
 
 # ---- every strategy under every mechanism it claims; every preset --------------------------
@@ -256,8 +284,9 @@ def test_every_bidding_strategy_runs_under_its_mechanisms(name):
         assert model.at_rest
         if cls.classifier["truthful"]:
             assert model.equilibrium_reached
-        # whatever they bid, the user never gets less than the runner-up's bid value (Eq. 10)
-        assert model.state.user_value <= model.state.welfare + 1e-12
+        # whatever they bid, the user gets exactly the runner-up's bid value (Eq. 10)
+        second_best = np.sort(bid_values(model.game, model.bids))[-2]
+        assert model.state.user_value == pytest.approx(second_best, rel=1e-12, abs=1e-15)
 
 
 @pytest.mark.filterwarnings("ignore:profit p - c is not increasing")
@@ -271,3 +300,58 @@ def test_every_preset_runs_to_a_verified_equilibrium(preset):
     auction.run_to_equilibrium()
     assert auction.equilibrium_reached
     assert auction.state.inefficiency == pytest.approx(1.0)  # Eq. 13
+
+
+# ---- seeds, per-provider prices ------------------------------------------------------------
+
+
+def test_unseeded_run_records_its_seed_and_the_seed_repeats_it():
+    game = intro_game(beta=3.0)
+    first = TTCMarket(game, strategy="random-improving", start="random", n_users=50)
+    assert isinstance(first.seed, int) and first.seed >= 0
+    first.run_to_equilibrium()
+    again = TTCMarket(game, strategy="random-improving", start="random", n_users=50, rng=first.seed)
+    again.run_to_equilibrium()
+    assert again.seed == first.seed
+    assert first.history().equals(again.history())
+    assert TTCMarket(game).seed != TTCMarket(game).seed  # fresh entropy each time
+
+
+def test_different_seeds_give_different_random_improving_histories():
+    game = get_game("gsm8k-best-of-n", 1000.0)
+    runs = [
+        TTCMarket(game, strategy="random-improving", start="random", rng=seed)
+        .run_to_equilibrium()
+        .history()
+        for seed in (1, 2)
+    ]
+    levels = [f"level[{p}]" for p in game.providers]
+    assert not runs[0][levels].equals(runs[1][levels])
+
+
+def test_users_have_their_own_stream_separate_from_the_schedule():
+    seed = 7
+    schedule, users, start, population = child_seeds(seed)
+    assert population_seed(seed).spawn_key == population.spawn_key == (3,)
+    model = TTCMarket(intro_game(beta=3.0), rng=seed)
+    assert np.array_equal(model.user_rng.random(4), np.random.default_rng(users).random(4))
+    drawn = [np.random.default_rng(c).random(4) for c in (schedule, users, start, population)]
+    assert len({tuple(d) for d in drawn}) == 4  # four independent streams
+    # the first three children are unchanged from the three-stream layout (runs still repeat)
+    old = np.random.SeedSequence(seed).spawn(3)
+    assert [c.spawn_key for c in old] == [schedule.spawn_key, users.spawn_key, start.spawn_key]
+
+
+def test_history_has_a_price_per_provider():
+    # Appendix A at perfect rationality: P1 at high TTC posts 1.25 x 1.0, P2 at low 1.25 x 0.5
+    model = TTCMarket(intro_game(), rng=0).run_to_equilibrium()
+    history = model.history()
+    assert history["price[P1]"].iloc[-1] == pytest.approx(1.25)
+    assert history["price[P2]"].iloc[-1] == pytest.approx(0.625)
+    assert history["price[P1]"].iloc[0] == pytest.approx(0.3125)  # both start at low TTC
+    assert history["price"].iloc[-1] == pytest.approx(1.25)  # share-weighted: P1 serves all
+    assert "prices" in MODEL_REPORTERS
+    auction = TTCMarket(intro_game(), mechanism="second-price-auction", rng=0)
+    auction.run_to_equilibrium()
+    # truthful bids: both at low TTC (W = 1.15 and 0.5), priced at cost 0.25 and 0.5
+    assert auction.state.prices == pytest.approx((0.25, 0.5))

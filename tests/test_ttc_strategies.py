@@ -36,6 +36,7 @@ from mechanisms.ttc import (
     PERFECT,
     Bid,
     TTCGame,
+    deviation_log_utilities,
     deviation_utilities,
     improving_levels,
     market_shares,
@@ -373,3 +374,78 @@ def test_user_population_validation():
         UserPopulation(np.array([1.0, math.nan]), np.ones(2))
     with pytest.raises(UserInputError, match="n_users"):
         UserPopulation.identical(0, 1.0)
+
+
+# ---- very rational users (beta = 1e6): log-utilities ---------------------------------------
+
+
+def observation_at(game, profile, i):
+    return ProviderObservation(
+        provider=i,
+        current=profile[i],
+        utilities=deviation_utilities(game, profile, i),
+        improving=tuple(int(k) for k in improving_levels(game, profile, i)),
+        contribution=game.contribution[i],
+        log_utilities=deviation_log_utilities(game, profile, i),
+    )
+
+
+def test_best_response_ranks_by_log_utility_when_shares_underflow():
+    # Review finding: gsm8k-best-of-n at beta = 1e6, provider 3 at (4,0,1,5,3,2,1,0,5) has
+    # log-utilities about [-1101, -912, -929, -1026, -1268, -1816]: every plain utility is 0,
+    # yet level 1 is the best response (the old ranking chose level 4, nearest among "ties").
+    from market.ttc_data import get_scenario
+    from market.ttc_model import TTCMarket
+
+    game = get_scenario("gsm8k-best-of-n").build(beta=1e6)
+    profile = (4, 0, 1, 5, 3, 2, 1, 0, 5)
+    obs = observation_at(game, profile, 3)
+    assert np.all(obs.utilities == 0.0)  # the underflow the fix is about
+    assert obs.log_utilities[1] == pytest.approx(-912, abs=1)
+    assert BestResponse().choose_level(obs, np.random.default_rng(0)) == 1
+    model = TTCMarket(game, strategy="best-response", start=profile, rng=0)
+    model_obs = model.provider_observation(3)
+    assert np.array_equal(model_obs.log_utilities, obs.log_utilities)
+    assert BestResponse().choose_level(model_obs, np.random.default_rng(0)) == 1
+
+
+def test_best_response_picks_a_maximal_log_utility_at_beta_1e6():
+    from market.ttc_data import get_scenario
+
+    game = get_scenario("gsm8k-best-of-n").build(beta=1e6)
+    rng = np.random.default_rng(2026)
+    moved = 0
+    for _ in range(300):
+        profile = tuple(int(k) for k in rng.integers(game.n_levels, size=game.n_providers))
+        i = int(rng.integers(game.n_providers))
+        obs = observation_at(game, profile, i)
+        level = BestResponse().choose_level(obs, rng)
+        if obs.improving:
+            moved += 1
+            assert obs.log_utilities[level] == obs.log_utilities[list(obs.improving)].max()
+            assert obs.log_utilities[level] == obs.log_utilities.max()
+    assert moved > 100
+
+
+def test_hand_built_observation_defaults_log_utilities_to_log_of_utilities():
+    obs = ProviderObservation(0, 0, np.array([0.0, 2.0]), (1,), np.zeros(2))
+    assert obs.log_utilities[0] == -math.inf and obs.log_utilities[1] == pytest.approx(math.log(2))
+
+
+def test_log_choice_probabilities_stay_exact_for_very_rational_users():
+    # values (0, -1e-3), V_0 = -1: a beta = 1e6 user picks the second with probability
+    # e^-1000 / (1 + e^-1000 + e^-1e6), i.e. log -1000 (plain floats would say 0).
+    users = UserPopulation(np.array([1.0, 1.0, 1.0]), np.array([1e6, 1e3, math.inf]), v0=-1.0)
+    log_p = users.log_choice_probabilities(np.array([0.0, -1e-3]))
+    assert log_p[0] == pytest.approx([0.0, -1000.0, -1e6], abs=1e-9)
+    norm = math.log1p(math.exp(-1.0))  # beta = 1e3: scaled options (0, -1, -1000)
+    assert log_p[1] == pytest.approx([-norm, -1.0 - norm, -1000.0 - norm], rel=1e-12)
+    assert log_p[2].tolist() == [0.0, -math.inf, -math.inf]
+    # log-mean-exp over the three users: second option (e^-1000 + e^-1/(1+e^-1) + 0) / 3
+    shares = users.log_expected_shares(np.array([0.0, -1e-3]))
+    expected_second = math.log((math.exp(-1.0) / (1 + math.exp(-1.0))) / 3)
+    assert shares[1] == pytest.approx(expected_second, rel=1e-12)
+    assert np.allclose(np.exp(shares), users.expected_shares(np.array([0.0, -1e-3])))
+    # only beta = 1e6 users: the share of option 2 is far below the float range, its log is not
+    lone = UserPopulation.identical(4, 1e6, v0=-1.0).log_expected_shares(np.array([0.0, -1e-3]))
+    assert lone[1] == pytest.approx(-1000.0, abs=1e-9)
