@@ -218,13 +218,9 @@ class PlatformAgent(mesa.Agent):
         """
         seg = self.segment
         first_j = seg.served + 1
-        last_j = seg.served + k
-        start = max(rule.start, first_j)
-        start += (-(start - rule.start)) % rule.every
-        stop = last_j if rule.last is None else min(last_j, rule.last)
-        if start > stop:
+        j = rule.positions(first_j, seg.served + k)
+        if j.size == 0:
             return k
-        j = np.arange(start, stop + 1, rule.every)
         at = j - first_j
         phase_reward = cum_reward[at] - seg.base_reward
         mean = (phase_reward - seg.provider.menu.price * cum_reported[at]) / j

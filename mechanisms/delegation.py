@@ -156,12 +156,12 @@ class ValidationRule:
     every: int = 1
     last: int | None = None  # no check after this query (the artifact's remainder)
 
-    def checked(self, j: np.ndarray) -> np.ndarray:
-        """Which 1-based positions ``j`` are checked."""
-        mask = (j >= self.start) & ((j - self.start) % self.every == 0)
-        if self.last is not None:
-            mask &= j <= self.last
-        return mask
+    def positions(self, first: int, last: int) -> np.ndarray:
+        """The checked 1-based positions ``j`` with ``first <= j <= last``."""
+        start = max(self.start, first)
+        start += (-(start - self.start)) % self.every
+        stop = last if self.last is None else min(last, self.last)
+        return np.arange(start, stop + 1, self.every) if start <= stop else np.empty(0, int)
 
 
 @dataclass(frozen=True)

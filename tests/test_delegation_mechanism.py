@@ -78,9 +78,12 @@ def test_bernoulli_quota_is_floor_plus_a_coin():
 
 def test_validation_rule_positions():
     per_query = ValidationRule(threshold=0.0, start=4, every=1)
-    assert per_query.checked(np.arange(1, 8)).tolist() == [False] * 3 + [True] * 4
+    assert per_query.positions(1, 7).tolist() == [4, 5, 6, 7]
+    assert per_query.positions(6, 9).tolist() == [6, 7, 8, 9]  # a later batch
     per_batch = ValidationRule(threshold=0.0, start=3, every=3, last=6)
-    assert np.flatnonzero(per_batch.checked(np.arange(1, 11))).tolist() == [2, 5]
+    assert per_batch.positions(1, 10).tolist() == [3, 6]
+    assert per_batch.positions(4, 5).tolist() == []  # a batch between two checks
+    assert per_batch.positions(5, 10).tolist() == [6]
 
 
 @pytest.mark.parametrize(
