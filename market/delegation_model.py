@@ -32,6 +32,7 @@ from agents.delegation_strategies import strategy as make_strategy
 from market.delegation_economy import DelegationEconomy, build_economy
 from market.errors import UserInputError
 from market.presets import DelegationScenario, get_scenario
+from market.seeds import model_seed
 from mechanisms.delegation import MECHANISMS, DelegationParams
 
 DEFAULT_RECORD_POINTS = 500
@@ -124,11 +125,6 @@ def check_horizon(mechanism, economy: DelegationEconomy) -> None:
     )
 
 
-def fresh_seed() -> int:
-    """A new root seed from OS entropy, recorded in the result so the run can be repeated."""
-    return int(np.random.SeedSequence().generate_state(1)[0])
-
-
 @lru_cache(maxsize=4)
 def seeded_query_stream(seed: int, T: int, n_queries: int, rules: str) -> np.ndarray:
     """Query ids ``w_1..w_T`` from the first child stream of the root seed.
@@ -186,7 +182,7 @@ class DelegationMarket(mesa.Model):
     def __init__(self, scenario="cao2026", strategies="ours", T=None, eps=None,
                  mechanism=None, batch: int = 1000, rng=42,
                  record_points: int = DEFAULT_RECORD_POINTS):
-        rng = fresh_seed() if rng in (None, "") else int(rng)
+        rng = model_seed(rng)
         super().__init__(rng=rng)
         self.root_seed = rng
         self.preset = resolve_scenario(scenario, T, eps, mechanism)

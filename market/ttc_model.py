@@ -39,6 +39,7 @@ from agents.ttc import (
     make_provider_strategy,
 )
 from market.errors import UserInputError
+from market.seeds import model_seed
 from market.ttc_analysis import is_equilibrium, max_welfare
 from mechanisms.ttc import (
     MECHANISMS,
@@ -209,7 +210,7 @@ class TTCMarket(mesa.Model):
         collect: bool = True,
         rng: int | str | None = None,
     ):
-        seed = fresh_seed() if rng in (None, "") else int(rng)
+        seed = model_seed(rng)
         schedule_seed, users_seed, start_seed, _population = child_seeds(seed)
         super().__init__(rng=np.random.default_rng(schedule_seed))
         self.seed = seed
@@ -503,11 +504,6 @@ def strictly_improving(
     log_utilities = np.asarray(log_utilities, dtype=float)
     threshold = log_utilities[current] + math.log1p(rtol)
     return tuple(int(k) for k in np.flatnonzero(log_utilities > threshold) if k != current)
-
-
-def fresh_seed() -> int:
-    """A new root seed from OS entropy, recorded by the model so the run can be repeated."""
-    return int(np.random.SeedSequence().generate_state(1)[0])
 
 
 def child_seeds(seed: int) -> list[np.random.SeedSequence]:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from ttc_games import has_value_ties
 
 from market.errors import UserInputError
 from market.ttc_analysis import (
@@ -73,11 +74,6 @@ def games(
     )
 
 
-def has_value_ties(game: TTCGame, gap: float = 1e-9) -> bool:
-    options = [game.value[i] for i in range(game.n_providers)] + [np.array([game.v0])]
-    return any(
-        np.min(np.abs(a[:, None] - b[None, :])) < gap for a, b in itertools.combinations(options, 2)
-    )
 
 
 def all_profiles(game: TTCGame):

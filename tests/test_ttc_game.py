@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from ttc_games import has_value_ties
 
 from market.errors import UserInputError
 from market.ttc_data import intro_example
@@ -65,13 +66,6 @@ def games(draw, max_providers=4, max_levels=4, betas=(PERFECT, 0.5, 5.0, 50.0, 5
     )
 
 
-def has_value_ties(game: TTCGame, gap: float = 1e-9) -> bool:
-    """Two providers (or a provider and V_0) offering values closer than ``gap`` (Section 2
-    assumes no ties)."""
-    options = [game.value[i] for i in range(game.n_providers)] + [np.array([game.v0])]
-    return any(
-        np.min(np.abs(a[:, None] - b[None, :])) < gap for a, b in itertools.combinations(options, 2)
-    )
 
 
 # --- market shares (Table 1) --------------------------------------------------------------------
