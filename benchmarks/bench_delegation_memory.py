@@ -24,7 +24,7 @@ TARGET_MB = 300.0
 
 RUN = """
 import resource, sys
-from market.delegation_model import DelegationMarket
+from market.delegation.model import DelegationMarket
 T, batch = int(sys.argv[1]), int(sys.argv[2])
 result = DelegationMarket("cao2026", "ours", T=T, batch=batch, rng=42).run()
 assert result.queries_used <= T
@@ -33,15 +33,16 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 IMPORT_ONLY = """
 import resource
-import market.delegation_model
+import market.delegation.model
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
 def child_peak_kb(code: str, *args: str) -> int:
     """Run ``code`` in a fresh interpreter; return the peak RSS it printed (KB on Linux)."""
-    completed = subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
-                               text=True, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
+    )
     if completed.returncode != 0:
         raise SystemExit(completed.stderr)
     return int(completed.stdout.split()[-1])
@@ -51,8 +52,12 @@ def main() -> int:
     """Measure and print the peaks; exit 1 if the run is over the target."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--T", type=int, default=1_000_000)
-    parser.add_argument("--batch", type=int, default=None,
-                        help="queries per step of the measured run (default: all of T)")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=None,
+        help="queries per step of the measured run (default: all of T)",
+    )
     args = parser.parse_args()
     batch = args.batch or args.T
 
@@ -63,8 +68,10 @@ def main() -> int:
 
     print(f"delegation memory benchmark: scenario cao2026, everyone 'ours', T = {args.T:,}")
     print(f"  interpreter + package imported, nothing run: {import_mb:7.1f} MB")
-    print(f"  one run, batch = {batch:,} (RUSAGE_CHILDREN):   {run_mb:7.1f} MB peak "
-          f"(+{run_mb - import_mb:.1f} MB over the imports)")
+    print(
+        f"  one run, batch = {batch:,} (RUSAGE_CHILDREN):   {run_mb:7.1f} MB peak "
+        f"(+{run_mb - import_mb:.1f} MB over the imports)"
+    )
     print(f"  one run, batch = 1,000:                        {stepped_mb:7.1f} MB peak")
     worst = max(run_mb, stepped_mb)
     verdict = "PASS" if worst < TARGET_MB else "FAIL"

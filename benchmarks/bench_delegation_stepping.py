@@ -17,7 +17,7 @@ import argparse
 import sys
 import time
 
-from market.delegation_model import DelegationMarket
+from market.delegation.model import DelegationMarket
 
 TARGET_QPS = 20_000
 
@@ -45,11 +45,15 @@ def main() -> int:
     runs = [stepping_rate(args.queries, args.strategies) for _ in range(args.repeats)]
     best, served, phase = max(runs)
     print(f"delegation stepping benchmark: cao2026, strategies {args.strategies}, batch = 1")
-    print(f"  {served:,} queries stepped (reached phase {phase}); rates "
-          f"[{', '.join(f'{r:,.0f}' for r, _, _ in runs)}] queries/s")
+    print(
+        f"  {served:,} queries stepped (reached phase {phase}); rates "
+        f"[{', '.join(f'{r:,.0f}' for r, _, _ in runs)}] queries/s"
+    )
     verdict = "PASS" if best >= TARGET_QPS else "FAIL"
-    print(f"  best {best:,.0f} queries/s = {1e6 / best:.1f} us per step "
-          f"(target >= {TARGET_QPS:,}): {verdict}")
+    print(
+        f"  best {best:,.0f} queries/s = {1e6 / best:.1f} us per step "
+        f"(target >= {TARGET_QPS:,}): {verdict}"
+    )
     return 0 if best >= TARGET_QPS else 1
 
 

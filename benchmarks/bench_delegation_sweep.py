@@ -7,7 +7,7 @@ ids (``rng.integers(0, 2000, 10**6)`` per profile) and gathering a reward and a 
 from the shipped table (two ``take`` calls per profile), the least work any simulator of this
 experiment must do. (The authors' own simulator takes about 2.5 s per profile here.)
 
-The sweep is timed through :func:`market.delegation_runs.sweep`, the code path of
+The sweep is timed through :func:`market.delegation.runs.sweep`, the code path of
 ``llm-market delegation sweep`` (``--jobs 2`` by default), best of ``--repeats``; the floor is
 timed in this process, best of ``--repeats``. The CLI is also timed end to end once as a
 subprocess (start-up, imports, CSVs and PNGs included).
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from market.delegation_data import shipped_table
-from market.delegation_runs import strategy_profiles, sweep
+from market.delegation.records import shipped_table
+from market.delegation.runs import strategy_profiles, sweep
 
 TARGET_RATIO = 3.0
 N_PROFILES = len(strategy_profiles(3))
@@ -62,11 +62,24 @@ def sweep_seconds(T: int, jobs: int) -> tuple[float, float]:
 def cli_seconds(T: int, jobs: int) -> float:
     """Wall time of ``llm-market delegation sweep`` as a subprocess, start-up included."""
     script = Path(sys.executable).parent / "llm-market"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "market.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "market"]
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
-        subprocess_run([*command, "delegation", "sweep", "--scenario", "cao2026", "--T",
-                        str(T), "--jobs", str(jobs), "--out", out])
+        subprocess_run(
+            [
+                *command,
+                "delegation",
+                "sweep",
+                "--scenario",
+                "cao2026",
+                "--T",
+                str(T),
+                "--jobs",
+                str(jobs),
+                "--out",
+                out,
+            ]
+        )
         elapsed = time.perf_counter() - started
         assert (Path(out) / "figure2.png").exists()
     return elapsed
@@ -96,15 +109,18 @@ def main() -> int:
     best_total, best_simulate = min(sweeps)
     ratio = best_total / floor
     print(f"delegation sweep benchmark: scenario cao2026, {N_PROFILES} profiles, T = {args.T:,}")
-    print(f"  floor (numpy, 1 process): {floor:.3f} s best of {args.repeats} "
-          f"[{', '.join(f'{t:.3f}' for t in floors)}] = {1000 * floor / N_PROFILES:.2f} ms "
-          "per profile")
-    print(f"  sweep (jobs={args.jobs}):           {best_total:.3f} s best of {args.repeats} "
-          f"[{', '.join(f'{t:.3f}' for t, _ in sweeps)}]; simulation stage "
-          f"{best_simulate:.3f} s = {1000 * best_total / N_PROFILES:.2f} ms per profile")
+    print(
+        f"  floor (numpy, 1 process): {floor:.3f} s best of {args.repeats} "
+        f"[{', '.join(f'{t:.3f}' for t in floors)}] = {1000 * floor / N_PROFILES:.2f} ms "
+        "per profile"
+    )
+    print(
+        f"  sweep (jobs={args.jobs}):           {best_total:.3f} s best of {args.repeats} "
+        f"[{', '.join(f'{t:.3f}' for t, _ in sweeps)}]; simulation stage "
+        f"{best_simulate:.3f} s = {1000 * best_total / N_PROFILES:.2f} ms per profile"
+    )
     print(f"  CLI end to end (subprocess, imports, CSVs, PNGs): {cli:.3f} s")
-    print(f"  authors' simulator for reference: ~2.5 s per profile = "
-          f"~{2.5 * N_PROFILES:.0f} s")
+    print(f"  authors' simulator for reference: ~2.5 s per profile = ~{2.5 * N_PROFILES:.0f} s")
     verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
     print(f"  ratio sweep / floor = {ratio:.2f} (target <= {TARGET_RATIO:g}): {verdict}")
     return 0 if ratio <= TARGET_RATIO else 1

@@ -2,6 +2,6 @@
 
 import sys
 
-from market.cli import main
+from market.games import main
 
 sys.exit(main())

@@ -6,7 +6,7 @@ One-off converter, run by hand when the shared records change::
 
 It reads ``DIR/*.jsonl`` (one file per model, lines ``{"id", "score", "input_tokens",
 "output_tokens"}``; default ``/work/shared/data/nlgraph-maxflow``) and writes
-``market/data/nlgraph_maxflow.npz`` with the arrays
+``market/delegation/data/nlgraph_maxflow.npz`` with the arrays
 
 - ``models``: (M,) unicode, model names (file stems), sorted;
 - ``query_ids``: (Q,) int64, sorted task ids;
@@ -16,7 +16,8 @@ It reads ``DIR/*.jsonl`` (one file per model, lines ``{"id", "score", "input_tok
 - ``input_tokens``: (M, Q) int64.
 
 The values are copied exactly; nothing is repaired here. Provenance:
-``market/data/NLGRAPH_PROVENANCE.md`` (Cao et al. 2026, artifact ``teafrogsf/LLMs-Auditing-Econ``).
+``market/delegation/data/NLGRAPH_PROVENANCE.md`` (Cao et al. 2026, artifact
+``teafrogsf/LLMs-Auditing-Econ``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_SOURCE = Path("/work/shared/data/nlgraph-maxflow")
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "market" / "data" / "nlgraph_maxflow.npz"
+DEFAULT_OUT = (
+    Path(__file__).resolve().parents[1] / "market" / "delegation" / "data" / "nlgraph_maxflow.npz"
+)
 
 
 def read_model_records(path: Path) -> dict[int, dict]:

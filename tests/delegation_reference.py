@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from market.presets import get_scenario
+from market.delegation.scenarios import get_scenario
 
 PHASE_TABLE = {
     "ours": ("honest", "sb", "worst", "worst"),

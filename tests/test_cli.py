@@ -2,16 +2,19 @@
 
 import pytest
 
-from market.cli import main
+from market.games import main
 
 
-@pytest.mark.parametrize("argv", [
-    [],
-    ["nonsense"],
-    ["delegation", "run", "--scenario", "cao2026"],  # --strategies missing
-    ["delegation", "run", "--scenario", "cao2026", "--strategies", "ours", "--T", "many"],
-    ["ttc", "analyze"],  # --scenario or --curves missing
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["nonsense"],
+        ["delegation", "run", "--scenario", "cao2026"],  # --strategies missing
+        ["delegation", "run", "--scenario", "cao2026", "--strategies", "ours", "--T", "many"],
+        ["ttc", "analyze"],  # --scenario or --curves missing
+    ],
+)
 def test_usage_mistakes_are_one_line_and_exit_2(argv, capsys):
     try:
         code = main(argv)

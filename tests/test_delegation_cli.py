@@ -1,4 +1,4 @@
-"""``llm-market delegation`` run / sweep / horizon (market.delegation_cli)."""
+"""``llm-market delegation`` run / sweep / horizon (market.delegation.cli)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from market.cli import main
-from market.delegation_runs import PROFILE_COLUMNS, SUMMARY_COLUMNS
+from market.delegation.runs import PROFILE_COLUMNS, SUMMARY_COLUMNS
+from market.games import main
 
 SMALL_T = "5000"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def run_json(capsys, *extra: str) -> dict:
-    code = main(["delegation", "run", "--scenario", "cao2026", "--T", SMALL_T, "--json",
-                 *extra])
+    code = main(["delegation", "run", "--scenario", "cao2026", "--T", SMALL_T, "--json", *extra])
     out = capsys.readouterr().out
     assert code == 0
     assert out.count("\n") == 1  # exactly one JSON object on one line
@@ -40,9 +39,15 @@ def console_script() -> str:
 
 def test_run_json_keys_types_and_provider_order(capsys):
     data = run_json(capsys, "--strategies", "ours,honest,dishonest-all", "--seed", "3")
-    for key, kind in [("T", int), ("queries_used", int), ("user_utility", float),
-                      ("u_sb", float), ("u_fb", float), ("phases", list),
-                      ("providers", list)]:
+    for key, kind in [
+        ("T", int),
+        ("queries_used", int),
+        ("user_utility", float),
+        ("u_sb", float),
+        ("u_fb", float),
+        ("phases", list),
+        ("providers", list),
+    ]:
         assert isinstance(data[key], kind), key
     assert data["validated"] in (True, False, None)
     assert data["T"] == int(SMALL_T)
@@ -55,8 +60,7 @@ def test_run_json_keys_types_and_provider_order(capsys):
     assert [p["name"] for p in providers] == ["provider 1", "provider 2", "provider 3"]
     assert [p["strategy"] for p in providers] == ["ours", "honest", "dishonest-all"]
     for p in providers:
-        assert set(p) >= {"name", "strategy", "provider_utility", "user_utility",
-                          "delegations"}
+        assert set(p) >= {"name", "strategy", "provider_utility", "user_utility", "delegations"}
         assert isinstance(p["delegations"], int)
     assert providers[1]["provider_utility"] == 0.0  # honest earns exactly zero
     assert sum(p["delegations"] for p in providers) == data["queries_used"]
@@ -70,19 +74,40 @@ def test_run_json_does_not_depend_on_batch(capsys):
 
 
 def test_run_summary_names_the_reconstruction_and_data_notes(capsys):
-    code = main(["delegation", "run", "--scenario", "cao2026", "--T", SMALL_T,
-                 "--strategies", "ours"])
+    code = main(
+        ["delegation", "run", "--scenario", "cao2026", "--T", SMALL_T, "--strategies", "ours"]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "reconstructed from the authors' simulator (spec section 4)" in out
-    for word in ("exploration", "exploitation", "u_SB", "u_FB", "T_R", "threshold", "u' =",
-                 "provider 3", "unused", "clipped"):
+    for word in (
+        "exploration",
+        "exploitation",
+        "u_SB",
+        "u_FB",
+        "T_R",
+        "threshold",
+        "u' =",
+        "provider 3",
+        "unused",
+        "clipped",
+    ):
         assert word in out, word
 
 
 def test_run_summary_of_the_printed_mechanism_is_not_called_reconstructed(capsys):
-    code = main(["delegation", "run", "--scenario", "cao2026-paper", "--T", "20000",
-                 "--strategies", "honest"])
+    code = main(
+        [
+            "delegation",
+            "run",
+            "--scenario",
+            "cao2026-paper",
+            "--T",
+            "20000",
+            "--strategies",
+            "honest",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "reconstructed" not in out
@@ -91,9 +116,23 @@ def test_run_summary_of_the_printed_mechanism_is_not_called_reconstructed(capsys
 
 def test_console_script_run_json():
     completed = subprocess.run(
-        [console_script(), "delegation", "run", "--scenario", "cao2026", "--strategies",
-         "ours,ours,honest", "--T", SMALL_T, "--json"],
-        capture_output=True, text=True, timeout=120, check=False)
+        [
+            console_script(),
+            "delegation",
+            "run",
+            "--scenario",
+            "cao2026",
+            "--strategies",
+            "ours,ours,honest",
+            "--T",
+            SMALL_T,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr
     data = json.loads(completed.stdout)
     assert [p["strategy"] for p in data["providers"]] == ["ours", "ours", "honest"]
@@ -111,26 +150,83 @@ def error_cases(tmp: Path):
         (["run", "--scenario", "cao2026", "--strategies", "ours,nope,honest"], "dishonest-all"),
         (["run", "--scenario", "cao2026", "--strategies", "ours", "--eps", "0.5"], "eps"),
         (["run", "--scenario", "cao2026", "--strategies", "ours", "--T", "60"], "T: expected"),
-        (["run", "--scenario", "cao2026", "--strategies", "ours", "--mechanism", "x"],
-         "explore-then-commit"),
+        (
+            ["run", "--scenario", "cao2026", "--strategies", "ours", "--mechanism", "x"],
+            "explore-then-commit",
+        ),
         (["run", "--scenario", "cao2026", "--strategies", "ours", "--batch", "0"], "batch"),
-        (["sweep", "--scenario", "cao2026", "--T", SMALL_T, "--seeds", "0", "--out", out],
-         "seeds"),
-        (["sweep", "--scenario", "cao2026", "--T", SMALL_T, "--jobs", "0", "--out", out],
-         "jobs"),
+        (["sweep", "--scenario", "cao2026", "--T", SMALL_T, "--seeds", "0", "--out", out], "seeds"),
+        (["sweep", "--scenario", "cao2026", "--T", SMALL_T, "--jobs", "0", "--out", out], "jobs"),
         (["sweep", "--scenario", "cao2026", "--T", SMALL_T, "--eps", "0", "--out", out], "eps"),
         (["sweep", "--scenario", "cao2026", "--T", "60", "--out", out], "T: expected"),
         (["sweep", "--scenario", "cao2026", "--T", SMALL_T, "--out", str(a_file)], "out"),
-        (["sweep", "--scenario", "cao2026", "--T", SMALL_T, "--out", str(a_file / "sub")],
-         "out"),
-        (["horizon", "--scenario", "cao2026", "--T-from", "9000", "--T-to", "5000",
-          "--points", "3", "--out", out], "T-to"),
-        (["horizon", "--scenario", "cao2026", "--T-from", "5000", "--T-to", "9000",
-          "--points", "1", "--out", out], "points"),
-        (["horizon", "--scenario", "cao2026", "--T-from", "60", "--T-to", "9000",
-          "--points", "3", "--out", out], "T: expected"),
-        (["horizon", "--scenario", "cao2026", "--T-from", "5000", "--T-to", "9000",
-          "--points", "3", "--seeds", "0", "--out", out], "seeds"),
+        (["sweep", "--scenario", "cao2026", "--T", SMALL_T, "--out", str(a_file / "sub")], "out"),
+        (
+            [
+                "horizon",
+                "--scenario",
+                "cao2026",
+                "--T-from",
+                "9000",
+                "--T-to",
+                "5000",
+                "--points",
+                "3",
+                "--out",
+                out,
+            ],
+            "T-to",
+        ),
+        (
+            [
+                "horizon",
+                "--scenario",
+                "cao2026",
+                "--T-from",
+                "5000",
+                "--T-to",
+                "9000",
+                "--points",
+                "1",
+                "--out",
+                out,
+            ],
+            "points",
+        ),
+        (
+            [
+                "horizon",
+                "--scenario",
+                "cao2026",
+                "--T-from",
+                "60",
+                "--T-to",
+                "9000",
+                "--points",
+                "3",
+                "--out",
+                out,
+            ],
+            "T: expected",
+        ),
+        (
+            [
+                "horizon",
+                "--scenario",
+                "cao2026",
+                "--T-from",
+                "5000",
+                "--T-to",
+                "9000",
+                "--points",
+                "3",
+                "--seeds",
+                "0",
+                "--out",
+                out,
+            ],
+            "seeds",
+        ),
     ]
 
 
@@ -163,8 +259,24 @@ def swept(tmp_path_factory):
     outs = {}
     for jobs in ("1", "2"):
         out = tmp_path_factory.mktemp(f"sweep{jobs}")
-        code = main(["delegation", "sweep", "--scenario", "cao2026", "--T", SMALL_T,
-                     "--seeds", "2", "--seed", "9", "--jobs", jobs, "--out", str(out)])
+        code = main(
+            [
+                "delegation",
+                "sweep",
+                "--scenario",
+                "cao2026",
+                "--T",
+                SMALL_T,
+                "--seeds",
+                "2",
+                "--seed",
+                "9",
+                "--jobs",
+                jobs,
+                "--out",
+                str(out),
+            ]
+        )
         assert code == 0
         outs[jobs] = out
     return outs
@@ -172,8 +284,14 @@ def swept(tmp_path_factory):
 
 def test_sweep_writes_every_file_and_no_temporaries(swept):
     names = {p.name for p in swept["1"].iterdir()}
-    assert names == {"profiles.csv", "summary.csv", "figure3.csv", "figure2.png",
-                     "figure3.png", "sweep.json"}
+    assert names == {
+        "profiles.csv",
+        "summary.csv",
+        "figure3.csv",
+        "figure2.png",
+        "figure3.png",
+        "sweep.json",
+    }
     for png in ("figure2.png", "figure3.png"):
         assert (swept["1"] / png).read_bytes().startswith(PNG_SIGNATURE)
 
@@ -193,7 +311,8 @@ def test_sweep_summary_csv_recomputed_from_profiles(swept):
     assert list(summary.columns) == list(SUMMARY_COLUMNS)
     assert len(summary) == 18
     expected = table.groupby(["provider", "strategy"])[
-        ["provider_utility", "user_utility", "delegations"]].mean()
+        ["provider_utility", "user_utility", "delegations"]
+    ].mean()
     got = summary.set_index(["provider", "strategy"]).sort_index()
     pd.testing.assert_frame_equal(got, expected.sort_index(), check_exact=False, rtol=1e-12)
 
@@ -225,17 +344,32 @@ def test_sweep_json_settings(swept):
 
 def test_sweep_with_one_seed_matches_run(tmp_path, capsys):
     out = tmp_path / "one"
-    assert main(["delegation", "sweep", "--scenario", "cao2026", "--T", SMALL_T, "--seed", "5",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "delegation",
+                "sweep",
+                "--scenario",
+                "cao2026",
+                "--T",
+                SMALL_T,
+                "--seed",
+                "5",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
-    data = run_json(capsys, "--strategies", "dishonest-model,ours,dishonest-length",
-                    "--seed", "5")
+    data = run_json(capsys, "--strategies", "dishonest-model,ours,dishonest-length", "--seed", "5")
     table = pd.read_csv(out / "profiles.csv")
     rows = table[table["profile"] == "dishonest-model|ours|dishonest-length"]
     assert rows["seed"].tolist() == [5, 5, 5]
     assert rows["delegations"].tolist() == [p["delegations"] for p in data["providers"]]
     assert rows["provider_utility"].tolist() == pytest.approx(
-        [p["provider_utility"] for p in data["providers"]], rel=1e-15)
+        [p["provider_utility"] for p in data["providers"]], rel=1e-15
+    )
 
 
 # ---- horizon ------------------------------------------------------------------------------
@@ -243,12 +377,27 @@ def test_sweep_with_one_seed_matches_run(tmp_path, capsys):
 
 def test_horizon_writes_csv_and_png(tmp_path, capsys):
     out = tmp_path / "h"
-    code = main(["delegation", "horizon", "--scenario", "cao2026", "--T-from", "5000",
-                 "--T-to", "9000", "--points", "3", "--seeds", "2", "--out", str(out)])
+    code = main(
+        [
+            "delegation",
+            "horizon",
+            "--scenario",
+            "cao2026",
+            "--T-from",
+            "5000",
+            "--T-to",
+            "9000",
+            "--points",
+            "3",
+            "--seeds",
+            "2",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     table = pd.read_csv(out / "horizon.csv")
-    assert list(table.columns) == ["T", "seed", "provider1_user_utility", "user_utility",
-                                   "u_sb"]
+    assert list(table.columns) == ["T", "seed", "provider1_user_utility", "user_utility", "u_sb"]
     assert table["T"].tolist() == [5000, 5000, 7000, 7000, 9000, 9000]
     assert (out / "figure4.png").read_bytes().startswith(PNG_SIGNATURE)
     assert "horizon.csv" in capsys.readouterr().out
@@ -261,8 +410,18 @@ SMALL_SCENARIO = Path(__file__).parent / "data" / "small_scenario.toml"
 
 def test_sweep_of_a_two_provider_toml_scenario(tmp_path, capsys):
     out = tmp_path / "small"
-    code = main(["delegation", "sweep", "--scenario", str(SMALL_SCENARIO), "--mechanism",
-                 "explore-then-commit", "--out", str(out)])
+    code = main(
+        [
+            "delegation",
+            "sweep",
+            "--scenario",
+            str(SMALL_SCENARIO),
+            "--mechanism",
+            "explore-then-commit",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     table = pd.read_csv(out / "profiles.csv")
     assert len(table) == 6**2 * 2
@@ -273,21 +432,21 @@ def test_sweep_of_a_two_provider_toml_scenario(tmp_path, capsys):
 
 def test_one_provider_scenario_is_a_user_error(tmp_path, capsys):
     text = SMALL_SCENARIO.read_text()
-    text = text.replace('data = "small_records.csv"',
-                        f'data = "{SMALL_SCENARIO.parent / "small_records.csv"}"')
-    text = text[:text.rindex("[[providers]]")]
+    text = text.replace(
+        'data = "small_records.csv"', f'data = "{SMALL_SCENARIO.parent / "small_records.csv"}"'
+    )
+    text = text[: text.rindex("[[providers]]")]
     lonely = tmp_path / "lonely.toml"
     lonely.write_text(text)
-    code = main(["delegation", "sweep", "--scenario", str(lonely), "--out",
-                 str(tmp_path / "out")])
+    code = main(["delegation", "sweep", "--scenario", str(lonely), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "provider" in err[0]
     assert not (tmp_path / "out").exists()
 
 
 def test_a_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
-    from market.delegation_cli import write_outputs
-    from market.errors import UserInputError
+    from market.core.errors import UserInputError
+    from market.delegation.cli import write_outputs
 
     original = Path.write_bytes
     calls = []

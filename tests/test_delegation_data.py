@@ -1,4 +1,4 @@
-"""Response tables and list prices for the delegation game (market.delegation_data).
+"""Response tables and list prices for the delegation game (market.delegation.records).
 
 Known answers come from the paper (Sec. 6.1: L = 38,058), the shared data README (the two
 negative token counts, the list prices) and the hand-made fixtures in tests/data/ (six records:
@@ -18,7 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from market.delegation_data import (
+from market.core.errors import UserInputError
+from market.delegation.records import (
     PRICE_LIST,
     PRICES,
     SHIPPED_SOURCE,
@@ -29,7 +30,6 @@ from market.delegation_data import (
     shipped_table,
     usd_per_token,
 )
-from market.errors import UserInputError
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "nlgraph-maxflow"

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from market.errors import UserInputError
-from mechanisms.delegation import (
+from market.core.errors import UserInputError
+from mechanisms.delegation.rules import (
     MECHANISMS,
     DelegationParams,
     ValidationRule,
@@ -96,15 +96,13 @@ def test_validation_rule_positions():
     ],
 )
 def test_params_reject_bad_input_naming_the_field(field, kwargs):
-    base = {"T": 1000, "prices": (1e-5, 2e-5), "reward_bound": 1.0, "max_length": 100,
-            "eps": 0.3}
+    base = {"T": 1000, "prices": (1e-5, 2e-5), "reward_bound": 1.0, "max_length": 100, "eps": 0.3}
     with pytest.raises(UserInputError, match=field):
         DelegationParams(**(base | kwargs))
 
 
 def test_mechanism_registry_lists_three_peers_with_phases():
-    assert set(MECHANISMS.names()) == {"second-best", "second-best-artifact",
-                                       "explore-then-commit"}
+    assert set(MECHANISMS.names()) == {"second-best", "second-best-artifact", "explore-then-commit"}
     for mechanism in MECHANISMS:
         assert mechanism.phases[0] == "exploration"
         assert "References" in mechanism.__doc__

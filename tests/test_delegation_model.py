@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.delegation_strategies import (
+from agents.delegation.strategies import (
     STRATEGIES,
     DelegationStrategy,
     SecondBest,
@@ -17,9 +17,9 @@ from agents.delegation_strategies import (
     WorstLength,
     WorstModel,
 )
-from market.delegation_model import DelegationMarket
-from market.errors import UserInputError
-from market.presets import ProviderSpec, get_scenario
+from market.core.errors import UserInputError
+from market.delegation.model import DelegationMarket
+from market.delegation.scenarios import ProviderSpec, get_scenario
 
 NAMES = STRATEGIES.names()
 MENUS = [
@@ -49,8 +49,13 @@ profiles = st.integers(2, 4).flatmap(
 
 
 @settings(max_examples=40, deadline=None)
-@given(profile=profiles, T=st.integers(3_000, 60_000), eps=st.floats(0.15, 0.45),
-       mechanism=st.sampled_from(MECHANISM_NAMES), seed=st.integers(0, 2**32 - 1))
+@given(
+    profile=profiles,
+    T=st.integers(3_000, 60_000),
+    eps=st.floats(0.15, 0.45),
+    mechanism=st.sampled_from(MECHANISM_NAMES),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_honest_providers_earn_exactly_zero(profile, T, eps, mechanism, seed):
     k, names = profile
     try:
@@ -63,13 +68,18 @@ def test_honest_providers_earn_exactly_zero(profile, T, eps, mechanism, seed):
 
 
 @settings(max_examples=40, deadline=None)
-@given(profile=profiles, T=st.integers(3_000, 60_000), eps=st.floats(0.15, 0.45),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    profile=profiles,
+    T=st.integers(3_000, 60_000),
+    eps=st.floats(0.15, 0.45),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_lemma_a1_mechanism_1_never_asks_for_more_than_T(profile, T, eps, seed):
     k, names = profile
     try:
-        model = DelegationMarket(scenario_with(k, "second-best", T, eps), names, batch=10**7,
-                                 rng=seed)
+        model = DelegationMarket(
+            scenario_with(k, "second-best", T, eps), names, batch=10**7, rng=seed
+        )
     except UserInputError:
         return
     result = model.run()
@@ -79,9 +89,13 @@ def test_lemma_a1_mechanism_1_never_asks_for_more_than_T(profile, T, eps, seed):
 
 
 @settings(max_examples=25, deadline=None)
-@given(profile=profiles, T=st.integers(3_000, 30_000), mechanism=st.sampled_from(MECHANISM_NAMES),
-       batches=st.lists(st.integers(1, 5_000), min_size=1, max_size=3),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    profile=profiles,
+    T=st.integers(3_000, 30_000),
+    mechanism=st.sampled_from(MECHANISM_NAMES),
+    batches=st.lists(st.integers(1, 5_000), min_size=1, max_size=3),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_stepping_and_batching_agree_exactly(profile, T, mechanism, batches, seed):
     k, names = profile
     try:
@@ -110,9 +124,12 @@ def deviation(exploration_behaviour):
 
     class Deviation(DelegationStrategy):
         name = f"ours-but-{exploration_behaviour.name}-exploration"
-        behaviours: ClassVar[dict] = {"exploration": exploration_behaviour,
-                                      "exploitation": SecondBest(),
-                                      "blind-trust-1": Worst(), "blind-trust-2": Worst()}
+        behaviours: ClassVar[dict] = {
+            "exploration": exploration_behaviour,
+            "exploitation": SecondBest(),
+            "blind-trust-1": Worst(),
+            "blind-trust-2": Worst(),
+        }
 
     return Deviation()
 
@@ -125,10 +142,12 @@ def test_deviating_in_exploration_never_pays(scenario, T):
     others_pool = NAMES
     for i in range(3):
         for others in itertools.product(others_pool, repeat=2):
+
             def utility(strategy, i=i, others=others):
                 profile = list(others)
                 profile.insert(i, strategy)
                 return run(scenario, profile, T=T, batch=10**7, rng=42).providers[i]
+
             honest_exploration = utility("ours").provider_utility
             for dev in deviations:
                 assert utility(dev).provider_utility <= honest_exploration, (i, others, dev.name)
@@ -139,9 +158,10 @@ def test_ours_gives_provider_1_the_highest_mean_utility(scenario, T):
     # Figure 2: mean over the 36 profiles of providers 2 and 3.
     means = {}
     for name in NAMES:
-        utilities = [run(scenario, [name, *others], T=T, batch=10**7, rng=42)
-                     .providers[0].provider_utility
-                     for others in itertools.product(NAMES, repeat=2)]
+        utilities = [
+            run(scenario, [name, *others], T=T, batch=10**7, rng=42).providers[0].provider_utility
+            for others in itertools.product(NAMES, repeat=2)
+        ]
         means[name] = np.mean(utilities)
     assert max(means, key=means.get) == "ours", means
     assert means["honest"] == 0.0
@@ -151,8 +171,9 @@ def test_naive_baseline_is_exploited_where_mechanism_1_is_not():
     # Under explore-then-commit nobody checks the chosen provider and nobody is told u', so
     # "ours" cheats at will in the commitment phase: the user ends far below u_SB. Under
     # Mechanism 1 the same strategies leave the user most of u_SB.
-    naive = run("cao2026-paper", "ours", mechanism="explore-then-commit", T=400_000,
-                batch=10**7, rng=42)
+    naive = run(
+        "cao2026-paper", "ours", mechanism="explore-then-commit", T=400_000, batch=10**7, rng=42
+    )
     guarded = run("cao2026-paper", "ours", T=400_000, batch=10**7, rng=42)
     assert naive.user_utility < 0.5 * naive.u_sb
     assert guarded.user_utility > 0.8 * guarded.u_sb
@@ -205,8 +226,9 @@ def test_model_pickles_scenarios_and_strategies():
 def test_unseeded_run_reports_a_seed_that_repeats_it():
     first = run("cao2026", "ours,honest,dishonest-all", T=20_000, batch=20_000, rng=None)
     assert isinstance(first.seed, int)
-    assert run("cao2026", "ours,honest,dishonest-all", T=20_000, batch=20_000,
-               rng=first.seed) == first
+    assert (
+        run("cao2026", "ours,honest,dishonest-all", T=20_000, batch=20_000, rng=first.seed) == first
+    )
 
 
 def test_shared_query_stream_is_read_only():
@@ -242,7 +264,9 @@ def test_artifact_rejects_a_model_with_zero_mean_reward(tmp_path):
     records.write_text("\n".join(rows) + "\n")
     scenario = get_scenario("cao2026").replace(
         providers=(ProviderSpec("p1", ("good",)), ProviderSpec("p2", ("zero",))),
-        prices={"good": 1000.0, "zero": 1000.0}, data=str(records), T=50_000,
+        prices={"good": 1000.0, "zero": 1000.0},
+        data=str(records),
+        T=50_000,
     )
     with pytest.raises(UserInputError, match="zero: mean reward 0"):
         DelegationMarket(scenario, "honest")

@@ -13,10 +13,10 @@ from pathlib import Path
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, assume, event, given, settings
 
-from agents.delegation_strategies import STRATEGIES
-from market.delegation_model import DelegationMarket
-from market.errors import UserInputError
-from market.presets import DelegationScenario, ProviderSpec
+from agents.delegation.strategies import STRATEGIES
+from market.core.errors import UserInputError
+from market.delegation.model import DelegationMarket
+from market.delegation.scenarios import DelegationScenario, ProviderSpec
 
 MECHANISMS = ["second-best", "second-best-artifact", "explore-then-commit"]
 
@@ -26,14 +26,26 @@ def random_markets(draw):
     n_models = draw(st.integers(2, 4))
     n_queries = draw(st.integers(3, 25))
     models = [f"m{m}" for m in range(n_models)]
-    rewards = draw(st.lists(st.lists(st.floats(0.0, 1.0), min_size=n_queries,
-                                     max_size=n_queries), min_size=n_models, max_size=n_models))
-    lengths = draw(st.lists(st.lists(st.integers(1, 4000), min_size=n_queries,
-                                     max_size=n_queries), min_size=n_models, max_size=n_models))
+    rewards = draw(
+        st.lists(
+            st.lists(st.floats(0.0, 1.0), min_size=n_queries, max_size=n_queries),
+            min_size=n_models,
+            max_size=n_models,
+        )
+    )
+    lengths = draw(
+        st.lists(
+            st.lists(st.integers(1, 4000), min_size=n_queries, max_size=n_queries),
+            min_size=n_models,
+            max_size=n_models,
+        )
+    )
     prices = {m: draw(st.floats(20.0, 3000.0)) for m in models}  # USD per 1M tokens
     k = draw(st.integers(2, 3))
-    menus = [draw(st.lists(st.sampled_from(models), min_size=1, max_size=n_models, unique=True))
-             for _ in range(k)]
+    menus = [
+        draw(st.lists(st.sampled_from(models), min_size=1, max_size=n_models, unique=True))
+        for _ in range(k)
+    ]
     strategies = draw(st.lists(st.sampled_from(STRATEGIES.names()), min_size=k, max_size=k))
     return models, rewards, lengths, prices, menus, strategies
 
@@ -53,18 +65,32 @@ def build(market, folder: Path, mechanism: str, T: int, eps: float):
     models, rewards, lengths, prices, menus, _ = market
     data = write_records(folder, models, rewards, lengths)
     return DelegationScenario(
-        name="random", description="random market", mechanism=mechanism,
-        providers=tuple(ProviderSpec(f"provider {i + 1}", tuple(menu))
-                        for i, menu in enumerate(menus)),
-        prices=prices, T=T, eps=eps, data=str(data),
+        name="random",
+        description="random market",
+        mechanism=mechanism,
+        providers=tuple(
+            ProviderSpec(f"provider {i + 1}", tuple(menu)) for i, menu in enumerate(menus)
+        ),
+        prices=prices,
+        T=T,
+        eps=eps,
+        data=str(data),
     )
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(market=random_markets(), mechanism=st.sampled_from(MECHANISMS),
-       T=st.integers(2_000, 40_000), eps=st.floats(0.15, 0.45), seed=st.integers(0, 2**32 - 1),
-       batch=st.integers(1, 3_000))
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(
+    market=random_markets(),
+    mechanism=st.sampled_from(MECHANISMS),
+    T=st.integers(2_000, 40_000),
+    eps=st.floats(0.15, 0.45),
+    seed=st.integers(0, 2**32 - 1),
+    batch=st.integers(1, 3_000),
+)
 def test_invariants_on_random_markets(market, mechanism, T, eps, seed, batch):
     strategies = market[-1]
     with tempfile.TemporaryDirectory() as folder:

@@ -10,24 +10,60 @@ import math
 import pytest
 from delegation_reference import reference
 
-from market.delegation_model import DelegationMarket
-from mechanisms.delegation import MECHANISMS, exploration_size
+from market.delegation.model import DelegationMarket
+from mechanisms.delegation.rules import MECHANISMS, exploration_size
 
 CASES = [
     # scenario, mechanism, strategies, T, seed, what the case pins
     ("cao2026-paper", "second-best", ("ours", "ours", "ours"), 30_000, 1, "validated"),
-    ("cao2026", "second-best-artifact", ("ours", "dishonest-all", "honest"), 30_000, 2,
-     "validated"),
-    ("cao2026-paper", "second-best", ("ours-honest-length", "dishonest-model",
-                                      "dishonest-length"), 50_000, 3, "any"),
-    ("cao2026-paper", "second-best", ("dishonest-length", "ours", "honest"), 400_000, 42,
-     "first-check"),
-    ("cao2026-paper", "second-best", ("dishonest-length", "honest", "honest"), 480_000, 1,
-     "mid-batch"),
-    ("cao2026", "second-best-artifact", ("dishonest-length", "honest", "honest"), 430_000, 0,
-     "after-batches"),
-    ("cao2026", "second-best-artifact", ("dishonest-model", "dishonest-all", "ours"), 600_000, 42,
-     "first-check"),
+    (
+        "cao2026",
+        "second-best-artifact",
+        ("ours", "dishonest-all", "honest"),
+        30_000,
+        2,
+        "validated",
+    ),
+    (
+        "cao2026-paper",
+        "second-best",
+        ("ours-honest-length", "dishonest-model", "dishonest-length"),
+        50_000,
+        3,
+        "any",
+    ),
+    (
+        "cao2026-paper",
+        "second-best",
+        ("dishonest-length", "ours", "honest"),
+        400_000,
+        42,
+        "first-check",
+    ),
+    (
+        "cao2026-paper",
+        "second-best",
+        ("dishonest-length", "honest", "honest"),
+        480_000,
+        1,
+        "mid-batch",
+    ),
+    (
+        "cao2026",
+        "second-best-artifact",
+        ("dishonest-length", "honest", "honest"),
+        430_000,
+        0,
+        "after-batches",
+    ),
+    (
+        "cao2026",
+        "second-best-artifact",
+        ("dishonest-model", "dishonest-all", "ours"),
+        600_000,
+        42,
+        "first-check",
+    ),
 ]
 
 
@@ -41,14 +77,14 @@ def assert_same(result, ref):
         result.providers, ref["prov"], strict=True
     ):
         assert provider.delegations == delegations
-        assert math.isclose(provider.provider_utility, provider_utility, rel_tol=1e-9,
-                            abs_tol=1e-6)
+        assert math.isclose(provider.provider_utility, provider_utility, rel_tol=1e-9, abs_tol=1e-6)
         assert math.isclose(provider.user_utility, user_utility, rel_tol=1e-9, abs_tol=1e-6)
 
 
 @pytest.mark.parametrize(("scenario", "mechanism", "strategies", "T", "seed", "pins"), CASES)
-def test_engine_matches_the_query_by_query_reference(scenario, mechanism, strategies, T, seed,
-                                                     pins):
+def test_engine_matches_the_query_by_query_reference(
+    scenario, mechanism, strategies, T, seed, pins
+):
     ref = reference(scenario, strategies, T, 0.3, seed, mechanism)
     B = exploration_size(T, 0.3)
     exploitation = ref["phases"]["exploitation"]
@@ -62,8 +98,9 @@ def test_engine_matches_the_query_by_query_reference(scenario, mechanism, strate
     elif pins == "after-batches":  # the artifact checks only after whole batches of B
         assert not ref["validated"] and exploitation > B and exploitation % B == 0
     for batch in sorted({T, B - 1, B, B + 1, 1009}):
-        result = DelegationMarket(scenario, list(strategies), T=T, mechanism=mechanism,
-                                  batch=batch, rng=seed).run()
+        result = DelegationMarket(
+            scenario, list(strategies), T=T, mechanism=mechanism, batch=batch, rng=seed
+        ).run()
         assert_same(result, ref)
 
 

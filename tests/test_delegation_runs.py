@@ -1,4 +1,4 @@
-"""Sweeps and horizons of the delegation game (market.delegation_runs)."""
+"""Sweeps and horizons of the delegation game (market.delegation.runs)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.delegation_strategies import STRATEGIES
-from market.delegation_runs import (
+from agents.delegation.strategies import STRATEGIES
+from market.core.errors import UserInputError
+from market.delegation.runs import (
     PROFILE_COLUMNS,
     SUMMARY_COLUMNS,
     RunChunk,
@@ -28,8 +29,7 @@ from market.delegation_runs import (
     strategy_profiles,
     sweep,
 )
-from market.errors import UserInputError
-from market.presets import get_scenario
+from market.delegation.scenarios import get_scenario
 
 SMALL_T = 5000
 
@@ -91,8 +91,10 @@ def synthetic_profiles() -> pd.DataFrame:
     """Two providers, strategies a and b, one seed; values chosen to check means by hand."""
     rows = []
     values = {  # profile -> (provider 1 utility, provider 2 utility)
-        ("a", "a"): (1.0, 10.0), ("a", "b"): (3.0, 20.0),
-        ("b", "a"): (5.0, 30.0), ("b", "b"): (7.0, 40.0),
+        ("a", "a"): (1.0, 10.0),
+        ("a", "b"): (3.0, 20.0),
+        ("b", "a"): (5.0, 30.0),
+        ("b", "b"): (7.0, 40.0),
     }
     for profile, (u1, u2) in values.items():
         label = "|".join(profile)
@@ -154,8 +156,9 @@ def test_honest_providers_earn_exactly_zero_and_totals_stay_within_T(small_sweep
 
 
 def test_sweep_row_matches_a_single_run():
-    result = sweep("cao2026", T=SMALL_T, seeds=1, seed=11, jobs=1,
-                   strategies=["ours", "dishonest-length"])
+    result = sweep(
+        "cao2026", T=SMALL_T, seeds=1, seed=11, jobs=1, strategies=["ours", "dishonest-length"]
+    )
     assert len(result.profiles) == 8 * 3
     one = run_profile("cao2026", "dishonest-length,ours,dishonest-length", seed=11, T=SMALL_T)
     rows = result.profiles[result.profiles["profile"] == "dishonest-length|ours|dishonest-length"]
@@ -173,8 +176,7 @@ def test_sweep_does_not_depend_on_the_number_of_processes():
 
 
 def test_chunks_pickle_and_simulate():
-    chunk = RunChunk(get_scenario("cao2026"), None, None,
-                     (RunTask(5, ("ours",) * 3, 1, SMALL_T),))
+    chunk = RunChunk(get_scenario("cao2026"), None, None, (RunTask(5, ("ours",) * 3, 1, SMALL_T),))
     [(index, result)] = simulate_chunk(pickle.loads(pickle.dumps(chunk)))
     assert index == 5 and result.T == SMALL_T
 
@@ -193,12 +195,19 @@ def test_sweep_rejects_bad_input_before_running():
 
 def test_horizon_values_known_answer():
     assert horizon_values(1_000_000, 2_000_000, 6) == (
-        1_000_000, 1_200_000, 1_400_000, 1_600_000, 1_800_000, 2_000_000)
+        1_000_000,
+        1_200_000,
+        1_400_000,
+        1_600_000,
+        1_800_000,
+        2_000_000,
+    )
     assert horizon_values(10, 13, 3) == (10, 12, 13)  # 11.5 rounds half to even
 
 
-@pytest.mark.parametrize(("a", "b", "n", "field"), [
-    (5, 2, 3, "T-to"), (1, 2, 1, "points"), (0, 2, 3, "T-from")])
+@pytest.mark.parametrize(
+    ("a", "b", "n", "field"), [(5, 2, 3, "T-to"), (1, 2, 1, "points"), (0, 2, 3, "T-from")]
+)
 def test_horizon_values_reject_bad_input(a, b, n, field):
     with pytest.raises(UserInputError, match=field):
         horizon_values(a, b, n)

@@ -9,8 +9,8 @@ import pickle
 import numpy as np
 import pytest
 
-import agents.delegation_strategies as module
-from agents.delegation_strategies import (
+import agents.delegation.strategies as module
+from agents.delegation.strategies import (
     PHASES,
     STRATEGIES,
     DelegationStrategy,
@@ -20,13 +20,20 @@ from agents.delegation_strategies import (
     ServiceAction,
     strategy,
 )
-from market.errors import UserInputError
+from market.core.errors import UserInputError
 
 # Menu: m0 is the truthful model (cost = price 0.5), m1 is cheaper (0.125).
 # m0: mu_r 40, mu_l 10 -> user utility at price 0.5: 40 - 5 = 35
 # m1: mu_r 30, mu_l 20 -> 30 - 10 = 20
-MENU = dict(price=0.5, costs=(0.5, 0.125), mean_reward=(40.0, 30.0), mean_length=(10.0, 20.0),
-            truthful_model=0, max_length=100, reward_bound=1.0)
+MENU = dict(
+    price=0.5,
+    costs=(0.5, 0.125),
+    mean_reward=(40.0, 30.0),
+    mean_length=(10.0, 20.0),
+    truthful_model=0,
+    max_length=100,
+    reward_bound=1.0,
+)
 
 
 def view(phase="exploitation", rules="paper", u_prime=None, **changes):
@@ -63,7 +70,8 @@ class TestEveryStrategy:
 
 def test_every_concrete_strategy_class_is_registered():
     concrete = {
-        obj.name for _, obj in inspect.getmembers(module, inspect.isclass)
+        obj.name
+        for _, obj in inspect.getmembers(module, inspect.isclass)
         if issubclass(obj, DelegationStrategy) and obj is not DelegationStrategy
     }
     assert concrete == set(STRATEGIES.names())
@@ -93,11 +101,9 @@ def test_table_1_per_phase_actions():
 def test_second_best_paper_rule_by_hand():
     # u' = 15. m0: l' = floor((40 - 15) / 0.5) = 50, profit 0.5*50 - 0.5*10 = 25 - 5 = 20.
     #          m1: feasible (20 >= 15), l' = floor(15 / 0.5) = 30, profit 15 - 0.125*20 = 12.5.
-    assert SecondBest().decide(view(u_prime=15.0)) == ServiceAction(0, LengthReport("at-least",
-                                                                                    50))
+    assert SecondBest().decide(view(u_prime=15.0)) == ServiceAction(0, LengthReport("at-least", 50))
     # u' = 25: m1 infeasible (20 < 25); m0: l' = floor(15 / 0.5) = 30.
-    assert SecondBest().decide(view(u_prime=25.0)) == ServiceAction(0, LengthReport("at-least",
-                                                                                    30))
+    assert SecondBest().decide(view(u_prime=25.0)) == ServiceAction(0, LengthReport("at-least", 30))
     # A cheap model good enough wins: m1 with mu_r 38, mu_l 10 (utility 33 >= 15):
     # l' = floor(23 / 0.5) = 46, profit 23 - 1.25 = 21.75 > m0's 20.
     cheap_good = view(u_prime=15.0, mean_reward=(40.0, 38.0), mean_length=(10.0, 10.0))
@@ -108,7 +114,8 @@ def test_second_best_paper_rule_by_hand():
     assert SecondBest().decide(view()) == ServiceAction(1, LengthReport("max"))
     # Honest-length twin: same model, true report.
     assert SecondBest(report_length=False).decide(view(u_prime=25.0)) == ServiceAction(
-        0, LengthReport("true"))
+        0, LengthReport("true")
+    )
 
 
 def test_second_best_artifact_rule_by_hand():
@@ -116,10 +123,12 @@ def test_second_best_artifact_rule_by_hand():
     # u' = 15: add0 = int((40 - 15)/0.5 - 10) = 40, profit 0.5*min(50, 100) - 5 = 20;
     #          add1 = int(15/0.5 - 20) = 10, profit 0.5*30 - 2.5 = 12.5 -> m0, pad 40.
     assert SecondBest().decide(view(rules="artifact", u_prime=15.0)) == ServiceAction(
-        0, LengthReport("padded", 40))
+        0, LengthReport("padded", 40)
+    )
     # u' = 29: m1 excluded (27.5 < 29); m0: add = int(22 - 10) = 12.
     assert SecondBest().decide(view(rules="artifact", u_prime=29.0)) == ServiceAction(
-        0, LengthReport("padded", 12))
+        0, LengthReport("padded", 12)
+    )
 
 
 def test_length_reports_never_below_truth_nor_above_L():

@@ -1,4 +1,4 @@
-"""Named delegation scenarios and their TOML format (market.presets).
+"""Named delegation scenarios and their TOML format (market.delegation.scenarios).
 
 Known answers: the three providers and list prices of Cao et al. (2026) Sec. 6.1 / spec section 4,
 the authors' eta = 0.9, T = 10^6, eps = 0.3, L = 38,058.
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from market.errors import UserInputError
-from market.presets import (
+from market.core.errors import UserInputError
+from market.delegation.scenarios import (
     SCENARIOS,
     DelegationScenario,
     ProviderSpec,
@@ -26,7 +26,7 @@ from market.presets import (
 )
 
 DATA = Path(__file__).parent / "data"
-PRESETS = Path(__file__).resolve().parents[1] / "market" / "data" / "presets"
+PRESETS = Path(__file__).resolve().parents[1] / "market" / "delegation" / "data" / "presets"
 
 PAPER_MENUS = (
     ("gpt-5-high", "deepseek-r1", "gpt-5-medium"),
@@ -97,7 +97,7 @@ def test_preset_files_load_through_the_toml_path():
 
 
 def test_preset_mechanisms_are_registered():
-    mechanisms = pytest.importorskip("mechanisms.delegation")
+    mechanisms = pytest.importorskip("mechanisms.delegation.rules")
     for s in SCENARIOS:
         assert s.mechanism in mechanisms.MECHANISMS
 

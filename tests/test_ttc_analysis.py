@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ttc_games import has_value_ties
 
-from market.errors import UserInputError
-from market.ttc_analysis import (
+from market.core.errors import UserInputError
+from market.ttc.analysis import (
     WelfareOptimum,
     better_response_graph,
     brute_force_max_welfare,
@@ -31,8 +31,8 @@ from market.ttc_analysis import (
     theorem_2_conditions,
     winner_max_welfare,
 )
-from market.ttc_data import get_scenario, intro_example
-from mechanisms.ttc import (
+from market.ttc.curves import get_scenario, intro_example
+from mechanisms.ttc.game import (
     PERFECT,
     TTCGame,
     market_outcome,
@@ -72,8 +72,6 @@ def games(
         v0=draw(st.sampled_from((0.0, 0.25, -0.3))) if v0 is None else v0,
         beta=draw(st.sampled_from(betas)),
     )
-
-
 
 
 def all_profiles(game: TTCGame):
@@ -260,8 +258,10 @@ def decimal_utilities(game: TTCGame, profile) -> list[Decimal]:
         weights = [(beta * v).exp() for v in values]
         total = sum(weights) + (beta * v0).exp()
         shares = [w / total for w in weights]
-    profits = [Decimal(float(game.price[i, k])) - Decimal(float(game.cost[i, k]))
-               for i, k in enumerate(profile)]
+    profits = [
+        Decimal(float(game.price[i, k])) - Decimal(float(game.cost[i, k]))
+        for i, k in enumerate(profile)
+    ]
     return [s * p for s, p in zip(shares, profits, strict=True)]
 
 

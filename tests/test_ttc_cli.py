@@ -12,17 +12,17 @@ import pandas as pd
 import pytest
 
 try:
-    import market.delegation_cli  # noqa: F401
+    import market.delegation.cli  # noqa: F401
 except ImportError:  # pragma: no cover
     pytest.skip(
-        "market.cli imports market.delegation_cli, which has not landed yet",
+        "market.cli imports market.delegation.cli, which has not landed yet",
         allow_module_level=True,
     )
 
-from market.cli import main
+from market.games import main
 
 ROOT = Path(__file__).resolve().parents[1]
-CURVES = ROOT / "market" / "data" / "ttc_curves.csv"
+CURVES = ROOT / "market" / "ttc" / "data" / "ttc_curves.csv"
 
 
 def run(capsys, *argv):
@@ -353,12 +353,12 @@ def test_out_under_a_file_is_one_line_and_exit_2(capsys, tmp_path):
 
 
 def test_a_failure_while_writing_leaves_nothing_half_written(capsys, tmp_path, monkeypatch):
-    import market.ttc_plots
+    import market.ttc.plots
 
     def broken_plot(*args, **kwargs):
         raise RuntimeError("plot failed")
 
-    monkeypatch.setattr(market.ttc_plots, "plot_dynamics", broken_plot)
+    monkeypatch.setattr(market.ttc.plots, "plot_dynamics", broken_plot)
     out = tmp_path / "new"
     with pytest.raises(RuntimeError, match="plot failed"):
         run(capsys, "dynamics", "--scenario", "intro-example", "--out", str(out))
@@ -436,14 +436,18 @@ def test_analyze_json_records_seed_prices_and_finite_poa(capsys):
 
 
 def test_equilibrium_record_flags_an_infinite_poa():
-    from market.ttc_cli import equilibrium_record
-    from market.ttc_model import TTCMarket
-    from mechanisms.ttc import TTCGame
+    from market.ttc.cli import equilibrium_record
+    from market.ttc.model import TTCMarket
+    from mechanisms.ttc.game import TTCGame
 
     # every level costs more than it is worth (q - c = -0.1) but beats abstaining (V_0 = -10):
     # users buy, welfare is -0.1 <= 0, so the PoA is infinite
     game = TTCGame(
-        ("A", "B"), (1.0,), quality=[[0.1], [0.1]], cost=[[0.2], [0.2]], price=[[0.3], [0.3]],
+        ("A", "B"),
+        (1.0,),
+        quality=[[0.1], [0.1]],
+        cost=[[0.2], [0.2]],
+        price=[[0.3], [0.3]],
         v0=-10.0,
     )
     record = equilibrium_record(game, TTCMarket(game, rng=0).run_to_equilibrium())
@@ -457,10 +461,10 @@ def test_heterogeneous_users_are_drawn_from_their_own_stream():
 
     import numpy as np
 
-    from agents.ttc import UserPopulation
-    from market.ttc_cli import user_population
-    from market.ttc_data import intro_example
-    from market.ttc_model import child_seeds
+    from agents.ttc.strategies import UserPopulation
+    from market.ttc.cli import user_population
+    from market.ttc.curves import intro_example
+    from market.ttc.model import child_seeds
 
     game = intro_example().with_beta(20.0)
     args = argparse.Namespace(users="50", user_spread="0.3", seed="4")

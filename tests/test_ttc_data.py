@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from market.errors import UserInputError
-from market.ttc_data import (
+from market.core.errors import UserInputError
+from market.ttc.curves import (
     COLUMNS,
     SCENARIOS,
     CurveRow,
@@ -24,7 +24,7 @@ from market.ttc_data import (
     load_curves,
     shipped_curves,
 )
-from mechanisms.ttc import PERFECT
+from mechanisms.ttc.game import PERFECT
 
 HEADER = ",".join(COLUMNS)
 GOOD_ROWS = [
@@ -53,7 +53,7 @@ def test_shipped_curves_shape_and_provenance():
     assert len(table.models("GSM8K", "best_of_n")) == 9
     assert len(table.models("AIME", "reasoning_bin")) == 3
     assert isinstance(table.rows()[0], CurveRow)
-    data = resources.files("market.data")
+    data = resources.files("market.ttc.data")
     provenance = data.joinpath("TTC_CURVES_PROVENANCE.md").read_text()
     assert "approximate" in provenance
     digest = hashlib.sha256(data.joinpath("ttc_curves.csv").read_bytes()).hexdigest()

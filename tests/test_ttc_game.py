@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ttc_games import has_value_ties
 
-from market.errors import UserInputError
-from market.ttc_data import intro_example
-from mechanisms.ttc import (
+from market.core.errors import UserInputError
+from market.ttc.curves import intro_example
+from mechanisms.ttc.game import (
     MECHANISMS,
     PERFECT,
     Bid,
@@ -64,8 +64,6 @@ def games(draw, max_providers=4, max_levels=4, betas=(PERFECT, 0.5, 5.0, 50.0, 5
         v0=draw(st.sampled_from((0.0, 0.2, -0.3))) if v0 is None else v0,
         beta=draw(st.sampled_from(betas)),
     )
-
-
 
 
 # --- market shares (Table 1) --------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.ttc import (
+from agents.ttc.strategies import (
     BIDDING_STRATEGIES,
     PROVIDER_STRATEGIES,
     FixedLevel,
@@ -18,10 +18,10 @@ from agents.ttc import (
     TruthfulBid,
     UserPopulation,
 )
-from market.errors import UserInputError
-from market.ttc_analysis import is_equilibrium, pure_equilibria
-from market.ttc_data import SCENARIOS
-from market.ttc_model import (
+from market.core.errors import UserInputError
+from market.ttc.analysis import is_equilibrium, pure_equilibria
+from market.ttc.curves import SCENARIOS
+from market.ttc.model import (
     MODEL_REPORTERS,
     TTCMarket,
     child_seeds,
@@ -29,7 +29,7 @@ from market.ttc_model import (
     population_seed,
     strictly_improving,
 )
-from mechanisms.ttc import PERFECT, TTCGame, bid_values
+from mechanisms.ttc.game import PERFECT, TTCGame, bid_values
 
 BETTER_RESPONSE = [c.name for c in PROVIDER_STRATEGIES.filter(lambda c: c["better_response"])]
 

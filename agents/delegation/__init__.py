@@ -1,0 +1,1 @@
+"""Agents of the delegation game: the user/platform, the providers and their strategies."""

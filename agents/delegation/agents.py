@@ -1,0 +1,266 @@
+"""Mesa agents of the delegation game: the user/platform and the strategic providers.
+
+The :class:`PlatformAgent` is the user: it runs the mechanism, draws the queries, delegates
+them and pays for what is reported. A :class:`ProviderAgent` holds a menu of models, a public
+price and a strategy; asked to serve a run of queries, it decides once (its view does not
+change within a phase) and the platform serves the whole run vectorised.
+
+Bookkeeping is exact and independent of how the queries are batched: token counts are integers,
+and each provider's reward total is accumulated query by query (a running ``cumsum`` carried
+from one batch to the next), so serving T queries one by one or all at once gives bit-identical
+totals. Utilities are derived from those totals: user utility ``sum r - p_i sum l'`` and provider
+utility ``eta (p_i sum l' - sum_m c_m sum l_m)``; an honest provider earns exactly 0.
+
+References:
+    Cao et al. (2026), Section 3.1 (utilities), Mechanism 1; ``shared/specs/delegation.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from agents.delegation.strategies import DelegationStrategy, ProviderView, ServiceAction
+from market.delegation.economy import DelegationEconomy, ProviderMenu
+from mechanisms.delegation.rules import (
+    EXPLOITATION,
+    Delegation,
+    DelegationMechanism,
+    PhaseRecord,
+)
+
+
+class ProviderAgent(mesa.Agent):
+    """A provider: a menu of models, a public price and a strategy (Section 3.1)."""
+
+    def __init__(
+        self, model: mesa.Model, menu: ProviderMenu, strategy: DelegationStrategy, index: int
+    ):
+        super().__init__(model)
+        self.menu = menu
+        self.strategy = strategy
+        self.index = index
+        self.delegations = 0
+        self.reward_sum = 0.0
+        self.reported_tokens = 0
+        self.true_tokens = np.zeros(len(menu.models), dtype=np.int64)
+
+    @property
+    def name(self) -> str:
+        """Display name."""
+        return self.menu.name
+
+    def view(self, phase: str, rules: str, economy: DelegationEconomy, u_prime) -> ProviderView:
+        """What this provider may see now (spec section 3, last bullet)."""
+        return ProviderView(
+            phase=phase,
+            rules=rules,
+            price=self.menu.price,
+            costs=self.menu.costs,
+            mean_reward=self.menu.mean_reward,
+            mean_length=self.menu.mean_length,
+            truthful_model=self.menu.truthful_model,
+            max_length=economy.max_length,
+            reward_bound=economy.reward_bound,
+            u_prime=u_prime,
+        )
+
+    def decide(self, view: ProviderView) -> ServiceAction:
+        """Ask the strategy (pure) for the action of this phase."""
+        return self.strategy.decide(view, self.model.strategy_rng)
+
+    @property
+    def user_utility(self) -> float:
+        """User utility delivered so far: ``sum r - p_i sum l'``."""
+        return self.reward_sum - self.menu.price * self.reported_tokens
+
+    @property
+    def provider_utility(self) -> float:
+        """``eta (p_i sum l' - sum_m c_m sum l_m)``; exactly 0 for an honest provider."""
+        cost = sum(c * int(n) for c, n in zip(self.menu.costs, self.true_tokens, strict=True) if n)
+        return self.model.economy.eta * (self.menu.price * self.reported_tokens - cost)
+
+
+@dataclass
+class Segment:
+    """A delegation being served: who, with which action, how far along."""
+
+    delegation: Delegation
+    provider: ProviderAgent
+    action: ServiceAction
+    row: int
+    served: int = 0
+    base_reward: float = 0.0  # provider's reward total when the segment began
+    base_reported: int = 0
+    reported: int = 0  # reported tokens within the segment
+    stopped_early: bool = False
+
+    @property
+    def remaining(self) -> int:
+        """Queries still to serve."""
+        return self.delegation.count - self.served
+
+
+def draw_query_ids(T: int, n_queries: int, rules: str, rng: np.random.Generator):
+    """The query ids ``w_1..w_T``, drawn once so any batching sees the same queries.
+
+    As printed: i.i.d. uniform over the Q queries. The artifact draws ``randint(0, T) mod Q``
+    (spec section 4).
+    """
+    if rules == "artifact":
+        return rng.integers(0, T, size=T) % n_queries
+    return rng.integers(0, n_queries, size=T)
+
+
+class PlatformAgent(mesa.Agent):
+    """The user: runs the mechanism, delegates queries and pays reported lengths."""
+
+    def __init__(self, model: mesa.Model, mechanism: DelegationMechanism, query_ids: np.ndarray):
+        super().__init__(model)
+        self.mechanism = mechanism
+        self.query_ids = query_ids
+        self.T = mechanism.params.T
+        self.used = 0
+        self.planned = 0  # queries the mechanism asked for (Lemma A.1: never above T)
+        self.phase_index = -1
+        self.phase_lengths: dict[str, int] = {}
+        self.pending: list[Delegation] = []
+        self.segment: Segment | None = None
+        self.finished = False
+
+    @property
+    def phase(self) -> str:
+        """Name of the phase being played ("done" at the end)."""
+        if self.finished:
+            return "done"
+        if self.phase_index < 0:
+            return self.mechanism.phases[0]
+        return self.mechanism.phases[self.phase_index]
+
+    def delegate(self, budget: int) -> int:
+        """Serve up to ``budget`` more queries; returns how many were served."""
+        total = 0
+        while total < budget and not self.finished:
+            if self.segment is None and not self.open_segment():
+                break
+            k = min(budget - total, self.segment.remaining, self.T - self.used)
+            total += self.serve(k)
+            if self.segment.remaining == 0 or self.segment.stopped_early or self.used >= self.T:
+                self.close_segment()
+                self.plan_ahead()
+            if self.used >= self.T:
+                self.finished = True
+        return total
+
+    def plan_ahead(self) -> bool:
+        """Plan phases until a delegation is pending; False (and finished) when none is left.
+
+        Called as soon as a delegation closes, so the end of the run is known at once and a
+        phase's plan (and its coin flips) comes at the same point whatever the batching.
+        """
+        while not self.pending:
+            if self.phase_index + 1 >= len(self.mechanism.phases):
+                self.finished = True
+                return False
+            self.phase_index += 1
+            phase = self.mechanism.phases[self.phase_index]
+            self.phase_lengths.setdefault(phase, 0)
+            plan = self.mechanism.plan(phase, self.model.mechanism_rng)
+            self.pending = list(plan)
+            self.planned += sum(d.count for d in plan)
+        return True
+
+    def open_segment(self) -> bool:
+        """Start the next pending delegation (planning the next phase when one ends)."""
+        if not self.plan_ahead():
+            return False
+        delegation = self.pending.pop(0)
+        provider = self.model.providers[delegation.provider]
+        told = (
+            self.mechanism.state.u_prime
+            if delegation.provider == self.mechanism.state.chosen
+            else None
+        )
+        view = provider.view(delegation.phase, self.mechanism.rules, self.model.economy, told)
+        action = provider.decide(view)
+        self.segment = Segment(
+            delegation,
+            provider,
+            action,
+            provider.menu.rows[action.model],
+            base_reward=provider.reward_sum,
+            base_reported=provider.reported_tokens,
+        )
+        if delegation.count == 0:
+            self.close_segment()
+            return self.open_segment()
+        return True
+
+    def serve(self, k: int) -> int:
+        """Serve the next ``k`` queries of the open segment (vectorised); may stop early."""
+        seg, provider, economy = self.segment, self.segment.provider, self.model.economy
+        ids = self.query_ids[self.used : self.used + k]
+        rewards = economy.table.reward[seg.row].take(ids)
+        true_len = economy.table.length[seg.row].take(ids)
+        reported = seg.action.report.apply(true_len, economy.max_length)
+        rewards[0] += provider.reward_sum
+        cum_reward = np.cumsum(rewards, out=rewards)
+        rule = seg.delegation.validation
+        if rule is not None:
+            cum_reported = np.cumsum(reported) + seg.reported
+            k = self.first_failure(rule, cum_reward, cum_reported, k)
+            seg.reported = int(cum_reported[k - 1])
+        else:
+            seg.reported += int(reported[:k].sum())
+        provider.reward_sum = float(cum_reward[k - 1])
+        provider.reported_tokens = seg.base_reported + seg.reported
+        provider.true_tokens[seg.action.model] += int(true_len[:k].sum())
+        provider.delegations += k
+        seg.served += k
+        self.used += k
+        self.phase_lengths[seg.delegation.phase] += k
+        return k
+
+    def first_failure(self, rule, cum_reward, cum_reported, k) -> int:
+        """Queries served before (and including) the first failed validation check, else k.
+
+        Mechanism 1, line 15: after query j the phase's mean user utility is compared with
+        the threshold; the first failure stops the phase at once.
+        """
+        seg = self.segment
+        first_j = seg.served + 1
+        j = rule.positions(first_j, seg.served + k)
+        if j.size == 0:
+            return k
+        at = j - first_j
+        phase_reward = cum_reward[at] - seg.base_reward
+        mean = (phase_reward - seg.provider.menu.price * cum_reported[at]) / j
+        failed = np.flatnonzero(mean < rule.threshold)
+        if failed.size == 0:
+            return k
+        seg.stopped_early = True
+        return int(at[failed[0]]) + 1
+
+    def close_segment(self) -> None:
+        """Report the finished delegation's observations to the mechanism."""
+        seg = self.segment
+        record = PhaseRecord(
+            queries=seg.served,
+            reward_sum=seg.provider.reward_sum - seg.base_reward,
+            reported_length_sum=float(seg.reported),
+            stopped_early=seg.stopped_early,
+        )
+        record.user_utility_sum = record.reward_sum - seg.provider.menu.price * seg.reported
+        self.mechanism.record(seg.delegation, record)
+        if seg.stopped_early:
+            self.planned -= seg.remaining
+        if seg.stopped_early and seg.delegation.phase == EXPLOITATION:
+            self.pending = []
+        self.segment = None
+
+    @property
+    def user_utility(self) -> float:
+        """The user's total utility so far (sum over providers)."""
+        return float(sum(p.user_utility for p in self.model.providers))

@@ -1,0 +1,79 @@
+"""The small description every game gives of itself, for the CLI and the dashboard.
+
+A :class:`GameDescription` names a game's Mesa model, its scenarios (presets), its strategy and
+mechanism registries, its runs module and its CLI, as import paths resolved on first use: the
+CLI's ``--help`` and the dashboard's home page read the descriptions without importing Mesa,
+pandas or any game's code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+
+def load(path: str) -> Any:
+    """The object at ``"package.module:attribute"`` (or the module for ``"package.module"``)."""
+    module_name, _, attribute = path.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attribute) if attribute else module
+
+
+@dataclass(frozen=True)
+class GameDescription:
+    """What a game is and where its parts live.
+
+    Attributes:
+        name: The CLI and URL name (``"delegation"``).
+        title: A human title.
+        reference: The paper, as cited in docstrings.
+        summary: One or two sentences for people.
+        model_path: ``module:Class`` of the Mesa model.
+        scenarios_path: ``module:Registry`` of the named scenarios (presets).
+        strategies_path: ``module:Registry`` of the provider strategies.
+        mechanisms_path: ``module:Registry`` of the mechanisms.
+        runs_path: the runs module (plain functions with explicit parameters).
+        cli_path: the thin CLI module (``register(subparsers)``).
+    """
+
+    name: str
+    title: str
+    reference: str
+    summary: str
+    model_path: str
+    scenarios_path: str
+    strategies_path: str
+    mechanisms_path: str
+    runs_path: str
+    cli_path: str
+
+    @property
+    def model(self) -> type:
+        """The Mesa model class."""
+        return load(self.model_path)
+
+    @property
+    def scenarios(self):
+        """The registry of named scenarios."""
+        return load(self.scenarios_path)
+
+    @property
+    def strategies(self):
+        """The registry of provider strategies."""
+        return load(self.strategies_path)
+
+    @property
+    def mechanisms(self):
+        """The registry of mechanisms."""
+        return load(self.mechanisms_path)
+
+    @property
+    def runs(self):
+        """The runs module."""
+        return load(self.runs_path)
+
+    @property
+    def cli(self):
+        """The CLI module."""
+        return load(self.cli_path)

@@ -1,0 +1,117 @@
+"""Running chunks of work on worker processes, with results in a fixed order.
+
+Work is cut into chunks (to keep inter-process traffic small); :func:`map_chunks` applies a
+top-level, picklable function to each chunk, on ``jobs`` processes when ``jobs > 1``, and
+returns the results in chunk order, so nothing downstream depends on the number of processes
+or on which worker finished first.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import sys
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+CHUNKS_PER_JOB = 8
+FORK_WARNING = r".*multi-threaded, use of fork\(\) may lead to deadlocks"
+
+
+def cut_into_chunks[T](items: Sequence[T], jobs: int) -> list[tuple[T, ...]]:
+    """Contiguous chunks, about :data:`CHUNKS_PER_JOB` per process, in order."""
+    if not items:
+        return []
+    size = max(1, math.ceil(len(items) / (jobs * CHUNKS_PER_JOB)))
+    return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def process_context():
+    """How worker processes start: ``fork`` where available, else the platform default.
+
+    Forked workers inherit loaded data (a response table, curves) and start at once (``spawn``
+    or ``forkserver`` would re-import numpy, pandas and Mesa in every sweep, about a second).
+    Python 3.12 warns that forking a process with threads may deadlock: importing pandas
+    (pyarrow's jemalloc background thread) and Mesa starts native threads, which the workers
+    never use, so that one warning is silenced in :func:`map_chunks`; with a Python thread of
+    our own alive, ``forkserver`` is used instead.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        return multiprocessing.get_context("forkserver")
+    return None
+
+
+def progress_wanted() -> bool:
+    """Show a progress bar only on an interactive stderr and outside CI."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+class SilentProgress:
+    """A progress bar that shows nothing (tqdm starts a monitor thread even when disabled)."""
+
+    def __enter__(self) -> SilentProgress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        """Ignore progress."""
+
+
+def progress_bar(total: int, description: str, show: bool, unit: str = "run"):
+    """A tqdm bar on stderr when ``show``, else a silent stand-in."""
+    if not show:
+        return SilentProgress()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit=unit, file=sys.stderr, dynamic_ncols=True)
+
+
+def map_chunks[C, R](
+    work: Callable[[C], R],
+    chunks: Sequence[C],
+    *,
+    jobs: int = 1,
+    sizes: Sequence[int] | None = None,
+    progress: bool = False,
+    description: str = "runs",
+) -> list[R]:
+    """``[work(c) for c in chunks]``, on ``jobs`` processes when ``jobs > 1``.
+
+    Args:
+        work: a top-level (picklable) function of one chunk.
+        chunks: the chunks, each picklable.
+        jobs: worker processes (results do not depend on it).
+        sizes: runs per chunk, for the progress bar (default 1 each).
+        progress: show a progress bar on stderr.
+        description: the progress bar's label.
+    """
+    sizes = list(sizes) if sizes is not None else [1] * len(chunks)
+    if jobs <= 1 or len(chunks) <= 1:
+        results = []
+        with progress_bar(sum(sizes), description, progress) as bar:
+            for chunk, size in zip(chunks, sizes, strict=True):
+                results.append(work(chunk))
+                bar.update(size)
+        return results
+    done: dict[int, R] = {}
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(chunks)), mp_context=process_context()
+    ) as pool:
+        # submitting forks the workers: do it before the progress bar's thread starts
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", FORK_WARNING, DeprecationWarning)
+            futures = {pool.submit(work, chunk): i for i, chunk in enumerate(chunks)}
+        with progress_bar(sum(sizes), description, progress) as bar:
+            for future in as_completed(futures):
+                index = futures[future]
+                done[index] = future.result()
+                bar.update(sizes[index])
+    return [done[i] for i in range(len(chunks))]

@@ -1,1 +1,0 @@
-"""Data shipped with llm-market (see the *_PROVENANCE.md files beside it)."""

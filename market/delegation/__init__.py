@@ -1,0 +1,22 @@
+"""The delegation game (Cao et al. 2026): records, scenarios, the Mesa model, runs, plots, CLI.
+
+References:
+    Cao et al. (2026), "Pay for The Second-Best Service"; ``shared/specs/delegation.md``.
+"""
+
+from market.core.game import GameDescription
+
+GAME = GameDescription(
+    name="delegation",
+    title="The delegation game",
+    reference="Cao et al. (2026), Pay for The Second-Best Service",
+    summary="A user delegates T queries to K providers who may secretly serve a cheaper model "
+    "or bill inflated token counts; the four-phase second-best mechanism makes honest "
+    "exploration and second-best service the providers' best play.",
+    model_path="market.delegation.model:DelegationMarket",
+    scenarios_path="market.delegation.scenarios:SCENARIOS",
+    strategies_path="agents.delegation.strategies:STRATEGIES",
+    mechanisms_path="mechanisms.delegation:MECHANISMS",
+    runs_path="market.delegation.runs",
+    cli_path="market.delegation.cli",
+)

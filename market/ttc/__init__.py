@@ -1,0 +1,23 @@
+"""The test-time compute game (Velasco et al. 2026): curves, presets, model, runs, plots, CLI.
+
+References:
+    Velasco, Rontogiannis, Tsirtsis, Gomez-Rodriguez (2026), "Test-Time Compute Games";
+    ``shared/specs/ttc.md``.
+"""
+
+from market.core.game import GameDescription
+
+GAME = GameDescription(
+    name="ttc",
+    title="The test-time compute game",
+    reference="Velasco et al. (2026), Test-Time Compute Games",
+    summary="Providers choose how much compute to spend per query; users pick by value; "
+    "better-response dynamics reach a Nash equilibrium that wastes welfare, and a reverse "
+    "second-price auction repairs it.",
+    model_path="market.ttc.model:TTCMarket",
+    scenarios_path="market.ttc.curves:SCENARIOS",
+    strategies_path="agents.ttc:PROVIDER_STRATEGIES",
+    mechanisms_path="mechanisms.ttc:MECHANISMS",
+    runs_path="market.ttc.cli",
+    cli_path="market.ttc.cli",
+)
