@@ -1,9 +1,9 @@
 """From a scenario to the economics of the delegation game: menus, prices, benchmarks.
 
-Turns a :class:`~market.delegation.scenarios.DelegationScenario` (providers' menus, list
-prices, T, eps, ...) and its response table into what the mechanism and the agents need: each provider's per-token
-price ``p_i``, each model's per-token cost ``c_m``, the truthful model, expected rewards and
-lengths, and the first-best and second-best user utilities ``u_FB`` and ``u_SB``.
+Turns a :class:`~market.delegation.scenarios.DelegationScenario` (providers' menus, list prices,
+T, eps, ...) and its response table into what the mechanism and the agents need: each provider's
+per-token price ``p_i``, each model's per-token cost ``c_m``, the truthful model, expected
+rewards and lengths, and the first-best and second-best user utilities ``u_FB`` and ``u_SB``.
 
 References:
     Cao et al. (2026), Section 3.1 (prices, costs, truthful behaviour), Section 3.2 (``u_FB``,

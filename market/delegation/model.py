@@ -2,10 +2,10 @@
 
 One :class:`DelegationMarket` holds a :class:`~agents.delegation.agents.PlatformAgent` (the
 user, who runs the mechanism) and one :class:`~agents.delegation.agents.ProviderAgent` per
-provider. ``step()`` advances one round: a batch of ``batch`` queries (down to one). Whatever the batch size, a run
-to the end gives identical results for the same seed: query ids are drawn once from the seed,
-the mechanism's own randomness comes from its own stream at fixed logical points, and all
-bookkeeping is batch-independent (see :mod:`agents.delegation`).
+provider. ``step()`` advances one round: a batch of ``batch`` queries (down to one). Whatever
+the batch size, a run to the end gives identical results for the same seed: query ids are drawn
+once from the seed, the mechanism's own randomness comes from its own stream at fixed logical
+points, and all bookkeeping is batch-independent (see :mod:`agents.delegation`).
 
 Seeds: one root seed (``rng``) spawns three child streams (numpy ``SeedSequence.spawn``):
 query ids, the mechanism (tie-breaks, blind-trust-II coins) and strategies.

@@ -15,8 +15,8 @@ gpt-5-low query 444: -14). The ``negative_tokens`` policy decides what happens t
 ``"error"`` (reject the data).
 
 List prices (USD per 1M tokens) are in ``market/delegation/data/prices.csv``: :data:`PRICES`
-holds the output price of all 16 models, :func:`list_price` looks one up. The mechanism works per token:
-divide by one million (:func:`usd_per_token`).
+holds the output price of all 16 models, :func:`list_price` looks one up. The mechanism works
+per token: divide by one million (:func:`usd_per_token`).
 
 References:
     Cao et al. (2026), "Pay for The Second-Best Service", Sec. 3 (the game) and Sec. 6.1 (data,

@@ -11,8 +11,9 @@ seed: the mechanism, the providers and their menus of models, each model's cost 
 - ``cao2026-paper``: the same providers under Mechanism 1 as printed (``second-best``),
   ``eta = 1``.
 
-Both are written in the TOML format below (``market/delegation/data/presets/*.toml``) and
-loaded through the same code path as a user's own file (:func:`get_scenario` takes a preset name or a path)::
+Both are written in the TOML format below (``market/delegation/data/presets/*.toml``) and loaded
+through the same code path as a user's own file (:func:`get_scenario` takes a preset name or a
+path)::
 
     name = "cao2026"                    # required
     description = "..."                 # optional, default ""

@@ -8,9 +8,9 @@ Sub-commands:
     compare      Table 2: the market at equilibrium against the reverse second-price auction.
 
 Every user mistake raises :class:`market.core.errors.UserInputError` (one line, exit code 2),
-and all input is validated and everything computed before any output file is written. Output files are
-written into a temporary directory next to ``--out`` and moved into place only once all of them
-exist, so a failure leaves nothing half-written.
+and all input is validated and everything computed before any output file is written. Output
+files are written into a temporary directory next to ``--out`` and moved into place only once
+all of them exist, so a failure leaves nothing half-written.
 
 JSON contract of ``analyze --json`` (one object):
     ``seed`` (the root seed used), ``profiles`` (``L^N``), ``max_profiles``,
