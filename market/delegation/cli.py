@@ -201,7 +201,7 @@ def run_command(args: argparse.Namespace) -> int:
     T = parse_count(args.T, "T")
     eps = parse_eps(args.eps)
     seed = root_seed(parse_count(args.seed, "seed", minimum=0))
-    batch = parse_count(args.batch, "batch") if args.batch is not None else (T or 2**62)
+    batch = parse_count(args.batch, "batch") if args.batch is not None else None
     model = DelegationMarket(
         args.scenario,
         args.strategies,

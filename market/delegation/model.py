@@ -178,33 +178,35 @@ class DelegationMarket(mesa.Model):
     """A user delegating T queries to K strategic providers under a mechanism.
 
     Args:
-        scenario: a preset name ("cao2026", "cao2026-paper"), a TOML path or a scenario.
+        preset: a preset name ("cao2026", "cao2026-paper"), a TOML path or a scenario (never
+            called ``scenario``: Mesa 3.5's ``Model.scenario`` is something else).
         strategies: one strategy name per provider (comma-separated or a sequence); one name
             applies to every provider.
         T: total queries (default: the scenario's).
         eps: the mechanism's epsilon in (0, 1/2) (default: the scenario's).
         mechanism: a registered mechanism name (default: the scenario's).
-        batch: queries per step (a "round"); 1 steps query by query.
+        batch: queries per step (a "round"); 1 steps query by query; None (the default) plays
+            the whole horizon in one step. Results never depend on it.
         rng: the root seed (None: a fresh one, reported in the result).
         record_points: about how many DataCollector rows a run records.
     """
 
     def __init__(
         self,
-        scenario="cao2026",
+        preset="cao2026",
         strategies="ours",
         T=None,
         eps=None,
         mechanism=None,
-        batch: int = 1000,
+        batch: int | None = None,
         rng=42,
         record_points: int = DEFAULT_RECORD_POINTS,
     ):
         rng = model_seed(rng)
         super().__init__(rng=rng)
         self.root_seed = rng
-        self.preset = resolve_scenario(scenario, T, eps, mechanism)
-        self.batch = validate_batch(batch)
+        self.preset = resolve_scenario(preset, T, eps, mechanism)
+        self.batch = int(self.preset.T) if batch is None else validate_batch(batch)
         mechanism_cls = MECHANISMS.get(self.preset.mechanism, field="mechanism")
         self.economy = build_economy(self.preset, mechanism_cls.rules)
         mech = mechanism_cls(mechanism_params(self.preset, self.economy))

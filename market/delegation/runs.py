@@ -139,20 +139,10 @@ def run_profile(
         T=T,
         eps=eps,
         mechanism=mechanism,
-        batch=max_batch(scenario, T),
         rng=seed,
         record_points=1,
     )
     return model.run()
-
-
-def max_batch(scenario, T) -> int:
-    """A batch covering the whole horizon, so a run is one step."""
-    if T is not None:
-        return max(1, int(T))
-    if isinstance(scenario, DelegationScenario):
-        return max(1, int(scenario.T))
-    return 2**62
 
 
 @dataclass(frozen=True)
