@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from market.delegation.records import shipped_table
-from market.delegation.runs import strategy_profiles, sweep
+from market.delegation.runs import sweep
+from market.delegation.tables import strategy_profiles
 
 TARGET_RATIO = 3.0
 N_PROFILES = len(strategy_profiles(3))

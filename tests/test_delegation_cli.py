@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from market.delegation.runs import PROFILE_COLUMNS, SUMMARY_COLUMNS
+from market.delegation.tables import PROFILE_COLUMNS, SUMMARY_COLUMNS
 from market.games import main
 
 SMALL_T = "5000"
@@ -446,7 +446,7 @@ def test_one_provider_scenario_is_a_user_error(tmp_path, capsys):
 
 def test_a_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
     from market.core.errors import UserInputError
-    from market.delegation.cli import write_outputs
+    from market.core.output import write_outputs
 
     original = Path.write_bytes
     calls = []
@@ -461,4 +461,5 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
     out = tmp_path / "out"
     with pytest.raises(UserInputError, match="No space left"):
         write_outputs(out, {"a.csv": b"1", "b.csv": b"2", "c.png": b"3"})
-    assert list(out.iterdir()) == []
+    assert not out.exists()  # nothing written, not even the directory
+    assert list(tmp_path.iterdir()) == []  # and no staging directory left behind

@@ -19,16 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from market.core.errors import UserInputError
+from market.delegation.prices import PRICE_LIST, PRICES, list_price, usd_per_token
 from market.delegation.records import (
-    PRICE_LIST,
-    PRICES,
     SHIPPED_SOURCE,
     ResponseTable,
-    list_price,
     load_records,
     shipped_arrays,
     shipped_table,
-    usd_per_token,
 )
 
 DATA = Path(__file__).parent / "data"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from market.core.errors import UserInputError
-from mechanisms.delegation.rules import (
+from mechanisms.delegation import (
     MECHANISMS,
     DelegationParams,
     ValidationRule,
@@ -80,10 +80,10 @@ def test_validation_rule_positions():
     per_query = ValidationRule(threshold=0.0, start=4, every=1)
     assert per_query.positions(1, 7).tolist() == [4, 5, 6, 7]
     assert per_query.positions(6, 9).tolist() == [6, 7, 8, 9]  # a later batch
-    per_batch = ValidationRule(threshold=0.0, start=3, every=3, last=6)
-    assert per_batch.positions(1, 10).tolist() == [3, 6]
+    per_batch = ValidationRule(threshold=0.0, start=3, every=3)
+    assert per_batch.positions(1, 7).tolist() == [3, 6]
     assert per_batch.positions(4, 5).tolist() == []  # a batch between two checks
-    assert per_batch.positions(5, 10).tolist() == [6]
+    assert per_batch.positions(5, 8).tolist() == [6]
 
 
 @pytest.mark.parametrize(

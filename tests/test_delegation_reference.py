@@ -11,7 +11,7 @@ import pytest
 from delegation_reference import reference
 
 from market.delegation.model import DelegationMarket
-from mechanisms.delegation.rules import MECHANISMS, exploration_size
+from mechanisms.delegation import MECHANISMS, exploration_size
 
 CASES = [
     # scenario, mechanism, strategies, T, seed, what the case pins

@@ -13,23 +13,25 @@ from hypothesis import strategies as st
 
 from agents.delegation.strategies import STRATEGIES
 from market.core.errors import UserInputError
+from market.core.parallel import cut_into_chunks as chunk_tasks
+from market.core.seeds import replicate_seeds
 from market.delegation.runs import (
-    PROFILE_COLUMNS,
-    SUMMARY_COLUMNS,
     RunChunk,
     RunTask,
-    chunk_tasks,
     horizon,
     horizon_values,
-    replicate_seeds,
-    responses_to_leader,
     run_profile,
     simulate_chunk,
-    strategy_means,
-    strategy_profiles,
     sweep,
 )
 from market.delegation.scenarios import get_scenario
+from market.delegation.tables import (
+    PROFILE_COLUMNS,
+    SUMMARY_COLUMNS,
+    responses_to_leader,
+    strategy_means,
+    strategy_profiles,
+)
 
 SMALL_T = 5000
 

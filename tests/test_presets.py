@@ -97,7 +97,7 @@ def test_preset_files_load_through_the_toml_path():
 
 
 def test_preset_mechanisms_are_registered():
-    mechanisms = pytest.importorskip("mechanisms.delegation.rules")
+    mechanisms = pytest.importorskip("mechanisms.delegation")
     for s in SCENARIOS:
         assert s.mechanism in mechanisms.MECHANISMS
 

@@ -23,25 +23,40 @@ import mesa
 import numpy as np
 
 from agents.delegation.strategies import DelegationStrategy, ProviderView, ServiceAction
-from market.delegation.economy import DelegationEconomy, ProviderMenu
-from mechanisms.delegation.rules import (
+from mechanisms.delegation import (
     EXPLOITATION,
     Delegation,
     DelegationMechanism,
+    DelegationParams,
     PhaseRecord,
 )
 
 
 class ProviderAgent(mesa.Agent):
-    """A provider: a menu of models, a public price and a strategy (Section 3.1)."""
+    """A provider: a menu of models, a public price and a strategy (Section 3.1).
+
+    Args:
+        model: the Mesa model.
+        menu: its menu (a :class:`market.delegation.economy.ProviderMenu`: names, response
+            rows, costs, price, truthful model, expected rewards and lengths).
+        strategy: its strategy.
+        index: its position among the providers (0-based).
+        eta: the provider-utility scale (1 in the paper, 0.9 in the authors' simulator).
+    """
 
     def __init__(
-        self, model: mesa.Model, menu: ProviderMenu, strategy: DelegationStrategy, index: int
+        self,
+        model: mesa.Model,
+        menu,
+        strategy: DelegationStrategy,
+        index: int,
+        eta: float = 1.0,
     ):
         super().__init__(model)
         self.menu = menu
         self.strategy = strategy
         self.index = index
+        self.eta = eta
         self.delegations = 0
         self.reward_sum = 0.0
         self.reported_tokens = 0
@@ -52,7 +67,7 @@ class ProviderAgent(mesa.Agent):
         """Display name."""
         return self.menu.name
 
-    def view(self, phase: str, rules: str, economy: DelegationEconomy, u_prime) -> ProviderView:
+    def view(self, phase: str, rules: str, params: DelegationParams, u_prime) -> ProviderView:
         """What this provider may see now (spec section 3, last bullet)."""
         return ProviderView(
             phase=phase,
@@ -62,8 +77,8 @@ class ProviderAgent(mesa.Agent):
             mean_reward=self.menu.mean_reward,
             mean_length=self.menu.mean_length,
             truthful_model=self.menu.truthful_model,
-            max_length=economy.max_length,
-            reward_bound=economy.reward_bound,
+            max_length=params.max_length,
+            reward_bound=params.reward_bound,
             u_prime=u_prime,
         )
 
@@ -80,7 +95,7 @@ class ProviderAgent(mesa.Agent):
     def provider_utility(self) -> float:
         """``eta (p_i sum l' - sum_m c_m sum l_m)``; exactly 0 for an honest provider."""
         cost = sum(c * int(n) for c, n in zip(self.menu.costs, self.true_tokens, strict=True) if n)
-        return self.model.economy.eta * (self.menu.price * self.reported_tokens - cost)
+        return self.eta * (self.menu.price * self.reported_tokens - cost)
 
 
 @dataclass
@@ -115,12 +130,29 @@ def draw_query_ids(T: int, n_queries: int, rules: str, rng: np.random.Generator)
 
 
 class PlatformAgent(mesa.Agent):
-    """The user: runs the mechanism, delegates queries and pays reported lengths."""
+    """The user: runs the mechanism, delegates queries and pays reported lengths.
 
-    def __init__(self, model: mesa.Model, mechanism: DelegationMechanism, query_ids: np.ndarray):
+    Args:
+        model: the Mesa model (its ``providers`` and ``mechanism_rng`` are used).
+        mechanism: the mechanism, with its public inputs.
+        query_ids: the query ids ``w_1..w_T`` (read-only; drawn once from the seed).
+        reward: ``(M, Q)`` reward of each model row on each query (read-only).
+        length: ``(M, Q)`` true output length, already capped at ``L`` (read-only).
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        mechanism: DelegationMechanism,
+        query_ids: np.ndarray,
+        reward: np.ndarray,
+        length: np.ndarray,
+    ):
         super().__init__(model)
         self.mechanism = mechanism
         self.query_ids = query_ids
+        self.reward = reward
+        self.length = length
         self.T = mechanism.params.T
         self.used = 0
         self.planned = 0  # queries the mechanism asked for (Lemma A.1: never above T)
@@ -183,7 +215,7 @@ class PlatformAgent(mesa.Agent):
             if delegation.provider == self.mechanism.state.chosen
             else None
         )
-        view = provider.view(delegation.phase, self.mechanism.rules, self.model.economy, told)
+        view = provider.view(delegation.phase, self.mechanism.rules, self.mechanism.params, told)
         action = provider.decide(view)
         self.segment = Segment(
             delegation,
@@ -200,11 +232,11 @@ class PlatformAgent(mesa.Agent):
 
     def serve(self, k: int) -> int:
         """Serve the next ``k`` queries of the open segment (vectorised); may stop early."""
-        seg, provider, economy = self.segment, self.segment.provider, self.model.economy
+        seg, provider = self.segment, self.segment.provider
         ids = self.query_ids[self.used : self.used + k]
-        rewards = economy.table.reward[seg.row].take(ids)
-        true_len = economy.table.length[seg.row].take(ids)
-        reported = seg.action.report.apply(true_len, economy.max_length)
+        rewards = self.reward[seg.row].take(ids)
+        true_len = self.length[seg.row].take(ids)
+        reported = seg.action.report.apply(true_len, self.mechanism.params.max_length)
         rewards[0] += provider.reward_sum
         cum_reward = np.cumsum(rewards, out=rewards)
         rule = seg.delegation.validation

@@ -21,9 +21,7 @@ from typing import ClassVar
 import numpy as np
 
 from market.core.registry import Registry
-from mechanisms.delegation.rules import BLIND_TRUST_I, BLIND_TRUST_II, EXPLOITATION, EXPLORATION
-
-PHASES = (EXPLORATION, EXPLOITATION, BLIND_TRUST_I, BLIND_TRUST_II)
+from mechanisms.delegation import PHASES
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from market.core.errors import UserInputError
-from market.delegation.records import ResponseTable, usd_per_token
+from market.delegation.prices import usd_per_token
+from market.delegation.records import ResponseTable
 
 
 @dataclass(frozen=True)

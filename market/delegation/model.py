@@ -10,6 +10,9 @@ points, and all bookkeeping is batch-independent (see :mod:`agents.delegation`).
 Seeds: one root seed (``rng``) spawns three child streams (numpy ``SeedSequence.spawn``):
 query ids, the mechanism (tie-breaks, blind-trust-II coins) and strategies.
 
+The horizon check lives in :mod:`market.delegation.horizon`, the typed results in
+:mod:`market.delegation.results`.
+
 The DataCollector records the cumulative user utility, each provider's utility, delivered user
 utility and delegations, and the current phase, about ``record_points`` times per run (plus at
 every phase change), never a row per query for long runs.
@@ -20,7 +23,6 @@ References:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
 from functools import lru_cache, partial
 
 import mesa
@@ -30,10 +32,13 @@ from agents.delegation.agents import PlatformAgent, ProviderAgent, draw_query_id
 from agents.delegation.strategies import DelegationStrategy
 from agents.delegation.strategies import strategy as make_strategy
 from market.core.errors import UserInputError
-from market.core.seeds import model_seed
+from market.core.seeds import child_streams, model_seed
+from market.core.values import count
 from market.delegation.economy import DelegationEconomy, build_economy
+from market.delegation.horizon import check_horizon
+from market.delegation.results import DelegationResult, summarise
 from market.delegation.scenarios import DelegationScenario, get_scenario
-from mechanisms.delegation.rules import MECHANISMS, DelegationParams
+from mechanisms.delegation import MECHANISMS, DelegationParams
 
 DEFAULT_RECORD_POINTS = 500
 
@@ -68,10 +73,7 @@ def resolve_scenario(scenario, T=None, eps=None, mechanism=None) -> DelegationSc
     changes = {
         k: v for k, v in (("T", T), ("eps", eps), ("mechanism", mechanism)) if v not in (None, "")
     }
-    if changes:
-        scenario = scenario.replace(**changes)
-    MECHANISMS.get(scenario.mechanism, field="mechanism")
-    return scenario
+    return scenario.replace(**changes) if changes else scenario
 
 
 def mechanism_params(scenario: DelegationScenario, economy: DelegationEconomy):
@@ -86,55 +88,6 @@ def mechanism_params(scenario: DelegationScenario, economy: DelegationEconomy):
     )
 
 
-#: The largest horizon a run accepts: the query ids are drawn up front, 8 bytes each.
-MAX_QUERIES = 100_000_000
-
-
-def has_exploitation_phase(mechanism_cls, params: DelegationParams, typical) -> bool:
-    """Whether honest exploration (with mean reward/length ``typical``) leaves ``T_R > 0``."""
-    mechanism = mechanism_cls(params)
-    return params.K * mechanism.B < params.T and mechanism.horizon_check(typical) > 0
-
-
-def smallest_horizon(mechanism_cls, params: DelegationParams, typical) -> int | None:
-    """About the smallest T with an exploitation phase (doubling, then bisection)."""
-    low, high = params.T, max(2 * params.T, 2)
-    while not has_exploitation_phase(mechanism_cls, replace(params, T=high), typical):
-        low, high = high, 2 * high
-        if high > MAX_QUERIES:
-            return None
-    while high - low > 1:
-        middle = (low + high) // 2
-        fits = has_exploitation_phase(mechanism_cls, replace(params, T=middle), typical)
-        low, high = (low, middle) if fits else (middle, high)
-    return high
-
-
-def check_horizon(mechanism, economy: DelegationEconomy) -> None:
-    """Reject a T too large to draw, or so small that honest play leaves no exploitation."""
-    params = mechanism.params
-    if params.T > MAX_QUERIES:
-        raise UserInputError(
-            "T",
-            f"at most {MAX_QUERIES:,} queries (query ids are drawn up front, 8 bytes each)",
-            params.T,
-        )
-    typical = [
-        (p.mean_reward[p.truthful_model], p.mean_length[p.truthful_model])
-        for p in economy.providers
-    ]
-    if has_exploitation_phase(type(mechanism), params, typical):
-        return
-    smallest = smallest_horizon(type(mechanism), params, typical)
-    hint = f"; T >= {smallest:,} works" if smallest else "; no T up to the limit works"
-    raise UserInputError(
-        "T",
-        f"a horizon long enough for an exploitation phase under {mechanism.name} "
-        f"with eps={params.eps} (B = {mechanism.B} queries per provider to explore{hint})",
-        params.T,
-    )
-
-
 @lru_cache(maxsize=4)
 def seeded_query_stream(seed: int, T: int, n_queries: int, rules: str) -> np.ndarray:
     """Query ids ``w_1..w_T`` from the first child stream of the root seed.
@@ -142,8 +95,7 @@ def seeded_query_stream(seed: int, T: int, n_queries: int, rules: str) -> np.nda
     Drawn once and shared (read-only) by every run of that seed: a sweep's profiles all see the
     same queries, exactly as they would if each drew its own.
     """
-    ids_seed = np.random.SeedSequence(seed).spawn(3)[0]
-    ids = draw_query_ids(T, n_queries, rules, np.random.default_rng(ids_seed))
+    ids = draw_query_ids(T, n_queries, rules, np.random.default_rng(child_streams(seed, 3)[0]))
     ids.setflags(write=False)
     return ids
 
@@ -167,11 +119,6 @@ def phase_number(model: DelegationMarket) -> int:
     """Index of the current phase (0 = exploration; len(phases) when done)."""
     platform = model.platform
     return len(platform.mechanism.phases) if platform.finished else max(platform.phase_index, 0)
-
-
-def phase_name(model: DelegationMarket) -> str:
-    """Name of the current phase."""
-    return model.platform.phase
 
 
 class DelegationMarket(mesa.Model):
@@ -206,23 +153,22 @@ class DelegationMarket(mesa.Model):
         super().__init__(rng=rng)
         self.root_seed = rng
         self.preset = resolve_scenario(preset, T, eps, mechanism)
-        self.batch = int(self.preset.T) if batch is None else validate_batch(batch)
+        self.batch = int(self.preset.T) if batch is None else count(batch, "batch")
         mechanism_cls = MECHANISMS.get(self.preset.mechanism, field="mechanism")
         self.economy = build_economy(self.preset, mechanism_cls.rules)
         mech = mechanism_cls(mechanism_params(self.preset, self.economy))
         check_horizon(mech, self.economy)
         chosen = parse_strategies(strategies, len(self.economy.providers))
-        _, mech_seed, strategy_seed = np.random.SeedSequence(rng).spawn(3)
+        _, mech_seed, strategy_seed = child_streams(rng, 3)
         self.mechanism_rng = np.random.default_rng(mech_seed)
         self.strategy_rng = np.random.default_rng(strategy_seed)
-        query_ids = seeded_query_stream(
-            rng, mech.params.T, self.economy.table.n_queries, mechanism_cls.rules
-        )
+        table = self.economy.table
+        query_ids = seeded_query_stream(rng, mech.params.T, table.n_queries, mechanism_cls.rules)
         self.providers = [
-            ProviderAgent(self, menu, plan, i)
+            ProviderAgent(self, menu, plan, i, eta=self.economy.eta)
             for i, (menu, plan) in enumerate(zip(self.economy.providers, chosen, strict=True))
         ]
-        self.platform = PlatformAgent(self, mech, query_ids)
+        self.platform = PlatformAgent(self, mech, query_ids, table.reward, table.length)
         self.record_every = max(1, mech.params.T // max(1, int(record_points)))
         self.next_record = self.record_every
         self.datacollector = mesa.DataCollector(model_reporters=self.reporters())
@@ -271,115 +217,5 @@ class DelegationMarket(mesa.Model):
         return self.result()
 
     def result(self) -> DelegationResult:
-        """The run's outcome so far (see :class:`DelegationResult`)."""
+        """The run's outcome so far (see :class:`~market.delegation.results.DelegationResult`)."""
         return summarise(self)
-
-
-def validate_batch(batch) -> int:
-    """A batch size must be a positive integer."""
-    try:
-        value = int(batch)
-    except (TypeError, ValueError):
-        raise UserInputError(
-            "batch", "a positive integer number of queries per step", batch
-        ) from None
-    if value < 1 or value != float(batch):
-        raise UserInputError("batch", "a positive integer number of queries per step", batch)
-    return value
-
-
-@dataclass(frozen=True)
-class ProviderResult:
-    """One provider's totals at the end of a run."""
-
-    name: str
-    strategy: str
-    provider_utility: float
-    user_utility: float
-    delegations: int
-
-
-@dataclass(frozen=True)
-class DelegationResult:
-    """What a run produced (the CLI's JSON is this, as a dict)."""
-
-    scenario: str
-    mechanism: str
-    seed: int | None
-    T: int
-    eps: float
-    queries_used: int
-    user_utility: float
-    u_sb: float
-    u_fb: float
-    validated: bool | None
-    phases: tuple[tuple[str, int], ...]
-    providers: tuple[ProviderResult, ...]
-    B: int
-    M: float
-    T_R: int | None
-    threshold: float | None
-    u_prime: float | None
-    chosen: int | None
-    max_length: int
-    data_notes: tuple[str, ...]
-
-    def to_dict(self) -> dict:
-        """A JSON-ready dict (phases as {name, length}; chosen numbered from 1)."""
-        return {
-            "scenario": self.scenario,
-            "mechanism": self.mechanism,
-            "seed": self.seed,
-            "T": self.T,
-            "eps": self.eps,
-            "queries_used": self.queries_used,
-            "queries_unused": self.T - self.queries_used,
-            "user_utility": self.user_utility,
-            "u_sb": self.u_sb,
-            "u_fb": self.u_fb,
-            "validated": self.validated,
-            "phases": [{"name": n, "length": length} for n, length in self.phases],
-            "providers": [asdict(p) for p in self.providers],
-            "B": self.B,
-            "M": self.M,
-            "T_R": self.T_R,
-            "threshold": self.threshold,
-            "u_prime": self.u_prime,
-            "chosen_provider": None if self.chosen is None else self.chosen + 1,
-            "L": self.max_length,
-            "data_notes": list(self.data_notes),
-        }
-
-
-def summarise(model: DelegationMarket) -> DelegationResult:
-    """Collect a model's totals and the mechanism's internal figures."""
-    platform, state = model.platform, model.platform.mechanism.state
-    mech = platform.mechanism
-    T = mech.params.T
-    return DelegationResult(
-        scenario=model.preset.name,
-        mechanism=mech.name,
-        seed=model.root_seed,
-        T=T,
-        eps=mech.params.eps,
-        queries_used=platform.used,
-        user_utility=platform.user_utility,
-        u_sb=model.economy.second_best(T),
-        u_fb=model.economy.first_best(T),
-        validated=state.validated,
-        phases=tuple((name, platform.phase_lengths.get(name, 0)) for name in mech.phases),
-        providers=tuple(
-            ProviderResult(
-                p.name, p.strategy.name, p.provider_utility, p.user_utility, p.delegations
-            )
-            for p in model.providers
-        ),
-        B=mech.B,
-        M=mech.M,
-        T_R=state.exploitation_length,
-        threshold=state.threshold,
-        u_prime=state.u_prime,
-        chosen=state.chosen,
-        max_length=model.economy.max_length,
-        data_notes=model.economy.table.notes,
-    )

@@ -1,8 +1,8 @@
 """Plots of the delegation game's experiments in the style of Cao et al. (2026), Figures 2-4.
 
 Every function returns a :class:`matplotlib.figure.Figure` built on the Agg canvas (no pyplot
-state, safe in workers and tests); :func:`png_bytes` renders one to PNG bytes so callers can
-write files only once everything is computed.
+state, safe in workers, tests and the dashboard); :func:`market.core.output.png_bytes` renders
+one to PNG bytes so callers write files only once everything is computed.
 
 References:
     Cao et al. (2026), Section 6: Figure 2 (provider 1 by strategy, averaged over the others'
@@ -12,25 +12,16 @@ References:
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from market.core.figures import new_figure
 
 PANELS = (
     ("provider_utility", "Provider utility"),
     ("user_utility", "User utility"),
     ("delegations", "Delegations"),
 )
-DPI = 120
-
-
-def new_figure(width: float, height: float) -> Figure:
-    """An empty figure attached to an Agg canvas."""
-    figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
 
 
 def strategy_bars(axes, table: pd.DataFrame, column: str, title: str) -> None:
@@ -131,10 +122,3 @@ def figure4(table: pd.DataFrame, title: str = "") -> Figure:
     ax.legend(fontsize=8)
     ax.set_title(title or "User utility of provider 1 against T", fontsize=11)
     return figure
-
-
-def png_bytes(figure: Figure) -> bytes:
-    """The figure rendered as PNG."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()

@@ -1,22 +1,25 @@
 """Scripted runs of the delegation game: one profile, the strategy sweep and the horizon sweep.
 
-- :func:`run_profile`: one strategy profile, run to the end in one step (results do not depend
-  on the batch size, so the sweep uses a single batch of T queries).
+The one layer that the CLI, the dashboard, the benchmarks and the tests call: plain functions
+with explicit parameters, returning typed records.
+
+- :func:`run_profile`: one strategy profile, run to the end (results never depend on the batch
+  size, so by default the whole horizon is one step).
 - :func:`sweep`: every strategy profile (``6^K`` for K providers) times replicate seeds, run on
   ``jobs`` processes, as a tidy table with one row per profile, seed and provider; aggregated as
-  in the paper's Figure 2 (:func:`strategy_means`) and Figure 3 (:func:`responses_to_leader`).
+  in the paper's Figure 2 and Figure 3 (:mod:`market.delegation.tables`).
 - :func:`horizon`: Figure 4, everyone plays "ours", provider 1's delivered user utility against
   T, with the second-best reference ``u_SB``.
 
 Seeds: one root seed. With one replicate the root seed itself seeds every run (so a sweep row
 matches ``llm-market delegation run --seed S``); with K replicates the root seed's
-``SeedSequence`` spawns K children, one integer seed each (:func:`replicate_seeds`). Every
-profile of a replicate uses the same seed (common random numbers across profiles).
+``SeedSequence`` spawns K children (:func:`market.core.seeds.replicate_seeds`). Every profile of
+a replicate uses the same seed (common random numbers across profiles).
 
-Parallel runs: work is cut into chunks of runs (to limit inter-process traffic), each chunk is
-simulated by the top-level, picklable :func:`simulate_chunk` and results are put back in task
+Parallel runs: work is cut into chunks of runs, each simulated by the top-level, picklable
+:func:`simulate_chunk` (:func:`market.core.parallel.map_chunks`), and results come back in task
 order, so tables do not depend on the number of processes. Workers reuse the loaded response
-table through the per-process caches of :mod:`market.delegation.scenarios` and
+table through the per-process caches of :mod:`market.delegation.spec` and
 :mod:`market.delegation.records`.
 
 References:
@@ -25,16 +28,8 @@ References:
 
 from __future__ import annotations
 
-import itertools
-import math
-import multiprocessing
-import os
-import sys
-import threading
 import time
-import warnings
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,103 +37,50 @@ import pandas as pd
 
 from agents.delegation.strategies import STRATEGIES
 from market.core.errors import UserInputError
-from market.delegation.model import DelegationMarket, DelegationResult, resolve_scenario
-from market.delegation.scenarios import DelegationScenario
+from market.core.parallel import cut_into_chunks, map_chunks
+from market.core.seeds import replicate_seeds, root_seed
+from market.core.values import count
+from market.delegation.model import DelegationMarket, resolve_scenario
+from market.delegation.results import DelegationResult
+from market.delegation.spec import DelegationScenario
+from market.delegation.tables import (
+    LEADER_STRATEGY,
+    profile_table,
+    responses_to_leader,
+    strategy_means,
+    strategy_profiles,
+)
+from mechanisms.delegation import MECHANISMS
 
 DEFAULT_SEED = 42
-LEADER_STRATEGY = "ours"
-PROFILE_SEPARATOR = "|"
-PROFILE_COLUMNS = (
-    "profile",
-    "seed",
-    "provider",
-    "strategy",
-    "provider_utility",
-    "user_utility",
-    "delegations",
-)
-SUMMARY_COLUMNS = ("provider", "strategy", "provider_utility", "user_utility", "delegations")
 HORIZON_COLUMNS = ("T", "seed", "provider1_user_utility", "user_utility", "u_sb")
-CHUNKS_PER_JOB = 8
-FORK_WARNING = r".*multi-threaded, use of fork\(\) may lead to deadlocks"
 
 
-# ---- validation ---------------------------------------------------------------------------
-
-
-def positive_count(value, field: str, minimum: int = 1) -> int:
-    """An integer ``>= minimum``; anything else raises a UserInputError naming ``field``."""
-    expected = f"an integer >= {minimum}"
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise UserInputError(field, expected, value) from None
-    if number != value and str(number) != str(value).strip():
-        raise UserInputError(field, expected, value)
-    if number < minimum:
-        raise UserInputError(field, expected, value)
-    return number
-
-
-def root_seed(seed) -> int:
-    """The root seed: a non-negative integer (numpy SeedSequence's domain)."""
-    return positive_count(seed, "seed", minimum=0)
-
-
-# ---- seeds and profiles -------------------------------------------------------------------
-
-
-def replicate_seeds(seed: int, count: int) -> tuple[int, ...]:
-    """One integer seed per replicate, derived from the root ``seed``.
-
-    One replicate uses the root seed itself; K > 1 replicates use the K children of
-    ``SeedSequence(seed).spawn(K)``, each turned into an integer by ``generate_state(1)``.
-    """
-    seed = root_seed(seed)
-    count = positive_count(count, "seeds")
-    if count == 1:
-        return (seed,)
-    return tuple(
-        int(child.generate_state(1)[0]) for child in np.random.SeedSequence(seed).spawn(count)
-    )
-
-
-def strategy_profiles(
-    n_providers: int, strategies: Sequence[str] | None = None
-) -> list[tuple[str, ...]]:
-    """Every assignment of a strategy to each provider (``len(strategies) ** n_providers``).
-
-    Ordered lexicographically in registry order, provider 1 varying slowest.
-    """
-    names = tuple(strategies) if strategies is not None else tuple(STRATEGIES.names())
-    for name in names:
-        STRATEGIES.get(name, field="strategies")
-    return list(itertools.product(names, repeat=n_providers))
-
-
-def profile_label(strategies: Sequence[str]) -> str:
-    """A profile's name in tables: the strategies of providers 1..K joined by ``|``."""
-    return PROFILE_SEPARATOR.join(strategies)
+def mechanism_description(name: str) -> str:
+    """Where a registered mechanism comes from, in words (printed beside every result)."""
+    return MECHANISMS.get(name, field="mechanism").description
 
 
 # ---- one run ------------------------------------------------------------------------------
 
 
 def run_profile(
-    scenario="cao2026",
+    preset="cao2026",
     strategies="ours",
     seed: int = DEFAULT_SEED,
     T=None,
     eps=None,
     mechanism=None,
+    batch: int | None = None,
 ) -> DelegationResult:
-    """Run one strategy profile to the end (a single batch: identical to any batch size)."""
+    """Run one strategy profile to the end (``batch`` queries per step; never changes results)."""
     model = DelegationMarket(
-        scenario,
+        preset,
         strategies,
         T=T,
         eps=eps,
         mechanism=mechanism,
+        batch=batch,
         rng=seed,
         record_points=1,
     )
@@ -186,62 +128,6 @@ def simulate_chunk(chunk: RunChunk) -> list[tuple[int, DelegationResult]]:
     ]
 
 
-def chunk_tasks(tasks: Sequence[RunTask], jobs: int) -> list[tuple[RunTask, ...]]:
-    """Cut tasks into about ``CHUNKS_PER_JOB`` chunks per process (contiguous, in order)."""
-    if not tasks:
-        return []
-    size = max(1, math.ceil(len(tasks) / (jobs * CHUNKS_PER_JOB)))
-    return [tuple(tasks[i : i + size]) for i in range(0, len(tasks), size)]
-
-
-def process_context():
-    """How worker processes start: ``fork`` where available, else the platform default.
-
-    Forked workers inherit the loaded response table and start at once (``spawn`` or
-    ``forkserver`` would re-import numpy, pandas and Mesa in every sweep, about a second).
-    Python 3.12 warns that forking a process with threads may deadlock: importing pandas
-    (pyarrow's jemalloc background thread) and Mesa starts native threads, which the workers
-    never use (they run numpy and this package's code only), so that one warning is silenced
-    in :func:`run_tasks`; a Python thread of our own would be a different matter, so with more
-    than one Python thread alive ``forkserver`` is used instead.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    if "forkserver" in methods:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        return context
-    return None
-
-
-def progress_wanted() -> bool:
-    """Show a progress bar only on an interactive stderr and outside CI."""
-    return sys.stderr.isatty() and not os.environ.get("CI")
-
-
-class SilentProgress:
-    """A progress bar that shows nothing (tqdm starts a monitor thread even when disabled)."""
-
-    def __enter__(self) -> SilentProgress:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def update(self, n: int = 1) -> None:
-        """Ignore progress."""
-
-
-def progress_bar(total: int, description: str, show: bool):
-    """A tqdm bar on stderr when ``show``, else a silent stand-in."""
-    if not show:
-        return SilentProgress()
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=description, unit="run", file=sys.stderr, dynamic_ncols=True)
-
-
 def run_tasks(
     scenario: DelegationScenario,
     tasks: Sequence[RunTask],
@@ -253,26 +139,28 @@ def run_tasks(
     description: str = "runs",
 ) -> list[DelegationResult]:
     """Run ``tasks`` on ``jobs`` processes; results in task order whatever ``jobs`` is."""
-    chunks = [RunChunk(scenario, eps, mechanism, c) for c in chunk_tasks(tasks, jobs)]
-    parallel = jobs > 1 and len(chunks) > 1
-    context = process_context() if parallel else None
-    results: dict[int, DelegationResult] = {}
-    if not parallel:
-        with progress_bar(len(tasks), description, progress) as bar:
-            for chunk in chunks:
-                results.update(simulate_chunk(chunk))
-                bar.update(len(chunk.tasks))
-    else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=context) as pool:
-            # submitting forks the workers, so do it before the progress bar's thread starts
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", FORK_WARNING, DeprecationWarning)
-                futures = {pool.submit(simulate_chunk, chunk): chunk for chunk in chunks}
-            with progress_bar(len(tasks), description, progress) as bar:
-                for future in as_completed(futures):
-                    results.update(future.result())
-                    bar.update(len(futures[future].tasks))
+    chunks = [RunChunk(scenario, eps, mechanism, c) for c in cut_into_chunks(tasks, jobs)]
+    done = map_chunks(
+        simulate_chunk,
+        chunks,
+        jobs=jobs,
+        sizes=[len(c.tasks) for c in chunks],
+        progress=progress,
+        description=description,
+    )
+    results = dict(pair for chunk_results in done for pair in chunk_results)
     return [results[task.index] for task in tasks]
+
+
+def prepare(preset, T=None, eps=None, mechanism=None, seed: int = DEFAULT_SEED):
+    """Resolve and validate a scenario with its overrides by building one model (no run).
+
+    Raises a UserInputError for an unknown scenario or mechanism, eps outside (0, 1/2) and a
+    T too small for an exploitation phase; returns the resolved scenario and that model.
+    """
+    resolved = resolve_scenario(preset, T, eps, mechanism)
+    model = DelegationMarket(resolved, LEADER_STRATEGY, batch=1, rng=seed, record_points=1)
+    return resolved, model
 
 
 # ---- the strategy sweep (Figures 2 and 3) -------------------------------------------------
@@ -284,10 +172,11 @@ class SweepResult:
 
     Attributes:
         settings: what was run (scenario, mechanism, T, eps, seeds, jobs, counts).
-        profiles: one row per profile, seed and provider (:data:`PROFILE_COLUMNS`).
-        summary: Figure 2's aggregation for every provider (:func:`strategy_means`).
+        profiles: one row per profile, seed and provider
+            (:data:`~market.delegation.tables.PROFILE_COLUMNS`).
+        summary: Figure 2's aggregation for every provider (``strategy_means``).
         figure3: providers 2..K by strategy with provider 1 playing "ours"
-            (:func:`responses_to_leader`).
+            (``responses_to_leader``).
         timings: wall-clock seconds of each stage.
     """
 
@@ -298,19 +187,8 @@ class SweepResult:
     timings: dict = field(default_factory=dict)
 
 
-def prepare(scenario, T=None, eps=None, mechanism=None, seed: int = DEFAULT_SEED):
-    """Resolve and validate a scenario with its overrides by building one model (no run).
-
-    Raises a UserInputError for an unknown scenario or mechanism, eps outside (0, 1/2) and a
-    T too small for an exploitation phase; returns the resolved scenario and that model.
-    """
-    resolved = resolve_scenario(scenario, T, eps, mechanism)
-    model = DelegationMarket(resolved, LEADER_STRATEGY, batch=1, rng=seed, record_points=1)
-    return resolved, model
-
-
 def sweep(
-    scenario="cao2026",
+    preset="cao2026",
     T=None,
     eps=None,
     seeds: int = 1,
@@ -323,10 +201,10 @@ def sweep(
     """Run every strategy profile for every replicate seed (the paper's Section 6 sweep).
 
     Args:
-        scenario: preset name, TOML path or scenario.
+        preset: preset name, TOML path or scenario.
         T: horizon override.
         eps: epsilon override.
-        seeds: number of replicate seeds (see :func:`replicate_seeds`).
+        seeds: number of replicate seeds (see :func:`market.core.seeds.replicate_seeds`).
         seed: the root seed.
         jobs: worker processes (results do not depend on it).
         mechanism: mechanism override.
@@ -337,9 +215,9 @@ def sweep(
         The :class:`SweepResult`.
     """
     started = time.perf_counter()
-    seed, jobs = root_seed(seed), positive_count(jobs, "jobs")
+    seed, jobs = root_seed(seed), count(jobs, "jobs")
     replicates = replicate_seeds(seed, seeds)
-    resolved, model = prepare(scenario, T, eps, mechanism, seed)
+    resolved, model = prepare(preset, T, eps, mechanism, seed)
     horizon_T = int(model.preset.T)
     profiles = strategy_profiles(len(model.providers), strategies)
     tasks = [
@@ -378,63 +256,6 @@ def sweep(
     return SweepResult(settings, table, summary, figure3, timings)
 
 
-def profile_table(tasks: Sequence[RunTask], results: Sequence[DelegationResult]) -> pd.DataFrame:
-    """The tidy table: one row per profile, seed and provider (providers numbered from 1)."""
-    rows = [
-        (
-            profile_label(task.strategies),
-            task.seed,
-            k,
-            p.strategy,
-            p.provider_utility,
-            p.user_utility,
-            p.delegations,
-        )
-        for task, result in zip(tasks, results, strict=True)
-        for k, p in enumerate(result.providers, start=1)
-    ]
-    return pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
-
-
-def strategy_means(profiles: pd.DataFrame) -> pd.DataFrame:
-    """Figure 2's aggregation for every provider.
-
-    For each provider (from 1) and strategy it plays: the mean, over all profiles of the other
-    providers and all seeds, of its provider utility, the user utility it delivered and its
-    delegations. Strategies in registry order.
-    """
-    means = (
-        profiles.groupby(["provider", "strategy"], sort=False)[
-            ["provider_utility", "user_utility", "delegations"]
-        ]
-        .mean()
-        .reset_index()
-    )
-    means["delegations"] = means["delegations"].astype(float)
-    return order_strategies(means)
-
-
-def responses_to_leader(
-    profiles: pd.DataFrame, leader: int = 1, leader_strategy: str = LEADER_STRATEGY
-) -> pd.DataFrame:
-    """Figure 3: providers other than ``leader`` by strategy, while ``leader`` plays "ours".
-
-    Means over the profiles in which provider ``leader`` plays ``leader_strategy`` (and over
-    seeds), per other provider and its strategy.
-    """
-    first = profiles["profile"].str.split(PROFILE_SEPARATOR, regex=False).str[leader - 1]
-    led = profiles[(first == leader_strategy) & (profiles["provider"] != leader)]
-    return strategy_means(led)
-
-
-def order_strategies(table: pd.DataFrame) -> pd.DataFrame:
-    """Sort by provider, then strategies in registry order (unknown names last)."""
-    rank = {name: i for i, name in enumerate(STRATEGIES.names())}
-    key = table["strategy"].map(lambda s: rank.get(s, len(rank)))
-    ordered = table.assign(_rank=key).sort_values(["provider", "_rank", "strategy"], kind="stable")
-    return ordered.drop(columns="_rank").reset_index(drop=True)[list(SUMMARY_COLUMNS)]
-
-
 # ---- the horizon sweep (Figure 4) ---------------------------------------------------------
 
 
@@ -449,16 +270,16 @@ class HorizonResult:
 
 def horizon_values(T_from, T_to, points) -> tuple[int, ...]:
     """``points`` integer horizons evenly spaced from ``T_from`` to ``T_to`` (both included)."""
-    T_from = positive_count(T_from, "T-from")
-    T_to = positive_count(T_to, "T-to")
-    points = positive_count(points, "points", minimum=2)
+    T_from = count(T_from, "T-from")
+    T_to = count(T_to, "T-to")
+    points = count(points, "points", minimum=2)
     if T_from > T_to:
         raise UserInputError("T-to", f"a horizon >= T-from ({T_from})", T_to)
     return tuple(int(t) for t in np.rint(np.linspace(T_from, T_to, points)).astype(np.int64))
 
 
 def horizon(
-    scenario="cao2026",
+    preset="cao2026",
     T_from=1_000_000,
     T_to=2_000_000,
     points: int = 11,
@@ -481,10 +302,10 @@ def horizon(
     """
     started = time.perf_counter()
     values = horizon_values(T_from, T_to, points)
-    seed, jobs = root_seed(seed), positive_count(jobs, "jobs")
+    seed, jobs = root_seed(seed), count(jobs, "jobs")
     replicates = replicate_seeds(seed, seeds)
     STRATEGIES.get(strategy, field="strategies")
-    resolved, model = prepare(scenario, values[0], eps, mechanism, seed)
+    resolved, model = prepare(preset, values[0], eps, mechanism, seed)
     n = len(model.providers)
     tasks = [
         RunTask(i * len(replicates) + j, (strategy,) * n, s, t)

@@ -1,0 +1,73 @@
+"""Readable summaries of delegation runs (what ``llm-market delegation run`` prints).
+
+References:
+    Cao et al. (2026), Mechanism 1 (B, M, T_R, threshold, u'), Section 3.2 (u_SB, u_FB).
+"""
+
+from __future__ import annotations
+
+from market.delegation.results import DelegationResult
+
+
+def share(value: float, reference: float) -> str:
+    """``value`` as a percentage of ``reference``."""
+    return f"{100 * value / reference:.1f}%" if reference else "n/a"
+
+
+def fmt(value) -> str:
+    """A number for the summary (``n/a`` for None)."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:.4g}"
+
+
+def mechanism_lines(r: DelegationResult, description: str) -> list[str]:
+    """The head of the summary: the market, the mechanism and its figures."""
+    lines = [f"Delegation market: scenario {r.scenario}, mechanism {r.mechanism}"]
+    if description:
+        lines.append(f"  ({description})")
+    lines.append(
+        f"T = {r.T:,} queries, eps = {r.eps:g}, seed {r.seed}; B = {r.B:,} "
+        f"queries per provider to explore, M = {r.M:.4g}, L = {r.max_length:,}"
+    )
+    phases = " | ".join(f"{name} {length:,}" for name, length in r.phases)
+    lines.append(f"Phases: {phases}")
+    chosen = "none" if r.chosen is None else r.providers[r.chosen].name
+    validated = {True: "yes", False: "no (stopped early)", None: "n/a"}[r.validated]
+    lines.append(
+        f"Chosen provider: {chosen}; u' = {fmt(r.u_prime)}; threshold = "
+        f"{fmt(r.threshold)}; T_R = {fmt(r.T_R)}; validated: {validated}"
+    )
+    lines.append(f"Queries used: {r.queries_used:,} of {r.T:,} ({r.T - r.queries_used:,} unused)")
+    lines.append(
+        f"User utility: {r.user_utility:,.2f} (u_SB = {r.u_sb:,.2f}: "
+        f"{share(r.user_utility, r.u_sb)}; u_FB = {r.u_fb:,.2f}: "
+        f"{share(r.user_utility, r.u_fb)})"
+    )
+    return lines
+
+
+def provider_lines(r: DelegationResult) -> list[str]:
+    """One row per provider: strategy, provider utility, delivered user utility, delegations."""
+    width = max(len("provider"), *(len(p.name) for p in r.providers))
+    swidth = max(len("strategy"), *(len(p.strategy) for p in r.providers))
+    lines = [
+        f"{'provider':<{width}}  {'strategy':<{swidth}}  {'provider utility':>16}  "
+        f"{'user utility':>14}  {'delegations':>11}"
+    ]
+    for p in r.providers:
+        lines.append(
+            f"{p.name:<{width}}  {p.strategy:<{swidth}}  {p.provider_utility:>16,.2f}  "
+            f"{p.user_utility:>14,.2f}  {p.delegations:>11,}"
+        )
+    return lines
+
+
+def run_summary(result: DelegationResult, description: str = "") -> str:
+    """A readable summary of one run; ``description`` says where the mechanism comes from."""
+    lines = [*mechanism_lines(result, description), "", *provider_lines(result)]
+    if result.data_notes:
+        lines += ["", "Data notes:", *(f"  - {note}" for note in result.data_notes)]
+    return "\n".join(lines)

@@ -1,0 +1,106 @@
+"""Tidy tables of a strategy sweep and their aggregations (the paper's Figures 2 and 3).
+
+References:
+    Cao et al. (2026), Section 6, Figures 2-3; ``shared/specs/delegation.md`` section 5.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import pandas as pd
+
+from agents.delegation.strategies import STRATEGIES
+
+LEADER_STRATEGY = "ours"
+PROFILE_SEPARATOR = "|"
+PROFILE_COLUMNS = (
+    "profile",
+    "seed",
+    "provider",
+    "strategy",
+    "provider_utility",
+    "user_utility",
+    "delegations",
+)
+SUMMARY_COLUMNS = ("provider", "strategy", "provider_utility", "user_utility", "delegations")
+
+
+def strategy_profiles(
+    n_providers: int, strategies: Sequence[str] | None = None
+) -> list[tuple[str, ...]]:
+    """Every assignment of a strategy to each provider (``len(strategies) ** n_providers``).
+
+    Ordered lexicographically in registry order, provider 1 varying slowest.
+    """
+    names = tuple(strategies) if strategies is not None else tuple(STRATEGIES.names())
+    for name in names:
+        STRATEGIES.get(name, field="strategies")
+    return list(itertools.product(names, repeat=n_providers))
+
+
+def profile_label(strategies: Sequence[str]) -> str:
+    """A profile's name in tables: the strategies of providers 1..K joined by ``|``."""
+    return PROFILE_SEPARATOR.join(strategies)
+
+
+def profile_table(tasks, results) -> pd.DataFrame:
+    """The tidy table: one row per profile, seed and provider (providers numbered from 1).
+
+    ``tasks`` are the runs (with ``strategies`` and ``seed``) and ``results`` their
+    :class:`~market.delegation.results.DelegationResult`, in the same order.
+    """
+    rows = [
+        (
+            profile_label(task.strategies),
+            task.seed,
+            k,
+            p.strategy,
+            p.provider_utility,
+            p.user_utility,
+            p.delegations,
+        )
+        for task, result in zip(tasks, results, strict=True)
+        for k, p in enumerate(result.providers, start=1)
+    ]
+    return pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
+
+
+def strategy_means(profiles: pd.DataFrame) -> pd.DataFrame:
+    """Figure 2's aggregation for every provider.
+
+    For each provider (from 1) and strategy it plays: the mean, over all profiles of the other
+    providers and all seeds, of its provider utility, the user utility it delivered and its
+    delegations. Strategies in registry order.
+    """
+    means = (
+        profiles.groupby(["provider", "strategy"], sort=False)[
+            ["provider_utility", "user_utility", "delegations"]
+        ]
+        .mean()
+        .reset_index()
+    )
+    means["delegations"] = means["delegations"].astype(float)
+    return order_strategies(means)
+
+
+def responses_to_leader(
+    profiles: pd.DataFrame, leader: int = 1, leader_strategy: str = LEADER_STRATEGY
+) -> pd.DataFrame:
+    """Figure 3: providers other than ``leader`` by strategy, while ``leader`` plays "ours".
+
+    Means over the profiles in which provider ``leader`` plays ``leader_strategy`` (and over
+    seeds), per other provider and its strategy.
+    """
+    first = profiles["profile"].str.split(PROFILE_SEPARATOR, regex=False).str[leader - 1]
+    led = profiles[(first == leader_strategy) & (profiles["provider"] != leader)]
+    return strategy_means(led)
+
+
+def order_strategies(table: pd.DataFrame) -> pd.DataFrame:
+    """Sort by provider, then strategies in registry order (unknown names last)."""
+    rank = {name: i for i, name in enumerate(STRATEGIES.names())}
+    key = table["strategy"].map(lambda s: rank.get(s, len(rank)))
+    ordered = table.assign(_rank=key).sort_values(["provider", "_rank", "strategy"], kind="stable")
+    return ordered.drop(columns="_rank").reset_index(drop=True)[list(SUMMARY_COLUMNS)]

@@ -1,0 +1,188 @@
+"""The second-best mechanism: Mechanism 1 as printed, and the authors' simulator's variant.
+
+References:
+    Cao et al. (2026), "Pay for The Second-Best Service", Section 4, Mechanism 1, Theorems
+    5.2-5.3, Lemma A.1; the artifact as described in ``shared/specs/delegation.md`` section 4.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import numpy as np
+
+from mechanisms.delegation.base import (
+    BLIND_TRUST_I,
+    BLIND_TRUST_II,
+    EXPLOITATION,
+    EXPLORATION,
+    Delegation,
+    DelegationMechanism,
+    ValidationRule,
+)
+from mechanisms.delegation.formulas import (
+    ARTIFACT_GAMMA,
+    artifact_delta1,
+    artifact_log_margin,
+    bernoulli_quota,
+    exploitation_length_paper,
+    exploration_delta,
+    validation_threshold,
+)
+
+
+class SecondBestMechanism(DelegationMechanism):
+    """Mechanism 1 as printed: exploration, exploitation, blind trust I and II.
+
+    The exploitation phase checks the running mean user utility after every query once more
+    than B queries are served (line 15), and stops the phase at the first failure.
+
+    References:
+        Cao et al. (2026), Section 4, Mechanism 1; Theorems 5.2-5.3; Lemma A.1.
+    """
+
+    name = "second-best"
+    classifier: ClassVar[dict] = {
+        "incentive_compatible": True,
+        "validation": "per-query",
+        "source": "paper",
+    }
+    description = "Mechanism 1 as printed in the paper"
+    phases = (EXPLORATION, EXPLOITATION, BLIND_TRUST_I, BLIND_TRUST_II)
+
+    def deltas(self) -> list[float]:
+        """``delta_i`` of every provider from its exploration record (line 7)."""
+        p = self.params
+        return [
+            exploration_delta(rec.mean_reward, rec.mean_reported_length, price, p.max_length)
+            for rec, price in zip(self.state.exploration, p.prices, strict=True)
+        ]
+
+    def exploitation_length(self, deltas: list[float], chosen: int) -> int:
+        """``T_R`` of line 11."""
+        p = self.params
+        others = sum(d for i, d in enumerate(deltas) if i != chosen)
+        return exploitation_length_paper(
+            p.T, p.K, self.B, p.reward_bound, min(p.prices), p.max_length, others
+        )
+
+    def exploitation(self, rng: np.random.Generator) -> list[Delegation]:
+        """Lines 8-17: T_R queries to i*, validated after every query past the first B."""
+        p, s = self.params, self.state
+        self.choose_best(rng)
+        s.deltas = tuple(self.deltas())
+        s.exploitation_length = self.exploitation_length(list(s.deltas), s.chosen)
+        s.threshold = validation_threshold(
+            s.u_prime, p.reward_bound, p.prices[s.chosen], p.max_length, self.M
+        )
+        s.validated = True
+        rule = ValidationRule(threshold=s.threshold, start=self.B + 1, every=1)
+        return [Delegation(EXPLOITATION, s.chosen, s.exploitation_length, rule)]
+
+    def blind_trust_1(self, rng: np.random.Generator) -> list[Delegation]:
+        """Lines 18-22: B more to i* if validated, then B to every other provider."""
+        s = self.state
+        bonus = [Delegation(BLIND_TRUST_I, s.chosen, self.B)] if s.validated else []
+        others = [
+            Delegation(BLIND_TRUST_I, i, self.B) for i in range(self.params.K) if i != s.chosen
+        ]
+        return bonus + others
+
+    def blind_trust_2(self, rng: np.random.Generator) -> list[Delegation]:
+        """Lines 23-28: ``floor(B d_i)`` (+1 at random) to i with ``d_i = delta_i + 3 >= 0``."""
+        plan = []
+        for i, delta in enumerate(self.state.deltas):
+            d = delta + 3.0
+            if d >= 0:
+                quota = bernoulli_quota(self.B * d, rng, self.params.T)
+                plan.append(Delegation(BLIND_TRUST_II, i, quota))
+        return plan
+
+    def horizon_check(self, typical: list[tuple[float, float]]) -> int:
+        """``T_R`` when provider i explores with mean reward/length ``typical[i]``."""
+        p = self.params
+        deltas = [
+            exploration_delta(r, length, price, p.max_length)
+            for (r, length), price in zip(typical, p.prices, strict=True)
+        ]
+        utilities = [
+            r - price * length for (r, length), price in zip(typical, p.prices, strict=True)
+        ]
+        return self.exploitation_length(deltas, int(np.argmax(utilities)))
+
+
+class ArtifactSecondBestMechanism(SecondBestMechanism):
+    """The authors' public simulator's variant of Mechanism 1 (reproduces Figures 2-4).
+
+    Differences from the printed mechanism (spec section 4): ``T_R = T - ((delta1 + 3) K +
+    delta2 + delta3) B`` with constants from all models' statistics; the validation check runs
+    after each batch of B queries on the whole phase's mean; when it passes to the end, the
+    remainder ``T_R mod B`` is served unchecked and i* earns a bonus of B; blind trust II gives
+    ``int(d_i B)`` (+1 at random) with ``d_i = delta1 + ln v_i - ln tau_i - tau_i / L`` when
+    ``d_i > 0``, stopping once T is reached.
+
+    References:
+        Cao et al. (2026), Section 6 (experiments); the artifact as described in
+        ``shared/specs/delegation.md`` section 4. Reconstructed from that description.
+    """
+
+    name = "second-best-artifact"
+    classifier: ClassVar[dict] = {
+        "incentive_compatible": True,
+        "validation": "per-batch",
+        "source": "artifact",
+    }
+    description = "reconstructed from the authors' simulator (spec section 4)"
+    rules = "artifact"
+
+    @property
+    def delta1(self) -> float:
+        """The artifact's constant ``delta1`` over all models of all providers."""
+        return artifact_delta1(self.params.all_model_stats, self.params.max_length)
+
+    def margins(self, records: list[tuple[float, float]]) -> list[float]:
+        """``ln v_i - ln tau_i - tau_i / L`` per provider."""
+        return [artifact_log_margin(v, tau, self.params.max_length) for v, tau in records]
+
+    def exploitation_length(self, margins: list[float], chosen: int) -> int:
+        """``T_R = T - ((delta1 + 3) K + ln R + delta3) B`` with ``delta3`` over i != i*."""
+        p = self.params
+        delta3 = sum(m for i, m in enumerate(margins) if i != chosen)
+        slack = (self.delta1 + 3.0) * p.K + math.log(p.reward_bound) + delta3
+        value = p.T - slack * self.B
+        if math.isnan(value):  # a provider observed with zero reward and zero length
+            return 0
+        return p.T if value == math.inf else max(0, int(max(value, 0.0)))
+
+    def exploitation(self, rng: np.random.Generator) -> list[Delegation]:
+        """Batch-validated exploitation of ``T_R`` queries by i* (spec section 4)."""
+        p, s = self.params, self.state
+        self.choose_best(rng)
+        observed = [(r.mean_reward, r.mean_reported_length) for r in s.exploration]
+        s.deltas = tuple(self.margins(observed))
+        s.exploitation_length = self.exploitation_length(list(s.deltas), s.chosen)
+        s.threshold = validation_threshold(
+            s.u_prime, p.reward_bound, p.prices[s.chosen], p.max_length, self.M, ARTIFACT_GAMMA
+        )
+        s.validated = True
+        rule = ValidationRule(threshold=s.threshold, start=self.B, every=self.B)
+        return [Delegation(EXPLOITATION, s.chosen, s.exploitation_length, rule)]
+
+    def blind_trust_2(self, rng: np.random.Generator) -> list[Delegation]:
+        """``int(d_i B)`` (+1 at random) to each i with ``d_i = delta1 + margin_i > 0``."""
+        plan = []
+        for i, margin in enumerate(self.state.deltas):
+            d = self.delta1 + margin
+            if d > 0:
+                quota = bernoulli_quota(self.B * d, rng, self.params.T)
+                plan.append(Delegation(BLIND_TRUST_II, i, quota))
+        return plan
+
+    def horizon_check(self, typical: list[tuple[float, float]]) -> int:
+        """``T_R`` when provider i explores with mean reward/length ``typical[i]``."""
+        p = self.params
+        utilities = [
+            r - price * length for (r, length), price in zip(typical, p.prices, strict=True)
+        ]
+        return self.exploitation_length(self.margins(typical), int(np.argmax(utilities)))
