@@ -1,0 +1,111 @@
+"""The layout shows the architecture: layers import only downwards, no cycles, small files.
+
+Layers, bottom to top: ``market.core`` (imports no game), ``mechanisms.<game>`` (core only),
+``agents.<game>`` (core and mechanisms), ``market.<game>`` (anything below), then
+``market.games`` / ``app`` (the top). Imports are read from the source with ``ast``, so a lazy
+import inside a function counts too.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from market.games import GAMES
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("market", "mechanisms", "agents", "app")
+MAX_LINES = 420  # "no file over about 400 lines"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def project_modules() -> dict[str, Path]:
+    return {
+        module_name(path): path
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+    }
+
+
+def imported(path: Path) -> set[str]:
+    """Project modules named by the file's import statements (absolute imports only)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in names if name.split(".")[0] in PACKAGES}
+
+
+def import_graph() -> nx.DiGraph:
+    modules = project_modules()
+    graph = nx.DiGraph()
+    graph.add_nodes_from(modules)
+    for name, path in modules.items():
+        for target in imported(path):
+            if target in modules and target != name:
+                graph.add_edge(name, target)
+    return graph
+
+
+def layer(module: str) -> tuple[int, str | None]:
+    """(layer number, game) of a module: 0 core, 1 mechanisms, 2 agents, 3 games, 4 top."""
+    parts = module.split(".")
+    if parts[:2] == ["market", "core"]:
+        return 0, None
+    if parts[0] == "mechanisms":
+        return 1, parts[1] if len(parts) > 1 else None
+    if parts[0] == "agents":
+        return 2, parts[1] if len(parts) > 1 else None
+    if parts[0] == "market" and len(parts) > 1 and parts[1] not in ("games", "__main__"):
+        return 3, parts[1]
+    return 4, None
+
+
+def test_no_import_cycles():
+    graph = import_graph()
+    package_inits = {m for m, p in project_modules().items() if p.name == "__init__.py"}
+    # a package's __init__ re-exporting its own modules is not a cycle between modules
+    edges = [(a, b) for a, b in graph.edges if not (a in package_inits and b.startswith(a + "."))]
+    cycles = list(nx.simple_cycles(nx.DiGraph(edges)))
+    assert cycles == []
+
+
+def test_layers_import_only_downwards_and_games_only_themselves():
+    wrong = []
+    for source, target in import_graph().edges:
+        (source_layer, source_game), (target_layer, target_game) = layer(source), layer(target)
+        if target_layer > source_layer:
+            wrong.append(f"{source} -> {target} (upwards)")
+        elif source_game is not None and target_game is not None and source_game != target_game:
+            wrong.append(f"{source} -> {target} (another game)")
+    assert wrong == []
+
+
+def test_no_file_is_much_over_400_lines():
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in project_modules().values()
+        if (n := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}
+
+
+@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
+def test_every_game_describes_itself_the_same_way(game):
+    assert game.model.__module__ == f"market.{game.name}.model"
+    assert len(game.scenarios) >= 1 and len(game.strategies) >= 1 and len(game.mechanisms) >= 1
+    assert callable(game.cli.register)
+    for name in ("model", "runs", "cli", "plots"):
+        assert (ROOT / "market" / game.name / f"{name}.py").exists(), name
+    assert (ROOT / "mechanisms" / game.name / "__init__.py").exists()
+    assert (ROOT / "agents" / game.name / "__init__.py").exists()
