@@ -1,4 +1,5 @@
-"""Exact analysis of TTC games (market/ttc_analysis.py): equilibria, Theorem 2, maximum welfare
+"""Exact analysis of TTC games (market/ttc/analysis.py, mechanisms/ttc/optimum.py): equilibria,
+Theorem 2, maximum welfare
 (exact vs brute force), price of anarchy, the better-response graph, and the paper's Section 5
 numbers on the shipped (approximate) curves."""
 
@@ -18,21 +19,16 @@ from ttc_games import has_value_ties
 
 from market.core.errors import UserInputError
 from market.ttc.analysis import (
-    WelfareOptimum,
     better_response_graph,
-    brute_force_max_welfare,
-    dinkelbach_max_welfare,
     dominant_provider_level,
     graph_sinks,
     is_equilibrium,
-    max_welfare,
     price_of_anarchy,
     pure_equilibria,
     theorem_2_conditions,
-    winner_max_welfare,
 )
-from market.ttc.curves import get_scenario, intro_example
-from mechanisms.ttc.game import (
+from market.ttc.scenarios import get_scenario, intro_example
+from mechanisms.ttc import (
     PERFECT,
     TTCGame,
     market_outcome,
@@ -40,6 +36,13 @@ from mechanisms.ttc.game import (
     run_auction,
     truthful_bids,
     welfare,
+)
+from mechanisms.ttc.optimum import (
+    WelfareOptimum,
+    brute_force_max_welfare,
+    dinkelbach_max_welfare,
+    max_welfare,
+    winner_max_welfare,
 )
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

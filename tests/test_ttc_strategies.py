@@ -10,18 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.ttc.strategies import (
+from agents.ttc import (
     BIDDING_STRATEGIES,
     PROVIDER_STRATEGIES,
     BestResponse,
-    BidderObservation,
     BiddingStrategy,
     FixedLevel,
     FixedLevelBid,
     MaximumCompute,
     NearestImprovingMove,
     PriceFactorBid,
-    ProviderObservation,
     ProviderStrategy,
     RandomImprovingMove,
     SociallyOptimalLevel,
@@ -31,10 +29,12 @@ from agents.ttc.strategies import (
     make_provider_strategy,
 )
 from market.core.errors import UserInputError
-from mechanisms.ttc.game import (
+from mechanisms.ttc import (
     MECHANISMS,
     PERFECT,
     Bid,
+    BidderObservation,
+    ProviderObservation,
     TTCGame,
     deviation_log_utilities,
     deviation_utilities,
@@ -394,8 +394,8 @@ def test_best_response_ranks_by_log_utility_when_shares_underflow():
     # Review finding: gsm8k-best-of-n at beta = 1e6, provider 3 at (4,0,1,5,3,2,1,0,5) has
     # log-utilities about [-1101, -912, -929, -1026, -1268, -1816]: every plain utility is 0,
     # yet level 1 is the best response (the old ranking chose level 4, nearest among "ties").
-    from market.ttc.curves import get_scenario
     from market.ttc.model import TTCMarket
+    from market.ttc.scenarios import get_scenario
 
     game = get_scenario("gsm8k-best-of-n").build(beta=1e6)
     profile = (4, 0, 1, 5, 3, 2, 1, 0, 5)
@@ -410,7 +410,7 @@ def test_best_response_ranks_by_log_utility_when_shares_underflow():
 
 
 def test_best_response_picks_a_maximal_log_utility_at_beta_1e6():
-    from market.ttc.curves import get_scenario
+    from market.ttc.scenarios import get_scenario
 
     game = get_scenario("gsm8k-best-of-n").build(beta=1e6)
     rng = np.random.default_rng(2026)
