@@ -24,11 +24,10 @@ from market.ttc.model import (
     MODEL_REPORTERS,
     TTCMarket,
     child_seeds,
-    inefficiency,
     population_seed,
 )
 from market.ttc.scenarios import SCENARIOS
-from mechanisms.ttc import PERFECT, TTCGame, bid_values
+from mechanisms.ttc import PERFECT, TTCGame, bid_values, inefficiency
 from mechanisms.ttc import strictly_improving_levels as strictly_improving
 
 BETTER_RESPONSE = [c.name for c in PROVIDER_STRATEGIES.filter(lambda c: c["better_response"])]

@@ -25,6 +25,7 @@ from mechanisms.ttc.game import TTCGame, at_profiles, check_profiles, welfare
 from mechanisms.ttc.optimum import (
     DEFAULT_MAX_PROFILES,
     check_enumerable,
+    inefficiency,
     max_welfare,
     profile_chunks,
 )
@@ -161,10 +162,7 @@ def price_of_anarchy(game: TTCGame, profile: Sequence[int]) -> float:
     References:
         Velasco et al. (2026), Eq. 9.
     """
-    at = float(welfare(game, np.asarray(profile)))
-    if at <= 0:
-        return math.inf
-    return max_welfare(game).welfare / at
+    return inefficiency(max_welfare(game).welfare, float(welfare(game, np.asarray(profile))))
 
 
 # --- Theorem 2 and the better-response graph ---------------------------------------------------

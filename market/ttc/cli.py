@@ -12,17 +12,7 @@ mistake raises :class:`market.core.errors.UserInputError` (one line, exit code 2
 computed and rendered before :func:`market.core.output.write_outputs` writes all the files at
 once, so a failure leaves nothing half-written.
 
-JSON contract of ``analyze --json`` (one object):
-    ``seed`` (the root seed used), ``profiles`` (``L^N``), ``max_profiles``,
-    ``game`` {source, providers, levels, beta (a number or "inf"), v0, approximate},
-    ``equilibrium`` {providers, levels, thetas, shares, user_value, price, prices,
-    provider_utility, welfare, poa, poa_infinite, steps, moves, is_equilibrium},
-    ``max_welfare`` {welfare, levels, thetas} (an object: the exact maximum welfare and a
-    profile reaching it), ``pure_equilibria`` (a count, or null when ``L^N`` exceeds
-    ``max_profiles``), ``auction`` {winner, runner_up, payment, user_value, winner_utility,
-    welfare, winner_theta, bids}, and ``note`` when the curves are approximate.
-    ``poa`` is ``max W / W(theta)`` (Eq. 9) when the equilibrium welfare is positive; when it is
-    ``<= 0`` the PoA is infinite: ``poa`` is null and ``poa_infinite`` is true (otherwise false).
+The JSON of ``analyze --json`` is :meth:`market.ttc.results.Analysis.to_dict`.
 """
 
 from __future__ import annotations
@@ -52,7 +42,7 @@ from market.ttc.model import SCHEDULES
 from market.ttc.results import GameSpec, beta_json
 from mechanisms.ttc.optimum import DEFAULT_MAX_PROFILES
 
-DEFAULT_BETA = "1000"
+DEFAULT_BETA = f"{runs.DEFAULT_BETA:g}"
 PERFECT_WORDS = ("inf", "+inf", "infinity", "+infinity", "perfect")
 JSON_CONTRACT = (
     "analyze --json prints one object: seed, profiles, max_profiles, game {...}, equilibrium "
@@ -163,16 +153,20 @@ def _game_options(parser: argparse.ArgumentParser, *, beta: bool = True) -> None
 def _dynamics_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dynamics",
-        default="nearest-improving",
+        default=runs.DEFAULT_RULE,
         help="better-response rule: nearest-improving (the authors'), best-response, "
-        "random-improving (default nearest-improving)",
+        f"random-improving (default {runs.DEFAULT_RULE})",
     )
     parser.add_argument(
         "--schedule",
-        default="random-sweep",
+        default=runs.DEFAULT_SCHEDULE,
         help=f"who may revise each round: {', '.join(SCHEDULES)}",
     )
-    parser.add_argument("--seed", type=str, default="0", help="root random seed (default 0)")
+    parser.add_argument(
+        "--seed",
+        default=str(runs.DEFAULT_SEED),
+        help=f"root random seed (default {runs.DEFAULT_SEED})",
+    )
 
 
 def _out_option(parser: argparse.ArgumentParser) -> None:

@@ -45,7 +45,13 @@ from market.core.seeds import child_streams, model_seed
 from market.ttc.scenarios import get_scenario
 from mechanisms.ttc.auction import Bid
 from mechanisms.ttc.game import TTCGame
-from mechanisms.ttc.markets import ProviderObservation, TTCMechanism, make_mechanism
+from mechanisms.ttc.markets import (
+    BidderObservation,
+    ProviderObservation,
+    TTCMechanism,
+    make_mechanism,
+)
+from mechanisms.ttc.optimum import inefficiency
 from mechanisms.ttc.responses import DEFAULT_RTOL
 from mechanisms.ttc.settlement import Settlement, posted_offer
 
@@ -179,7 +185,8 @@ class TTCMarket(mesa.Model):
             or a tuple of level indices; each starts posted at its price.
         users: a simulated user population whose choices make the shares (only under a
             mechanism that accepts users: pay-for-compute).
-        n_users: when > 0 and ``users`` is omitted, that many identical users of the game's beta.
+        n_users: when > 0 and ``users`` is omitted, that many identical users of the game's
+            beta.
         rtol: relative tolerance on "strictly improving" (the authors use 1e-8): the
             pay-for-compute market's ``PayForComputeParams.rtol`` when ``mechanism`` is a name
             (the auction has no parameters).
@@ -273,7 +280,7 @@ class TTCMarket(mesa.Model):
         if not self.running:
             return
         agent = self.providers[self._next_reviser()]
-        moved = agent.revise(self.observation(agent.index), self.mechanism, self.rng)
+        moved = agent.revise(self.provider_observation(agent.index), self.mechanism, self.rng)
         self.moves += int(moved)
         unchanged = not moved and self.users is None  # same offers, same (deterministic) market
         if not unchanged:
@@ -301,13 +308,9 @@ class TTCMarket(mesa.Model):
         """Current offer per provider (its bid; in the market its level at its posted price)."""
         return tuple(agent.bid for agent in self.providers)
 
-    def observation(self, i: int) -> object:
-        """What the mechanism shows provider ``i`` (its utilities per level, or the game)."""
+    def provider_observation(self, i: int) -> ProviderObservation | BidderObservation:
+        """What the mechanism shows provider ``i`` (its utility per level, or the game)."""
         return self.mechanism.observe(self.game, self.bids, i, self.users)
-
-    def provider_observation(self, i: int) -> ProviderObservation:
-        """What provider ``i`` sees in the market: its utility at each level, others fixed."""
-        return self.observation(i)
 
     # ---- settling and recording ---------------------------------------------------------
 
@@ -346,7 +349,7 @@ class TTCMarket(mesa.Model):
     def _wants_to_move(self, agent: TTCProvider) -> bool:
         if agent.strategy.classifier.get("better_response"):  # moves iff something improves
             return bool(self.mechanism.improving(self.game, self.bids, agent.index, self.users))
-        offer = agent.next_offer(self.observation(agent.index), self.mechanism, self.rng)
+        offer = agent.next_offer(self.provider_observation(agent.index), self.mechanism, self.rng)
         return offer != agent.bid
 
     def _check_rest(self) -> None:
@@ -404,15 +407,6 @@ def population_seed(seed: int) -> np.random.SeedSequence:
     revisions are independent.
     """
     return child_seeds(seed)[3]
-
-
-def inefficiency(best_welfare: float, welfare: float) -> float:
-    """``max W / W(theta)`` (Eq. 9 at the current profile); inf when ``W <= 0``."""
-    if math.isnan(best_welfare):
-        return math.nan
-    if welfare <= 0:
-        return math.inf
-    return best_welfare / welfare
 
 
 def _per_provider(objects: Sequence[Any] | None, name: str, n: int, make: Any) -> list[Any]:

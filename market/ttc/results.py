@@ -165,7 +165,19 @@ class Analysis:
     auction: TruthfulAuction
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of ``analyze --json`` (see :mod:`market.ttc.cli`)."""
+        """The JSON object of ``analyze --json``.
+
+        Keys: ``seed`` (the root seed used), ``profiles`` (``L^N``), ``max_profiles``,
+        ``game`` {source, providers, levels, beta (a number or "inf"), v0, approximate},
+        ``equilibrium`` {providers, levels, thetas, shares, user_value, price, prices,
+        provider_utility, welfare, poa, poa_infinite, steps, moves, is_equilibrium},
+        ``max_welfare`` {welfare, levels, thetas} (an object: the exact maximum welfare and a
+        profile reaching it), ``pure_equilibria`` (a count, or null when ``L^N`` exceeds
+        ``max_profiles``), ``auction`` {winner, runner_up, payment, user_value, winner_utility,
+        welfare, winner_theta, bids}, and ``note`` when the curves are approximate. ``poa`` is
+        ``max W / W(theta)`` (Eq. 9) when the equilibrium welfare is positive; when it is
+        ``<= 0`` the PoA is infinite: ``poa`` is null and ``poa_infinite`` is true.
+        """
         game, optimum = self.game, self.max_welfare
         record = {
             "seed": self.seed,

@@ -12,7 +12,6 @@ References:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ import numpy as np
 
 from market.core.errors import UserInputError
 from mechanisms.ttc.game import TTCGame, at_profiles, check_profiles, check_provider
+from mechanisms.ttc.optimum import inefficiency
 
 EQUILIBRIUM_ATOL = 1e-12
 """Absolute tolerance on a utility gain in the auction's equilibrium check."""
@@ -175,9 +175,7 @@ def auction_max_welfare(game: TTCGame) -> float:
 
 def auction_price_of_anarchy(game: TTCGame, outcome: AuctionOutcome) -> float:
     """Eq. 13: best achievable auction welfare over the outcome's welfare (1 when truthful)."""
-    if outcome.welfare <= 0:
-        return math.inf
-    return auction_max_welfare(game) / outcome.welfare
+    return inefficiency(auction_max_welfare(game), outcome.welfare)
 
 
 def truthful_bid_improves(

@@ -29,6 +29,21 @@ DEFAULT_MAX_PROFILES = 20_000_000
 BRUTE_FORCE_CHUNK = 1 << 18
 
 
+def inefficiency(best_welfare: float, welfare: float) -> float:
+    """``max W / W`` (the price of anarchy's ratio, Eqs. 9 and 13); ``inf`` when ``W <= 0``.
+
+    NaN when the best welfare is not available (NaN).
+
+    References:
+        Velasco et al. (2026), Eqs. 9 and 13.
+    """
+    if math.isnan(best_welfare):
+        return math.nan
+    if welfare <= 0:
+        return math.inf
+    return best_welfare / welfare
+
+
 def n_profiles(game: TTCGame) -> int:
     """Number of pure profiles ``L^N``."""
     return game.n_levels**game.n_providers
