@@ -187,6 +187,8 @@ def test_pure_equilibria_match_the_definition(game):
         assert found  # Theorem 1: a pure equilibrium exists
 
 
+# Rejects examples with assume(); needs 100 valid examples (max_examples counts only valid
+# ones; --hypothesis-show-statistics: 100 passing, ~20 invalid).
 @SETTINGS
 @given(game=games(betas=(PERFECT,), v0=-10.0))
 def test_theorem_2_holds_at_every_perfect_equilibrium(game):
@@ -315,6 +317,8 @@ def test_market_poa_is_at_least_one(game):
             assert price_of_anarchy(game, profile) >= 1 - 1e-12
 
 
+# Rejects examples with assume(); needs 100 valid examples (max_examples counts only valid
+# ones; --hypothesis-show-statistics: 100 passing, ~15 invalid).
 @SETTINGS
 @given(game=games(max_providers=3, max_levels=3))
 def test_better_response_graph_sinks_are_the_equilibria(game):
@@ -427,6 +431,8 @@ def value_gap(game: TTCGame) -> float:
     )
 
 
+# Rejects examples with assume(); needs 100 valid examples (max_examples counts only valid
+# ones; --hypothesis-show-statistics: 100 passing, ~35 invalid).
 @SETTINGS
 @given(game=games(max_providers=3, max_levels=3, betas=(PERFECT,)))
 def test_theorem_3_beyond_the_proofs_beta_0(game):

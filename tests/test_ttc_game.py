@@ -227,6 +227,8 @@ def test_intro_auction_shading_and_overbidding():
 # --- Theorem 1: improving moves raise the potential ----------------------------------------------
 
 
+# Rejects examples with assume(); needs 100 valid examples (max_examples counts only valid
+# ones; --hypothesis-show-statistics: 100 passing, ~8 invalid).
 @SETTINGS
 @given(game=games(), data=st.data())
 def test_every_improving_move_raises_the_potential(game, data):
@@ -249,6 +251,8 @@ def test_every_improving_move_raises_the_potential(game, data):
             assert float(potential(game, moved)) > before
 
 
+# Rejects examples with assume(); needs 100 valid examples (max_examples counts only valid
+# ones; --hypothesis-show-statistics: 100 passing, ~3 invalid).
 @SETTINGS
 @given(game=games(betas=(0.5, 5.0, 50.0)), data=st.data())
 def test_bounded_potential_difference_equals_log_utility_difference(game, data):
@@ -332,6 +336,8 @@ def test_user_gets_the_runner_up_value_and_payment_is_eq_10(case):
     assert np.count_nonzero(outcome.utilities[np.arange(game.n_providers) != outcome.winner]) == 0
 
 
+# Rejects examples with assume(); needs 100 valid examples (max_examples counts only valid
+# ones; --hypothesis-show-statistics: 100 passing, ~29 invalid).
 @SETTINGS
 @given(game=games(betas=(PERFECT,)))
 def test_truthful_auction_is_efficient_and_pays_the_winner(game):

@@ -107,8 +107,8 @@ def equilibrium_mask(
     """Boolean grid of shape ``(L,) * N``: True where the profile is a pure Nash equilibrium.
 
     A profile is an equilibrium when no provider has a level with ``U_i' > U_i (1 + rtol)``
-    (Eq. 6, with the same tolerance as :func:`mechanisms.ttc.improving_levels`). Computed one
-    provider at a time, in ``L`` slices of ``L^(N-1)`` profiles.
+    (Eq. 6, with the same tolerance as :func:`mechanisms.ttc.responses.improving_levels`).
+    Computed one provider at a time, in ``L`` slices of ``L^(N-1)`` profiles.
 
     References:
         Velasco et al. (2026), Eq. 6.

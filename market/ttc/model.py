@@ -74,7 +74,8 @@ class MarketState:
         price: average price paid per query.
         prices: price per provider, ``p_i(theta_i)`` (its bid price in the auction).
         provider_utility: utility per provider (Eq. 4 or Eq. 11).
-        welfare: social welfare (Eq. 5, or ``W_winner`` in the auction).
+        welfare: social welfare (Eq. 5; the users' value plus the providers' profit with
+            simulated users; ``W_winner`` in the auction).
         inefficiency: ``max W / W(theta_t)`` (NaN when the maximum is not available).
         potential: Theorem 1's potential (NaN in the auction and for heterogeneous users).
     """
