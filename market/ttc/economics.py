@@ -15,13 +15,13 @@ References:
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
 from market.core.errors import UserInputError
+from market.core.values import number
 from market.ttc.curves import CurvesTable
 from mechanisms.ttc.game import PERFECT, TTCGame
 
@@ -31,7 +31,6 @@ DEFAULT_B = 0.1
 """Quality floor fraction ``b`` in ``alpha (b + (1 - b) accuracy)``."""
 DEFAULT_MARGIN = 0.25
 """Profit margin over cost: ``price = cost x (1 + margin)`` (the one default everywhere)."""
-MARGIN_EXPECTED = "a positive profit margin (price = cost x (1 + margin))"
 
 
 class ProfitNotIncreasingWarning(UserWarning):
@@ -51,17 +50,6 @@ def price_from_tokens(avg_tokens: np.ndarray, price_per_1m_tokens: np.ndarray) -
 def cost_from_price(price: np.ndarray, margin: float) -> np.ndarray:
     """Generation cost ``price / (1 + margin)`` (a fixed profit margin, Section 5)."""
     return np.asarray(price, dtype=float) / (1.0 + margin)
-
-
-def positive_number(name: str, value: float, expected: str = "a positive number") -> float:
-    """``value`` as a finite float > 0, or a ``UserInputError`` on ``name``."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise UserInputError(name, expected, value) from None
-    if not (math.isfinite(number) and number > 0):
-        raise UserInputError(name, expected, value)
-    return number
 
 
 def warn_profit_not_increasing(game: TTCGame) -> None:
@@ -126,8 +114,8 @@ def game_from_curves(
                 None,
             )
         alpha = DEFAULT_ALPHA[benchmark]
-    alpha = positive_number("alpha", alpha)
-    margin = positive_number("margin", margin, MARGIN_EXPECTED)
+    alpha = number(alpha, "alpha", positive=True)
+    margin = number(margin, "margin", positive=True)
     if not (isinstance(b, int | float) and 0 <= b <= 1):
         raise UserInputError("b", "a quality floor in [0, 1]", b)
     known = list(dict.fromkeys(frame["model"]))

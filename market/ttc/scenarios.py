@@ -20,13 +20,9 @@ import numpy as np
 import pandas as pd
 
 from market.core.registry import Registry
+from market.core.values import number
 from market.ttc.curves import METHOD_SLUGS, SHIPPED_FILE, shipped_curves
-from market.ttc.economics import (
-    DEFAULT_MARGIN,
-    MARGIN_EXPECTED,
-    game_from_curves,
-    positive_number,
-)
+from market.ttc.economics import DEFAULT_MARGIN, game_from_curves
 from mechanisms.ttc.game import PERFECT, TTCGame
 
 INTRO_ALPHA = 0.02
@@ -50,8 +46,8 @@ def intro_example(
     References:
         Velasco et al. (2026), Section 1 and Appendix A, Eqs. 14-18.
     """
-    alpha = positive_number("alpha", alpha)
-    margin = positive_number("margin", margin, MARGIN_EXPECTED)
+    alpha = number(alpha, "alpha", positive=True)
+    margin = number(margin, "margin", positive=True)
     accuracy_points = np.array([[70.0, 90.0], [50.0, 95.0]])
     cost = np.array([[0.25, 1.0], [0.5, 10.0]])
     return TTCGame(
