@@ -38,7 +38,7 @@ from mechanisms.ttc.auction import (
     truthful_bid,
     truthful_bid_improves,
 )
-from mechanisms.ttc.game import TTCGame, check_profiles
+from mechanisms.ttc.game import TTCGame
 from mechanisms.ttc.optimum import max_welfare
 from mechanisms.ttc.responses import (
     DEFAULT_RTOL,
@@ -242,14 +242,14 @@ class PayForCompute(TTCMechanism):
         rng: np.random.Generator | None = None,
     ) -> Demand:
         """Where queries go: the share function of Table 1, or each simulated user's choice."""
-        profile = check_profiles(game, offered_levels(bids))
+        profile = offered_levels(game, bids)
         if users is None:
             return share_function_demand(game, profile)
         return simulated_demand(game, profile, users, rng)
 
     def pay(self, game: TTCGame, bids: Sequence[Bid], demand: Demand) -> Settlement:
         """Users pay the posted prices; utilities, welfare and potential (Eqs. 4, 5, 7)."""
-        return pay_posted_prices(game, offered_levels(bids), demand)
+        return pay_posted_prices(game, offered_levels(game, bids), demand)
 
     def settle(self, game, bids, users=None, rng=None) -> Settlement:
         """``pay`` after ``split_demand``."""
@@ -265,7 +265,7 @@ class PayForCompute(TTCMechanism):
 
     def observe(self, game, bids, i, users=None) -> ProviderObservation:
         """Provider ``i``'s utility at each of its levels and its strictly improving ones."""
-        profile = tuple(int(k) for k in offered_levels(bids))
+        profile = tuple(int(k) for k in offered_levels(game, bids))
         log_utilities = self.log_utilities(game, profile, i, users)
         if users is None:
             utilities = deviation_utilities(game, profile, i)
@@ -282,7 +282,7 @@ class PayForCompute(TTCMechanism):
 
     def improving(self, game, bids, i, users=None) -> tuple[int, ...]:
         """Provider ``i``'s strictly improving levels (``U' > U (1 + rtol)``)."""
-        profile = tuple(int(k) for k in offered_levels(bids))
+        profile = tuple(int(k) for k in offered_levels(game, bids))
         log_utilities = self.log_utilities(game, profile, i, users)
         return strictly_improving_levels(log_utilities, profile[i], self.params.rtol)
 

@@ -114,9 +114,9 @@ def posted_offer(game: TTCGame, i: int, level: int) -> Bid:
     return Bid(level=int(level), price=float(game.price[i, level]))
 
 
-def offered_levels(bids: Sequence[Bid]) -> np.ndarray:
-    """``(N,)`` the level index of each offer."""
-    return np.array([bid.level for bid in bids], dtype=np.int64)
+def offered_levels(game: TTCGame, bids: Sequence[Bid]) -> np.ndarray:
+    """``(N,)`` the level index of each offer, checked against the game."""
+    return check_profiles(game, np.array([bid.level for bid in bids], dtype=np.int64))
 
 
 def share_function_demand(game: TTCGame, profile: np.ndarray) -> Demand:
