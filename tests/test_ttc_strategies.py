@@ -24,6 +24,7 @@ from agents.ttc import (
     RandomImprovingMove,
     SociallyOptimalLevel,
     TruthfulBid,
+    TTCStrategy,
     UserPopulation,
     make_bidding_strategy,
     make_provider_strategy,
@@ -107,8 +108,17 @@ class StrategyContract:
     base = None
     required = ("stochastic", "mechanisms", "observes")
 
+    def observation(self):
+        raise NotImplementedError
+
     def act(self, strategy, rng):
         raise NotImplementedError
+
+    def test_decide_is_the_decision_method(self, cls):
+        # the model calls decide() whichever kind of strategy it holds
+        assert issubclass(cls, TTCStrategy)
+        decided = cls().decide(self.observation(), np.random.default_rng(5))
+        assert decided == self.act(cls(), np.random.default_rng(5))
 
     def test_registered_and_named(self, cls):
         assert issubclass(cls, self.base)
@@ -149,6 +159,9 @@ class TestProviderStrategyContract(StrategyContract):
     base = ProviderStrategy
     required = (*StrategyContract.required, "better_response")
 
+    def observation(self):
+        return scripted_observation()
+
     def act(self, strategy, rng):
         return strategy.choose_level(scripted_observation(), rng)
 
@@ -167,6 +180,9 @@ class TestBiddingStrategyContract(StrategyContract):
     registry = BIDDING_STRATEGIES
     base = BiddingStrategy
     required = (*StrategyContract.required, "truthful")
+
+    def observation(self):
+        return BidderObservation(0, intro_game())
 
     def act(self, strategy, rng):
         return strategy.choose_bid(BidderObservation(0, intro_game()), rng)
