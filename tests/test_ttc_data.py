@@ -13,7 +13,7 @@ import pytest
 
 from market.core.errors import UserInputError
 from market.ttc.curves import COLUMNS, CurveRow, load_curves, shipped_curves
-from market.ttc.economics import ProfitNotIncreasingWarning, game_from_curves
+from market.ttc.economy import ProfitNotIncreasingWarning, game_from_curves
 from market.ttc.scenarios import SCENARIOS, CurvesScenario, get_scenario, intro_example
 from mechanisms.ttc import PERFECT
 

@@ -37,7 +37,7 @@ from market.core.output import (
 from market.core.values import integer_text, number, optional_number, split_range
 from market.ttc import plots, runs
 from market.ttc.curves import APPROXIMATE_NOTE
-from market.ttc.economics import DEFAULT_MARGIN
+from market.ttc.economy import DEFAULT_MARGIN
 from market.ttc.model import SCHEDULES
 from market.ttc.results import GameSpec, beta_json
 from mechanisms.ttc.optimum import DEFAULT_MAX_PROFILES

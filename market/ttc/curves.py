@@ -3,7 +3,7 @@
 A curves file is a CSV with the columns ``benchmark, model, reasoning, ttc_method, theta,
 accuracy, avg_tokens, price_per_1m_tokens`` (one row per model and compute level).
 :func:`load_curves` validates it (columns, NaN, negative or out-of-range numbers, duplicate
-levels, models with different levels); :func:`market.ttc.economics.game_from_curves` turns one
+levels, models with different levels); :func:`market.ttc.economy.game_from_curves` turns one
 benchmark x method slice into a game with the authors' economics.
 
 The shipped curves (``market/ttc/data/ttc_curves.csv``) were digitised from the figures of the

@@ -33,7 +33,7 @@ from market.core.errors import UserInputError
 from market.core.seeds import root_seed
 from market.ttc.analysis import price_of_anarchy, pure_equilibria
 from market.ttc.curves import load_curves
-from market.ttc.economics import DEFAULT_MARGIN, game_from_curves
+from market.ttc.economy import DEFAULT_MARGIN, game_from_curves
 from market.ttc.model import TTCMarket, population_seed
 from market.ttc.results import (
     Analysis,

@@ -22,7 +22,7 @@ import pandas as pd
 from market.core.registry import Registry
 from market.core.values import number
 from market.ttc.curves import METHOD_SLUGS, SHIPPED_FILE, shipped_curves
-from market.ttc.economics import DEFAULT_MARGIN, game_from_curves
+from market.ttc.economy import DEFAULT_MARGIN, game_from_curves
 from mechanisms.ttc.game import PERFECT, TTCGame
 
 INTRO_ALPHA = 0.02
