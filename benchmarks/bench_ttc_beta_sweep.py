@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from market.ttc.analysis import brute_force_max_welfare, max_welfare
-from market.ttc.curves import get_scenario
+from market.ttc.scenarios import get_scenario
+from mechanisms.ttc.optimum import brute_force_max_welfare, max_welfare
 
 SCENARIO = "gsm8k-best-of-n"
 BETAS = "1:1e6:100"

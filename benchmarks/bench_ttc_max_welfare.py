@@ -1,9 +1,9 @@
 """Exact maximum welfare vs a vectorised brute force on a 9-provider, 6-level TTC game.
 
 The authors compute ``max_theta W(theta)`` by enumerating all 6^9 = 10,077,696 profiles. This
-script times, in the same run and on the same game, :func:`market.ttc.analysis.max_welfare`
+script times, in the same run and on the same game, :func:`mechanisms.ttc.optimum.max_welfare`
 (Dinkelbach fractional programming for finite beta, the winner argument for beta = inf) against
-:func:`market.ttc.analysis.brute_force_max_welfare` (numpy, chunks of 2^18 profiles so memory
+:func:`mechanisms.ttc.optimum.brute_force_max_welfare` (numpy, chunks of 2^18 profiles so memory
 stays modest), prints both times and the speed-up (target >= 1000x), and checks that the optima
 agree. The game is built from the shipped curves, which are digitised and approximate.
 
@@ -20,8 +20,8 @@ import sys
 import time
 import warnings
 
-from market.ttc.analysis import brute_force_max_welfare, max_welfare, n_profiles
-from market.ttc.curves import get_scenario
+from market.ttc.scenarios import get_scenario
+from mechanisms.ttc.optimum import brute_force_max_welfare, max_welfare, n_profiles
 
 TARGET_SPEEDUP = 1000.0
 

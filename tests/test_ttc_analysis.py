@@ -1,4 +1,5 @@
-"""Exact analysis of TTC games (market/ttc_analysis.py): equilibria, Theorem 2, maximum welfare
+"""Exact analysis of TTC games (market/ttc/analysis.py, mechanisms/ttc/optimum.py): equilibria,
+Theorem 2, maximum welfare
 (exact vs brute force), price of anarchy, the better-response graph, and the paper's Section 5
 numbers on the shipped (approximate) curves."""
 
@@ -18,21 +19,16 @@ from ttc_games import has_value_ties
 
 from market.core.errors import UserInputError
 from market.ttc.analysis import (
-    WelfareOptimum,
     better_response_graph,
-    brute_force_max_welfare,
-    dinkelbach_max_welfare,
     dominant_provider_level,
     graph_sinks,
     is_equilibrium,
-    max_welfare,
     price_of_anarchy,
     pure_equilibria,
     theorem_2_conditions,
-    winner_max_welfare,
 )
-from market.ttc.curves import get_scenario, intro_example
-from mechanisms.ttc.game import (
+from market.ttc.scenarios import get_scenario, intro_example
+from mechanisms.ttc import (
     PERFECT,
     TTCGame,
     market_outcome,
@@ -40,6 +36,13 @@ from mechanisms.ttc.game import (
     run_auction,
     truthful_bids,
     welfare,
+)
+from mechanisms.ttc.optimum import (
+    WelfareOptimum,
+    brute_force_max_welfare,
+    dinkelbach_max_welfare,
+    max_welfare,
+    winner_max_welfare,
 )
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -184,6 +187,8 @@ def test_pure_equilibria_match_the_definition(game):
         assert found  # Theorem 1: a pure equilibrium exists
 
 
+# Rejects examples with assume(); needs 100 valid examples (max_examples counts only valid
+# ones; --hypothesis-show-statistics: 100 passing, ~20 invalid).
 @SETTINGS
 @given(game=games(betas=(PERFECT,), v0=-10.0))
 def test_theorem_2_holds_at_every_perfect_equilibrium(game):
@@ -312,6 +317,8 @@ def test_market_poa_is_at_least_one(game):
             assert price_of_anarchy(game, profile) >= 1 - 1e-12
 
 
+# Rejects examples with assume(); needs 100 valid examples (max_examples counts only valid
+# ones; --hypothesis-show-statistics: 100 passing, ~15 invalid).
 @SETTINGS
 @given(game=games(max_providers=3, max_levels=3))
 def test_better_response_graph_sinks_are_the_equilibria(game):
@@ -424,6 +431,8 @@ def value_gap(game: TTCGame) -> float:
     )
 
 
+# Rejects examples with assume(); needs 100 valid examples (max_examples counts only valid
+# ones; --hypothesis-show-statistics: 100 passing, ~35 invalid).
 @SETTINGS
 @given(game=games(max_providers=3, max_levels=3, betas=(PERFECT,)))
 def test_theorem_3_beyond_the_proofs_beta_0(game):

@@ -436,9 +436,9 @@ def test_analyze_json_records_seed_prices_and_finite_poa(capsys):
 
 
 def test_equilibrium_record_flags_an_infinite_poa():
-    from market.ttc.cli import equilibrium_record
     from market.ttc.model import TTCMarket
-    from mechanisms.ttc.game import TTCGame
+    from market.ttc.runs import equilibrium_summary
+    from mechanisms.ttc import TTCGame
 
     # every level costs more than it is worth (q - c = -0.1) but beats abstaining (V_0 = -10):
     # users buy, welfare is -0.1 <= 0, so the PoA is infinite
@@ -450,25 +450,22 @@ def test_equilibrium_record_flags_an_infinite_poa():
         price=[[0.3], [0.3]],
         v0=-10.0,
     )
-    record = equilibrium_record(game, TTCMarket(game, rng=0).run_to_equilibrium())
+    record = equilibrium_summary(game, TTCMarket(game, rng=0).run_to_equilibrium()).to_dict()
     assert record["welfare"] == pytest.approx(-0.1)
     assert record["poa"] is None and record["poa_infinite"] is True
     json.dumps(record, allow_nan=False)
 
 
 def test_heterogeneous_users_are_drawn_from_their_own_stream():
-    import argparse
-
     import numpy as np
 
-    from agents.ttc.strategies import UserPopulation
-    from market.ttc.cli import user_population
-    from market.ttc.curves import intro_example
+    from agents.ttc import UserPopulation
     from market.ttc.model import child_seeds
+    from market.ttc.runs import user_population
+    from market.ttc.scenarios import intro_example
 
     game = intro_example().with_beta(20.0)
-    args = argparse.Namespace(users="50", user_spread="0.3", seed="4")
-    users = user_population(game, args)
+    users = user_population(game, users=50, spread=0.3, seed=4)
     schedule, _, _, population = child_seeds(4)
 
     def drawn(stream):

@@ -12,19 +12,10 @@ import numpy as np
 import pytest
 
 from market.core.errors import UserInputError
-from market.ttc.curves import (
-    COLUMNS,
-    SCENARIOS,
-    CurveRow,
-    CurvesScenario,
-    ProfitNotIncreasingWarning,
-    game_from_curves,
-    get_scenario,
-    intro_example,
-    load_curves,
-    shipped_curves,
-)
-from mechanisms.ttc.game import PERFECT
+from market.ttc.curves import COLUMNS, CurveRow, load_curves, shipped_curves
+from market.ttc.economy import ProfitNotIncreasingWarning, game_from_curves
+from market.ttc.scenarios import SCENARIOS, CurvesScenario, get_scenario, intro_example
+from mechanisms.ttc import PERFECT
 
 HEADER = ",".join(COLUMNS)
 GOOD_ROWS = [

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.ttc.strategies import (
+from agents.ttc import (
     BIDDING_STRATEGIES,
     PROVIDER_STRATEGIES,
     FixedLevel,
@@ -20,16 +20,15 @@ from agents.ttc.strategies import (
 )
 from market.core.errors import UserInputError
 from market.ttc.analysis import is_equilibrium, pure_equilibria
-from market.ttc.curves import SCENARIOS
 from market.ttc.model import (
     MODEL_REPORTERS,
     TTCMarket,
     child_seeds,
-    inefficiency,
     population_seed,
-    strictly_improving,
 )
-from mechanisms.ttc.game import PERFECT, TTCGame, bid_values
+from market.ttc.scenarios import SCENARIOS
+from mechanisms.ttc import PERFECT, TTCGame, bid_values, inefficiency
+from mechanisms.ttc import strictly_improving_levels as strictly_improving
 
 BETTER_RESPONSE = [c.name for c in PROVIDER_STRATEGIES.filter(lambda c: c["better_response"])]
 

@@ -10,31 +10,32 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.ttc.strategies import (
+from agents.ttc import (
     BIDDING_STRATEGIES,
     PROVIDER_STRATEGIES,
     BestResponse,
-    BidderObservation,
     BiddingStrategy,
     FixedLevel,
     FixedLevelBid,
     MaximumCompute,
     NearestImprovingMove,
     PriceFactorBid,
-    ProviderObservation,
     ProviderStrategy,
     RandomImprovingMove,
     SociallyOptimalLevel,
     TruthfulBid,
+    TTCStrategy,
     UserPopulation,
     make_bidding_strategy,
     make_provider_strategy,
 )
 from market.core.errors import UserInputError
-from mechanisms.ttc.game import (
+from mechanisms.ttc import (
     MECHANISMS,
     PERFECT,
     Bid,
+    BidderObservation,
+    ProviderObservation,
     TTCGame,
     deviation_log_utilities,
     deviation_utilities,
@@ -107,8 +108,17 @@ class StrategyContract:
     base = None
     required = ("stochastic", "mechanisms", "observes")
 
+    def observation(self):
+        raise NotImplementedError
+
     def act(self, strategy, rng):
         raise NotImplementedError
+
+    def test_decide_is_the_decision_method(self, cls):
+        # the model calls decide() whichever kind of strategy it holds
+        assert issubclass(cls, TTCStrategy)
+        decided = cls().decide(self.observation(), np.random.default_rng(5))
+        assert decided == self.act(cls(), np.random.default_rng(5))
 
     def test_registered_and_named(self, cls):
         assert issubclass(cls, self.base)
@@ -149,6 +159,9 @@ class TestProviderStrategyContract(StrategyContract):
     base = ProviderStrategy
     required = (*StrategyContract.required, "better_response")
 
+    def observation(self):
+        return scripted_observation()
+
     def act(self, strategy, rng):
         return strategy.choose_level(scripted_observation(), rng)
 
@@ -167,6 +180,9 @@ class TestBiddingStrategyContract(StrategyContract):
     registry = BIDDING_STRATEGIES
     base = BiddingStrategy
     required = (*StrategyContract.required, "truthful")
+
+    def observation(self):
+        return BidderObservation(0, intro_game())
 
     def act(self, strategy, rng):
         return strategy.choose_bid(BidderObservation(0, intro_game()), rng)
@@ -394,8 +410,8 @@ def test_best_response_ranks_by_log_utility_when_shares_underflow():
     # Review finding: gsm8k-best-of-n at beta = 1e6, provider 3 at (4,0,1,5,3,2,1,0,5) has
     # log-utilities about [-1101, -912, -929, -1026, -1268, -1816]: every plain utility is 0,
     # yet level 1 is the best response (the old ranking chose level 4, nearest among "ties").
-    from market.ttc.curves import get_scenario
     from market.ttc.model import TTCMarket
+    from market.ttc.scenarios import get_scenario
 
     game = get_scenario("gsm8k-best-of-n").build(beta=1e6)
     profile = (4, 0, 1, 5, 3, 2, 1, 0, 5)
@@ -410,7 +426,7 @@ def test_best_response_ranks_by_log_utility_when_shares_underflow():
 
 
 def test_best_response_picks_a_maximal_log_utility_at_beta_1e6():
-    from market.ttc.curves import get_scenario
+    from market.ttc.scenarios import get_scenario
 
     game = get_scenario("gsm8k-best-of-n").build(beta=1e6)
     rng = np.random.default_rng(2026)

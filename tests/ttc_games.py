@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 
-from mechanisms.ttc.game import TTCGame
+from mechanisms.ttc import TTCGame
 
 
 def has_value_ties(game: TTCGame, gap: float = 1e-9) -> bool:

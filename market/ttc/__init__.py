@@ -15,9 +15,9 @@ GAME = GameDescription(
     "better-response dynamics reach a Nash equilibrium that wastes welfare, and a reverse "
     "second-price auction repairs it.",
     model_path="market.ttc.model:TTCMarket",
-    scenarios_path="market.ttc.curves:SCENARIOS",
+    scenarios_path="market.ttc.scenarios:SCENARIOS",
     strategies_path="agents.ttc:PROVIDER_STRATEGIES",
     mechanisms_path="mechanisms.ttc:MECHANISMS",
-    runs_path="market.ttc.cli",
+    runs_path="market.ttc.runs",
     cli_path="market.ttc.cli",
 )

@@ -1,42 +1,32 @@
-"""Test-time compute curves, the authors' economics on them, and the named TTC games (presets).
+"""Test-time compute curves: the curves file format, its validation and the shipped curves.
 
 A curves file is a CSV with the columns ``benchmark, model, reasoning, ttc_method, theta,
 accuracy, avg_tokens, price_per_1m_tokens`` (one row per model and compute level).
 :func:`load_curves` validates it (columns, NaN, negative or out-of-range numbers, duplicate
-levels) and :func:`game_from_curves` turns one benchmark x method slice into a
-:class:`~mechanisms.ttc.TTCGame` with the authors' economics:
-
-- quality ``q = alpha (b + (1 - b) accuracy)`` with ``b = 0.1`` and ``alpha`` 0.008 / 0.02 / 0.05
-  for GSM8K / GPQA / AIME (the authors' code; the paper's text says "per percentage point", but
-  its Table 2 magnitudes, in $ x 1e-3, match ``alpha`` per unit of accuracy fraction);
-- price ``p = avg_tokens x price_per_1m_tokens / 1e6``; cost ``c = p / (1 + margin)``, margin 0.25.
+levels, models with different levels); :func:`market.ttc.economy.game_from_curves` turns one
+benchmark x method slice into a game with the authors' economics.
 
 The shipped curves (``market/ttc/data/ttc_curves.csv``) were digitised from the figures of the
 authors' public notebooks and are approximate; games built from them carry
-``approximate=True`` (provenance in ``market/ttc/data/TTC_CURVES_PROVENANCE.md``).
+``approximate=True`` and every output built from them says :data:`APPROXIMATE_NOTE`
+(provenance in ``market/ttc/data/TTC_CURVES_PROVENANCE.md``).
 
 References:
-    Velasco et al. (2026), "Test-Time Compute Games", Section 1 and Appendix A (the intro
-    example), Section 5 and Appendices C-D (experimental setup).
+    Velasco et al. (2026), "Test-Time Compute Games", Section 5 and Appendices C-D.
 """
 
 from __future__ import annotations
 
 import functools
-import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from market.core.errors import UserInputError
-from market.core.registry import Registry
-from mechanisms.ttc.game import PERFECT, TTCGame
 
 COLUMNS = (
     "benchmark",
@@ -51,10 +41,8 @@ COLUMNS = (
 NUMERIC_COLUMNS = ("theta", "accuracy", "avg_tokens", "price_per_1m_tokens")
 SHIPPED_FILE = "ttc_curves.csv"
 SHIPPED_SOURCE = "shipped: digitised from the authors' figures (approximate)"
-#: Value of accuracy by benchmark used by the authors (USD per unit of accuracy fraction).
-DEFAULT_ALPHA = {"GSM8K": 0.008, "GPQA": 0.02, "AIME": 0.05}
-DEFAULT_B = 0.1
-DEFAULT_MARGIN = 0.25
+APPROXIMATE_NOTE = "approximate (digitised curves)"
+"""What every output built from digitised curves says."""
 #: Short preset names of the test-time compute methods in the curves file.
 METHOD_SLUGS = {"best_of_n": "best-of-n", "majority": "majority", "reasoning_bin": "reasoning"}
 _MAX_LISTED = 5
@@ -63,10 +51,6 @@ _MAX_LISTED = 5
 def _name_key(name: str) -> str:
     """Case- and separator-insensitive key for benchmark and method names."""
     return str(name).strip().casefold().replace("-", "_")
-
-
-class ProfitNotIncreasingWarning(UserWarning):
-    """Profit ``p - c`` does not strictly increase with compute (the paper's assumption 2)."""
 
 
 @dataclass(frozen=True)
@@ -324,278 +308,3 @@ def shipped_curves() -> CurvesTable:
     with resources.as_file(resource) as path:
         table = load_curves(path, approximate=True)
     return CurvesTable(table.frame, SHIPPED_SOURCE, approximate=True)
-
-
-# --- the authors' economics --------------------------------------------------------------------
-
-
-def quality_from_accuracy(accuracy: np.ndarray, alpha: float, b: float = DEFAULT_B) -> np.ndarray:
-    """Quality ``alpha (b + (1 - b) accuracy)`` (the authors' mapping, Section 5)."""
-    return alpha * (b + (1.0 - b) * np.asarray(accuracy, dtype=float))
-
-
-def price_from_tokens(avg_tokens: np.ndarray, price_per_1m_tokens: np.ndarray) -> np.ndarray:
-    """Price per query: tokens x price per token (Section 5)."""
-    return np.asarray(avg_tokens, dtype=float) * np.asarray(price_per_1m_tokens) / 1e6
-
-
-def cost_from_price(price: np.ndarray, margin: float) -> np.ndarray:
-    """Generation cost ``price / (1 + margin)`` (a fixed profit margin, Section 5)."""
-    return np.asarray(price, dtype=float) / (1.0 + margin)
-
-
-def _positive(name: str, value: float, expected: str = "a positive number") -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise UserInputError(name, expected, value) from None
-    if not (math.isfinite(number) and number > 0):
-        raise UserInputError(name, expected, value)
-    return number
-
-
-def warn_profit_not_increasing(game: TTCGame) -> None:
-    """Warn, naming provider and levels, where profit is not increasing (assumption 2, Eq. 2)."""
-    violations = game.profit_violations()
-    if violations:
-        listed = "; ".join(f"{p} theta {lo:g} -> {hi:g}" for p, lo, hi in violations[:10])
-        more = f" (and {len(violations) - 10} more)" if len(violations) > 10 else ""
-        warnings.warn(
-            f"profit p - c is not increasing in compute (the paper's assumption 2): {listed}{more}",
-            ProfitNotIncreasingWarning,
-            stacklevel=3,
-        )
-
-
-def game_from_curves(
-    curves: CurvesTable,
-    benchmark: str,
-    method: str,
-    *,
-    alpha: float | None = None,
-    b: float = DEFAULT_B,
-    margin: float = DEFAULT_MARGIN,
-    v0: float = 0.0,
-    beta: float = PERFECT,
-    models: Sequence[str] | None = None,
-) -> TTCGame:
-    """Build the TTC game of one benchmark x method slice with the authors' economics.
-
-    Args:
-        curves: A validated curves table.
-        benchmark: Benchmark name, case-insensitive (unknown -> ``UserInputError`` listing the
-            known ones).
-        method: Test-time compute method as in the file or as in the preset names
-            (``best-of-n``, ``majority``, ``reasoning``); unknown -> ``UserInputError``.
-        alpha: Value of accuracy (USD per unit of accuracy fraction); default by benchmark
-            (:data:`DEFAULT_ALPHA`), required for other benchmarks.
-        b: Quality floor fraction in ``alpha (b + (1 - b) accuracy)``, in [0, 1].
-        margin: Profit margin over cost (> 0): ``cost = price / (1 + margin)``.
-        v0: Abstention value ``V_0``.
-        beta: User rationality (``inf`` = perfect).
-        models: Optional subset of models (providers), in the given order.
-
-    Returns:
-        The game, ``approximate`` when the curves are.
-
-    Warns:
-        ProfitNotIncreasingWarning: Where profit is not increasing in compute (assumption 2).
-
-    References:
-        Velasco et al. (2026), Section 5 and Appendix C.
-    """
-    benchmark = curves.resolve_benchmark(benchmark)
-    method = curves.resolve_method(benchmark, method)
-    frame = curves.slice(benchmark, method)
-    if alpha is None:
-        if benchmark not in DEFAULT_ALPHA:
-            raise UserInputError(
-                "alpha",
-                f"a value of accuracy (no default for {benchmark}; defaults exist for "
-                f"{', '.join(DEFAULT_ALPHA)})",
-                None,
-            )
-        alpha = DEFAULT_ALPHA[benchmark]
-    alpha = _positive("alpha", alpha)
-    margin = _positive("margin", margin, "a positive profit margin (price = cost x (1 + margin))")
-    if not (isinstance(b, int | float) and 0 <= b <= 1):
-        raise UserInputError("b", "a quality floor in [0, 1]", b)
-    known = list(dict.fromkeys(frame["model"]))
-    chosen = known if models is None else [str(m) for m in models]
-    unknown = [m for m in chosen if m not in known]
-    if unknown:
-        raise UserInputError(
-            "models", f"models of {benchmark}/{method}: {', '.join(known)}", unknown
-        )
-    if len(set(chosen)) != len(chosen):
-        raise UserInputError("models", "each model at most once", list(chosen))
-    if len(chosen) < 2:
-        raise UserInputError("models", "at least two providers", list(chosen))
-    by_model = {m: g.sort_values("theta") for m, g in frame.groupby("model", sort=False)}
-    levels = tuple(float(t) for t in by_model[chosen[0]]["theta"])
-    accuracy = np.stack([by_model[m]["accuracy"].to_numpy() for m in chosen])
-    tokens = np.stack([by_model[m]["avg_tokens"].to_numpy() for m in chosen])
-    token_price = np.stack([by_model[m]["price_per_1m_tokens"].to_numpy() for m in chosen])
-    price = price_from_tokens(tokens, token_price)
-    labels = None
-    if method == "reasoning_bin":
-        labels = tuple(f"bin {t:g}" for t in levels)
-    game = TTCGame(
-        providers=tuple(chosen),
-        levels=levels,
-        quality=quality_from_accuracy(accuracy, alpha, b),
-        cost=cost_from_price(price, margin),
-        price=price,
-        v0=v0,
-        beta=beta,
-        approximate=curves.approximate,
-        level_labels=labels,
-    )
-    warn_profit_not_increasing(game)
-    return game
-
-
-def intro_example(
-    beta: float = PERFECT, v0: float = 0.0, *, alpha: float = 0.02, margin: float = 0.25
-) -> TTCGame:
-    """The two-provider, two-mode example of Section 1 and Appendix A.
-
-    Accuracies 70 / 90 % (provider 1) and 50 / 95 % (provider 2) at low / high TTC, costs
-    $0.25 / $1 and $0.5 / $10, prices ``(1 + margin) x cost``, quality ``alpha x accuracy`` in
-    percentage points with ``alpha = $0.02``. Values: ``V_1 = 1.0875, 0.55``, ``V_2 = 0.375,
-    -10.6`` (Eq. 15).
-
-    References:
-        Velasco et al. (2026), Section 1 and Appendix A, Eqs. 14-18.
-    """
-    alpha = _positive("alpha", alpha)
-    margin = _positive("margin", margin, "a positive profit margin (price = cost x (1 + margin))")
-    accuracy_points = np.array([[70.0, 90.0], [50.0, 95.0]])
-    cost = np.array([[0.25, 1.0], [0.5, 10.0]])
-    return TTCGame(
-        providers=("Provider 1", "Provider 2"),
-        levels=(0.0, 1.0),
-        quality=alpha * accuracy_points,
-        cost=cost,
-        price=(1.0 + margin) * cost,
-        v0=v0,
-        beta=beta,
-        approximate=False,
-        level_labels=("low", "high"),
-    )
-
-
-# --- named presets -----------------------------------------------------------------------------
-
-
-SCENARIOS: Registry[Any] = Registry("scenario")
-
-
-@SCENARIOS.register
-class IntroExampleScenario:
-    """Section 1 / Appendix A: two providers, low and high TTC (exact numbers from the paper).
-
-    References:
-        Velasco et al. (2026), Section 1 and Appendix A.
-    """
-
-    name: ClassVar[str] = "intro-example"
-    classifier: ClassVar[dict[str, Any]] = {
-        "source": "paper",
-        "approximate": False,
-        "benchmark": None,
-        "method": None,
-        "n_providers": 2,
-    }
-    description: ClassVar[str] = "the two-provider low/high TTC example of Section 1 and App. A"
-
-    @staticmethod
-    def build(
-        beta: float = PERFECT,
-        v0: float = 0.0,
-        *,
-        alpha: float | None = None,
-        margin: float | None = None,
-    ) -> TTCGame:
-        """The game (``alpha`` in USD per accuracy point, default 0.02; margin 0.25)."""
-        return intro_example(
-            beta,
-            v0,
-            alpha=0.02 if alpha is None else alpha,
-            margin=DEFAULT_MARGIN if margin is None else margin,
-        )
-
-
-@dataclass(frozen=True)
-class CurvesScenario:
-    """A game of the paper's Section 5 built from the shipped (approximate) curves.
-
-    Attributes:
-        name: Preset name, ``<benchmark>-<method>`` (e.g. ``"gsm8k-best-of-n"``).
-        benchmark: Benchmark in the curves file.
-        method: Test-time compute method in the curves file.
-        classifier: Tags used to filter presets.
-        description: One line for listings.
-
-    References:
-        Velasco et al. (2026), Section 5, Appendices C and D.
-    """
-
-    name: str
-    benchmark: str
-    method: str
-    classifier: dict[str, Any]
-    description: str
-
-    def build(
-        self,
-        beta: float = PERFECT,
-        v0: float = 0.0,
-        *,
-        alpha: float | None = None,
-        margin: float | None = None,
-    ) -> TTCGame:
-        """The game at rationality ``beta`` and abstention value ``v0``."""
-        return game_from_curves(
-            shipped_curves(),
-            self.benchmark,
-            self.method,
-            alpha=alpha,
-            margin=DEFAULT_MARGIN if margin is None else margin,
-            v0=v0,
-            beta=beta,
-        )
-
-
-def _register_curve_scenarios() -> None:
-    """One preset per benchmark x method of the shipped curves (the paper's games)."""
-    with resources.files("market.ttc.data").joinpath(SHIPPED_FILE).open() as handle:
-        frame = pd.read_csv(handle)
-    pairs = frame[["benchmark", "ttc_method", "model", "reasoning"]].drop_duplicates()
-    for (benchmark, method), group in pairs.groupby(["benchmark", "ttc_method"], sort=False):
-        slug = METHOD_SLUGS.get(method, method.replace("_", "-"))
-        n = group["model"].nunique()
-        kind = "reasoning models" if bool(group["reasoning"].all()) else "instruct models"
-        SCENARIOS.register(
-            CurvesScenario(
-                name=f"{benchmark.lower()}-{slug}",
-                benchmark=benchmark,
-                method=method,
-                classifier={
-                    "source": "shipped curves",
-                    "approximate": True,
-                    "benchmark": benchmark,
-                    "method": method,
-                    "n_providers": n,
-                },
-                description=f"{benchmark} {method}: {n} {kind} (digitised curves, approximate)",
-            )
-        )
-
-
-_register_curve_scenarios()
-
-
-def get_scenario(name: str) -> Any:
-    """The preset called ``name``; unknown names raise ``UserInputError`` listing all."""
-    return SCENARIOS.get(name, "scenario")

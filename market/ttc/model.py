@@ -8,8 +8,11 @@ reverse second-price auction (game G~, Section 4) it stops when no bidder change
 way ``running`` becomes False and ``equilibrium_reached`` says whether the resting profile is a
 verified pure Nash equilibrium.
 
-The game maths comes from :mod:`mechanisms.ttc` and :mod:`market.ttc.analysis`; this module only
-schedules, observes and records.
+The model settles every round through the mechanism object it holds (``self.mechanism``, from
+:data:`mechanisms.ttc.MECHANISMS`): the mechanism says what a provider observes, turns its
+strategy's action into an offer, settles the market, knows its best welfare and checks the
+equilibrium. This module only schedules, asks and records, so a new mechanism needs no change
+here.
 
 Seeds: one root seed (``rng``; drawn from OS entropy and recorded in ``seed`` when omitted, so
 every run can be repeated) spawns four child streams with numpy ``SeedSequence.spawn``: the
@@ -28,32 +31,30 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from agents.ttc.agents import TTCProvider
 from agents.ttc.strategies import (
-    BidderObservation,
     BiddingStrategy,
-    ProviderObservation,
     ProviderStrategy,
-    TTCProvider,
-    UserPopulation,
+    TTCStrategy,
     make_bidding_strategy,
     make_provider_strategy,
 )
+from agents.ttc.users import UserPopulation
 from market.core.errors import UserInputError
-from market.core.seeds import model_seed
-from market.ttc.analysis import is_equilibrium, max_welfare
-from mechanisms.ttc.game import (
-    MECHANISMS,
-    Bid,
-    TTCGame,
-    deviation_log_utilities,
-    deviation_utilities,
-    market_outcome,
-    run_auction,
-    truthful_bid,
+from market.core.seeds import child_streams, model_seed
+from market.ttc.scenarios import get_scenario
+from mechanisms.ttc.auction import Bid
+from mechanisms.ttc.game import TTCGame
+from mechanisms.ttc.markets import (
+    BidderObservation,
+    ProviderObservation,
+    TTCMechanism,
+    make_mechanism,
 )
+from mechanisms.ttc.optimum import inefficiency
+from mechanisms.ttc.responses import DEFAULT_RTOL
+from mechanisms.ttc.settlement import Settlement, posted_offer
 
-PAY_FOR_COMPUTE = "pay-for-compute"
-SECOND_PRICE_AUCTION = "second-price-auction"
 SCHEDULES = ("random-sweep", "uniform", "round-robin")
 STARTS = ("lowest", "highest", "random")
 
@@ -73,7 +74,8 @@ class MarketState:
         price: average price paid per query.
         prices: price per provider, ``p_i(theta_i)`` (its bid price in the auction).
         provider_utility: utility per provider (Eq. 4 or Eq. 11).
-        welfare: social welfare (Eq. 5, or ``W_winner`` in the auction).
+        welfare: social welfare (Eq. 5; the users' value plus the providers' profit with
+            simulated users; ``W_winner`` in the auction).
         inefficiency: ``max W / W(theta_t)`` (NaN when the maximum is not available).
         potential: Theorem 1's potential (NaN in the auction and for heterogeneous users).
     """
@@ -167,21 +169,28 @@ class TTCMarket(mesa.Model):
 
     Args:
         game: the game; when omitted it is built from ``preset`` with ``beta`` and ``v0``.
-        preset: a scenario name of :data:`market.ttc.curves.SCENARIOS` (used without ``game``).
+        preset: a scenario name of :data:`market.ttc.scenarios.SCENARIOS` (used without
+            ``game``).
         beta: user rationality for the preset (``math.inf`` = perfect).
         v0: abstention value for the preset.
-        mechanism: ``"pay-for-compute"`` (game G) or ``"second-price-auction"`` (game G~).
-        strategy: provider strategy name for every provider (game G).
+        mechanism: a registered mechanism name (``"pay-for-compute"``, game G, or
+            ``"second-price-auction"``, game G~) or a mechanism object.
+        strategy: provider strategy name for every provider (mechanisms whose action is a
+            level).
         strategies: one provider strategy object per provider (overrides ``strategy``).
-        bidding: bidding strategy name for every provider (auction).
+        bidding: bidding strategy name for every provider (mechanisms whose action is a bid).
         biddings: one bidding strategy object per provider (overrides ``bidding``).
         schedule: who may revise at each step: ``"random-sweep"`` (a fresh random order of all
             providers each sweep, as in the authors' code), ``"uniform"`` or ``"round-robin"``.
         start: initial levels: ``"lowest"`` (the authors' start), ``"highest"``, ``"random"``,
-            or a tuple of level indices.
-        users: a simulated user population; its choices make the shares (pay-for-compute only).
-        n_users: when > 0 and ``users`` is omitted, that many identical users of the game's beta.
-        rtol: relative tolerance on "strictly improving" (the authors use 1e-8).
+            or a tuple of level indices; each starts posted at its price.
+        users: a simulated user population whose choices make the shares (only under a
+            mechanism that accepts users: pay-for-compute).
+        n_users: when > 0 and ``users`` is omitted, that many identical users of the game's
+            beta.
+        rtol: relative tolerance on "strictly improving" (the authors use 1e-8): the
+            pay-for-compute market's ``PayForComputeParams.rtol`` when ``mechanism`` is a name
+            (the auction has no parameters).
         max_steps: stop after this many steps even without an equilibrium.
         collect: record every step in the DataCollector (switch off for fast sweeps).
         rng: the root seed (an int; strings from the dashboard are converted). When omitted a
@@ -196,7 +205,7 @@ class TTCMarket(mesa.Model):
         preset: str = "intro-example",
         beta: float = math.inf,
         v0: float = 0.0,
-        mechanism: str = PAY_FOR_COMPUTE,
+        mechanism: str | TTCMechanism = "pay-for-compute",
         strategy: str = "nearest-improving",
         strategies: Sequence[ProviderStrategy] | None = None,
         bidding: str = "truthful",
@@ -205,7 +214,7 @@ class TTCMarket(mesa.Model):
         start: str | Sequence[int] = "lowest",
         users: UserPopulation | None = None,
         n_users: int = 0,
-        rtol: float = 1e-8,
+        rtol: float = DEFAULT_RTOL,
         max_steps: int = 100_000,
         collect: bool = True,
         rng: int | str | None = None,
@@ -215,38 +224,34 @@ class TTCMarket(mesa.Model):
         super().__init__(rng=np.random.default_rng(schedule_seed))
         self.seed = seed
         self.user_rng = np.random.default_rng(users_seed)
-        self.game = game if game is not None else _preset_game(preset, beta, v0)
-        self.mechanism = MECHANISMS.get(mechanism, "mechanism").name
-        n = self.game.n_providers
-        if n < 2:
-            raise UserInputError("providers", "at least two providers", n)
+        self.game = game if game is not None else get_scenario(preset).build(beta=beta, v0=v0)
+        self.mechanism = make_mechanism(mechanism, rtol=rtol)
         if schedule not in SCHEDULES:
             raise UserInputError("schedule", f"one of {', '.join(SCHEDULES)}", schedule)
-        if not (rtol >= 0):
-            raise UserInputError("rtol", "a tolerance >= 0", rtol)
         if max_steps < 1:
             raise UserInputError("max_steps", "at least 1", max_steps)
         self.schedule = schedule
-        self.rtol = float(rtol)
         self.max_steps = int(max_steps)
         self.users = users
         if users is None and int(n_users) > 0:
             self.users = UserPopulation.identical(int(n_users), self.game.beta, v0=self.game.v0)
-        if self.users is not None and self.mechanism != PAY_FOR_COMPUTE:
-            raise UserInputError("users", "no user population under the auction", mechanism)
-        provider_strategies = _per_provider(strategies, strategy, n, make_provider_strategy)
-        bidding_strategies = _per_provider(biddings, bidding, n, make_bidding_strategy)
+        self.mechanism.check_users(self.users)
+        n = self.game.n_providers
+        chosen = self._strategies(
+            {
+                "level": _per_provider(strategies, strategy, n, make_provider_strategy),
+                "bid": _per_provider(biddings, bidding, n, make_bidding_strategy),
+            }
+        )
         levels = _start_levels(start, self.game, np.random.default_rng(start_seed))
         for i, name in enumerate(self.game.providers):
-            level = levels[i]
-            posted = Bid(level=level, price=float(self.game.price[i, level]))
-            TTCProvider(self, i, name, provider_strategies[i], bidding_strategies[i], level, posted)
+            TTCProvider(self, i, name, chosen[i], posted_offer(self.game, i, levels[i]))
         self.providers: list[TTCProvider] = sorted(
             self.agents_by_type[TTCProvider], key=lambda agent: agent.index
         )
         self._order: list[int] = []
         self.moves = 0
-        self.max_welfare = self._max_welfare()
+        self.max_welfare = self.mechanism.best_welfare(self.game, self.users)
         self.running = True
         self.at_rest = False
         self.equilibrium_reached = False
@@ -259,6 +264,16 @@ class TTCMarket(mesa.Model):
             self.datacollector.collect(self)
         self._check_rest()
 
+    def _strategies(self, by_action: dict[str, list[TTCStrategy]]) -> list[TTCStrategy]:
+        """The strategies for the mechanism's kind of action, checked to play the mechanism."""
+        chosen = by_action[self.mechanism.classifier["action"]]
+        for strategy in chosen:
+            if self.mechanism.name not in strategy.classifier.get("mechanisms", ()):
+                raise UserInputError(
+                    "strategies", f"strategies that play {self.mechanism.name}", strategy.name
+                )
+        return chosen
+
     # ---- the round ----------------------------------------------------------------------
 
     def step(self) -> None:
@@ -266,12 +281,9 @@ class TTCMarket(mesa.Model):
         if not self.running:
             return
         agent = self.providers[self._next_reviser()]
-        if self.mechanism == PAY_FOR_COMPUTE:
-            moved = agent.revise_level(self.provider_observation(agent.index), self.rng)
-        else:
-            moved = agent.revise_bid(BidderObservation(agent.index, self.game), self.rng)
+        moved = agent.revise(self.provider_observation(agent.index), self.mechanism, self.rng)
         self.moves += int(moved)
-        unchanged = not moved and self.users is None  # same profile, same (deterministic) market
+        unchanged = not moved and self.users is None  # same offers, same (deterministic) market
         if not unchanged:
             self.state = self._settle()
         if self.collect:
@@ -294,133 +306,34 @@ class TTCMarket(mesa.Model):
 
     @property
     def bids(self) -> tuple[Bid, ...]:
-        """Current bid per provider (auction)."""
+        """Current offer per provider (its bid; in the market its level at its posted price)."""
         return tuple(agent.bid for agent in self.providers)
 
-    # ---- observations -------------------------------------------------------------------
+    def provider_observation(self, i: int) -> ProviderObservation | BidderObservation:
+        """What the mechanism shows provider ``i`` (its utility per level, or the game)."""
+        return self.mechanism.observe(self.game, self.bids, i, self.users)
 
-    def provider_observation(self, i: int) -> ProviderObservation:
-        """What provider ``i`` sees: its utility at each level with the others fixed."""
-        profile = self.profile
-        log_utilities = self._deviation_log_utilities(profile, i)
-        if self.users is None:
-            utilities = deviation_utilities(self.game, profile, i)
-        else:
-            utilities = np.exp(log_utilities)
-        return ProviderObservation(
-            provider=i,
-            current=profile[i],
-            utilities=utilities,
-            improving=strictly_improving(log_utilities, profile[i], self.rtol),
-            contribution=self.game.contribution[i],
-            log_utilities=log_utilities,
-        )
-
-    def _improving(self, i: int) -> tuple[int, ...]:
-        """Provider ``i``'s strictly improving levels (no utilities needed: the rest check)."""
-        profile = self.profile
-        return strictly_improving(self._deviation_log_utilities(profile, i), profile[i], self.rtol)
-
-    def _deviation_log_utilities(self, profile: tuple[int, ...], i: int) -> np.ndarray:
-        """``(L,)`` provider ``i``'s log-utility at each level, the others fixed.
-
-        The paper's share function (Eq. 22) without users; the population's log-mean-exp
-        shares with simulated users, so very rational users (beta = 1e6) compare exactly.
-        """
-        if self.users is None:
-            return deviation_log_utilities(self.game, profile, i)
-        game, rows = self.game, np.arange(self.game.n_providers)
-        deviations = np.tile(np.asarray(profile), (game.n_levels, 1))
-        deviations[:, i] = np.arange(game.n_levels)
-        quality = game.quality[rows, deviations]
-        price = game.price[rows, deviations]
-        log_shares = self.users.log_expected_shares(self.users.user_values(quality, price))
-        return log_shares[:, i] + game.log_profit[i]
-
-    # ---- settling the market ------------------------------------------------------------
+    # ---- settling and recording ---------------------------------------------------------
 
     def _settle(self) -> MarketState:
-        if self.mechanism == SECOND_PRICE_AUCTION:
-            return self._settle_auction()
-        if self.users is not None:
-            return self._settle_population()
-        outcome = market_outcome(self.game, self.profile)
-        shares = tuple(float(s) for s in outcome.shares)
-        return self._state(
-            shares=shares,
-            expected=shares,
-            user_value=outcome.user_value,
-            price=outcome.price,
-            utility=outcome.provider_utility,
-            welfare=outcome.welfare,
-            potential=outcome.potential,
-        )
+        settlement = self.mechanism.settle(self.game, self.bids, self.users, self.user_rng)
+        return self._state(settlement)
 
-    def _settle_population(self) -> MarketState:
-        game, users, profile = self.game, self.users, np.asarray(self.profile)
-        rows = np.arange(game.n_providers)
-        quality, price, cost = (
-            game.quality[rows, profile],
-            game.price[rows, profile],
-            game.cost[rows, profile],
-        )
-        values = users.user_values(quality, price)
-        choices = users.draw_choices(values, self.user_rng)
-        served = choices < game.n_providers
-        chosen = np.where(served, choices, 0)
-        user_value = np.where(served, values[np.arange(users.n_users), chosen], users.v0)
-        paid = np.where(served, price[chosen], 0.0)
-        realised = users.realised_shares(choices, game.n_providers)[:-1]
-        utility = realised * (price - cost)
-        return self._state(
-            shares=tuple(float(s) for s in realised),
-            expected=tuple(float(s) for s in users.expected_shares(values)[:-1]),
-            user_value=float(user_value.mean()),
-            price=float(paid.mean()),
-            utility=utility,
-            welfare=float(user_value.mean() + utility.sum()),
-            potential=math.nan,
-        )
-
-    def _settle_auction(self) -> MarketState:
-        outcome = run_auction(self.game, self.bids)
-        shares = tuple(float(i == outcome.winner) for i in range(self.game.n_providers))
-        return self._state(
-            shares=shares,
-            expected=shares,
-            user_value=outcome.user_value,
-            price=outcome.payment,
-            utility=outcome.utilities,
-            welfare=outcome.welfare,
-            potential=math.nan,
-        )
-
-    def _state(self, *, shares, expected, user_value, price, utility, welfare, potential):
+    def _state(self, settlement: Settlement) -> MarketState:
         levels = self.profile
-        if self.mechanism == SECOND_PRICE_AUCTION:
-            prices = tuple(float(bid.price) for bid in self.bids)
-        else:
-            prices = tuple(float(self.game.price[i, k]) for i, k in enumerate(levels))
         return MarketState(
             levels=levels,
             thetas=tuple(float(self.game.levels[k]) for k in levels),
-            shares=shares,
-            expected_shares=expected,
-            user_value=float(user_value),
-            price=float(price),
-            prices=prices,
-            provider_utility=tuple(float(u) for u in utility),
-            welfare=float(welfare),
-            inefficiency=inefficiency(self.max_welfare, float(welfare)),
-            potential=float(potential),
+            shares=tuple(float(s) for s in settlement.shares),
+            expected_shares=tuple(float(s) for s in settlement.expected_shares),
+            user_value=float(settlement.user_value),
+            price=float(settlement.price),
+            prices=tuple(float(bid.price) for bid in self.bids),
+            provider_utility=tuple(float(u) for u in settlement.provider_utility),
+            welfare=float(settlement.welfare),
+            inefficiency=inefficiency(self.max_welfare, float(settlement.welfare)),
+            potential=float(settlement.potential),
         )
-
-    def _max_welfare(self) -> float:
-        if self.mechanism == SECOND_PRICE_AUCTION:
-            return float(self.game.contribution.max())  # Eq. 13
-        if self.users is not None:
-            return math.nan  # no exact optimum for heterogeneous users (yet)
-        return float(max_welfare(self.game).welfare)
 
     # ---- schedule and stopping ----------------------------------------------------------
 
@@ -435,19 +348,18 @@ class TTCMarket(mesa.Model):
         return self._order.pop(0)
 
     def _wants_to_move(self, agent: TTCProvider) -> bool:
-        if self.mechanism == SECOND_PRICE_AUCTION:
-            observation = BidderObservation(agent.index, self.game)
-            return agent.bidding.choose_bid(observation, self.rng) != agent.bid
-        if agent.strategy.classifier.get("better_response"):
-            return bool(self._improving(agent.index))
-        observation = self.provider_observation(agent.index)
-        return agent.strategy.choose_level(observation, self.rng) != agent.level
+        if agent.strategy.classifier.get("better_response"):  # moves iff something improves
+            return bool(self.mechanism.improving(self.game, self.bids, agent.index, self.users))
+        offer = agent.next_offer(self.provider_observation(agent.index), self.mechanism, self.rng)
+        return offer != agent.bid
 
     def _check_rest(self) -> None:
         self.at_rest = not any(self._wants_to_move(agent) for agent in self.providers)
         if self.at_rest:
             self.running = False
-            self.equilibrium_reached = self._is_equilibrium()
+            self.equilibrium_reached = self.mechanism.is_equilibrium(
+                self.game, self.bids, self.users
+            )
             self.equilibrium_profile = self.profile if self.equilibrium_reached else None
             self.stop_reason = "equilibrium" if self.equilibrium_reached else "rest"
         else:
@@ -457,13 +369,6 @@ class TTCMarket(mesa.Model):
         if self.steps >= self.max_steps:
             self.running = False
             self.stop_reason = "max-steps"
-
-    def _is_equilibrium(self) -> bool:
-        if self.mechanism == SECOND_PRICE_AUCTION:
-            return auction_equilibrium(self.game, self.bids)
-        if self.users is not None:
-            return not any(self._improving(i) for i in range(self.game.n_providers))
-        return bool(is_equilibrium(self.game, self.profile, self.rtol))
 
     # ---- tidy output --------------------------------------------------------------------
 
@@ -491,22 +396,9 @@ class TTCMarket(mesa.Model):
         return out
 
 
-def strictly_improving(log_utilities: np.ndarray, current: int, rtol: float) -> tuple[int, ...]:
-    """Levels whose utility exceeds the current one by a factor of more than ``1 + rtol``.
-
-    Compared in log space, ``log U' > log U + log(1 + rtol)``, exactly as
-    :func:`mechanisms.ttc.improving_levels` does, so utilities far below the float range
-    (beta = 1e6) still compare correctly; a current utility of 0 (``-inf``) is beaten by any
-    positive one.
-    """
-    log_utilities = np.asarray(log_utilities, dtype=float)
-    threshold = log_utilities[current] + math.log1p(rtol)
-    return tuple(int(k) for k in np.flatnonzero(log_utilities > threshold) if k != current)
-
-
 def child_seeds(seed: int) -> list[np.random.SeedSequence]:
     """The root seed's four child streams: schedule, user choices, start, user population."""
-    return np.random.SeedSequence(seed).spawn(4)
+    return child_streams(seed, 4)
 
 
 def population_seed(seed: int) -> np.random.SeedSequence:
@@ -516,36 +408,6 @@ def population_seed(seed: int) -> np.random.SeedSequence:
     revisions are independent.
     """
     return child_seeds(seed)[3]
-
-
-def inefficiency(best_welfare: float, welfare: float) -> float:
-    """``max W / W(theta)`` (Eq. 9 at the current profile); inf when ``W <= 0``."""
-    if math.isnan(best_welfare):
-        return math.nan
-    if welfare <= 0:
-        return math.inf
-    return best_welfare / welfare
-
-
-def auction_equilibrium(game: TTCGame, bids: Sequence[Bid], atol: float = 1e-12) -> bool:
-    """Whether no bidder gains by switching to its truthful bid.
-
-    Truthful bidding is dominant (Theorem 5), so this is the pure Nash equilibrium check of
-    the auction G~.
-    """
-    utilities = run_auction(game, bids).utilities
-    for i in range(game.n_providers):
-        deviation = list(bids)
-        deviation[i] = truthful_bid(game, i)
-        if run_auction(game, deviation).utilities[i] > utilities[i] + atol:
-            return False
-    return True
-
-
-def _preset_game(preset: str, beta: float, v0: float) -> TTCGame:
-    from market.ttc.curves import get_scenario
-
-    return get_scenario(preset).build(beta=beta, v0=v0)
 
 
 def _per_provider(objects: Sequence[Any] | None, name: str, n: int, make: Any) -> list[Any]:

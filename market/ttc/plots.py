@@ -1,44 +1,35 @@
 """Figures of the test-time compute experiments (Velasco et al. 2026, Section 5).
 
-Matplotlib with the Agg canvas only (no pyplot state, safe in threads and on servers):
-Figure 2 (levels over iterations with the inefficiency curve, and market shares) and the price
-of anarchy against user rationality on a log axis.
+Each function returns a matplotlib :class:`~matplotlib.figure.Figure` built with
+:func:`market.core.figures.new_figure` (the Agg canvas, no pyplot state); callers render it
+(:func:`market.core.output.png_bytes`) or show it. Figures of games built from digitised curves
+carry the approximate note in their title.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+
+from market.core.figures import PLAIN_NUMBERS, new_figure
+from market.ttc.curves import APPROXIMATE_NOTE
 
 
-def plain_number(value: float, _position: int) -> str:
-    """A tick label without mathtext (``1e+06``, ``64``): typesetting powers costs ~0.5 s."""
-    return f"{value:g}"
-
-
-PLAIN_NUMBERS = FuncFormatter(plain_number)
-
-APPROXIMATE_NOTE = "approximate (digitised curves)"
-
-
-def _titled(title: str, approximate: bool) -> str:
+def titled(title: str, approximate: bool) -> str:
+    """``title``, with the approximate note on a second line for digitised curves."""
     return f"{title}\n{APPROXIMATE_NOTE}" if approximate else title
 
 
 def plot_dynamics(
     history: pd.DataFrame,
     providers: Sequence[str],
-    path: str | Path,
     *,
     title: str = "Better-response dynamics",
     approximate: bool = False,
-) -> Path:
+) -> Figure:
     """Figure 2: compute levels over iterations with the inefficiency, and market shares.
 
     The inefficiency ``max W / W(theta_t)`` is the dashed black curve on the right axis.
@@ -47,15 +38,16 @@ def plot_dynamics(
         history: :meth:`market.ttc.model.TTCMarket.history` (columns ``step``,
             ``inefficiency``, ``theta[NAME]``, ``share[NAME]``).
         providers: provider names, in order.
-        path: PNG file to write.
         title: figure title.
         approximate: add the "approximate (digitised curves)" note.
 
     Returns:
-        The path written.
+        The figure.
+
+    References:
+        Velasco et al. (2026), Figure 2.
     """
-    figure = Figure(figsize=(8, 7), constrained_layout=True)
-    FigureCanvasAgg(figure)
+    figure = new_figure(8, 7)
     top, bottom = figure.subplots(2, 1, sharex=True)
     steps = history["step"].to_numpy()
     colours = [f"C{k % 10}" for k in range(len(providers))]
@@ -77,31 +69,30 @@ def plot_dynamics(
     bottom.set_xlabel("iteration t")
     bottom.set_ylim(-0.02, 1.02)
     top.legend(fontsize="small", ncol=2, loc="upper left")
-    top.set_title(_titled(title, approximate))
-    figure.savefig(path, dpi=120)
-    return Path(path)
+    top.set_title(titled(title, approximate))
+    return figure
 
 
 def plot_poa_vs_beta(
     sweep: pd.DataFrame,
-    path: str | Path,
     *,
     title: str = "Price of anarchy against user rationality",
     approximate: bool = False,
-) -> Path:
+) -> Figure:
     """The price of anarchy at the reached equilibrium against ``beta`` (log axis).
 
     Args:
         sweep: columns ``beta`` and ``poa``.
-        path: PNG file to write.
         title: figure title.
         approximate: add the "approximate (digitised curves)" note.
 
     Returns:
-        The path written.
+        The figure.
+
+    References:
+        Velasco et al. (2026), Section 5 (the price of anarchy against beta).
     """
-    figure = Figure(figsize=(7, 4), constrained_layout=True)
-    FigureCanvasAgg(figure)
+    figure = new_figure(7, 4)
     axes = figure.subplots()
     poa = sweep["poa"].to_numpy(dtype=float)
     axes.plot(sweep["beta"], np.where(np.isfinite(poa), poa, np.nan), "o-", markersize=3)
@@ -110,6 +101,5 @@ def plot_poa_vs_beta(
     axes.xaxis.set_major_formatter(PLAIN_NUMBERS)
     axes.set_xlabel("user rationality beta")
     axes.set_ylabel("price of anarchy")
-    axes.set_title(_titled(title, approximate))
-    figure.savefig(path, dpi=120)
-    return Path(path)
+    axes.set_title(titled(title, approximate))
+    return figure
