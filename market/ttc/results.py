@@ -14,7 +14,7 @@ import pandas as pd
 
 from market.core.output import json_number
 from market.ttc.curves import APPROXIMATE_NOTE
-from market.ttc.model import MarketState
+from market.ttc.state import MarketState
 from mechanisms.ttc.auction import AuctionOutcome, Bid
 from mechanisms.ttc.game import TTCGame
 from mechanisms.ttc.optimum import WelfareOptimum, n_profiles
