@@ -69,12 +69,13 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     raw = (high - low) / max(1, count)
     power = 10.0 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    first = math.ceil(low / step - 1e-9) * step
+    first = math.ceil(low / step - 1e-9)
     ticks = []
-    value = first
-    while value <= high + step * 1e-9 and len(ticks) < 50:
-        ticks.append(0.0 if abs(value) < step * 1e-9 else value)
-        value += step
+    for k in range(first, first + 50):
+        value = k * step
+        if value > high + step * 1e-9:
+            break
+        ticks.append(value)
     return ticks
 
 

@@ -16,6 +16,6 @@ def parse_query(search: str | None) -> dict[str, str]:
 
 
 def page_url(path: str, query: dict[str, str]) -> str:
-    """``/path?query`` with empty values left out."""
-    kept = {k: v for k, v in query.items() if v not in ("", None)}
+    """``/path?query`` (empty values kept: an empty seed means a fresh one, not the default)."""
+    kept = {k: v for k, v in query.items() if v is not None}
     return f"/{path.strip('/')}" + (f"?{urlencode(kept)}" if kept else "")
