@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -140,7 +141,7 @@ def test_served_delegations_tile_the_queries_and_match_the_model(strategies, mec
     )
     served = run.log.so_far()
     assert served[0].start == 0
-    assert all(a.end == b.start for a, b in zip(served, served[1:], strict=False))
+    assert all(a.end == b.start for a, b in itertools.pairwise(served))
     assert served[-1].end == run.model.platform.used
     for i, provider in enumerate(run.model.providers):
         assert sum(s.end - s.start for s in served if s.provider == i) == provider.delegations
