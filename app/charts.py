@@ -262,7 +262,7 @@ def line_chart(
     y_ticks: Sequence | None = None,
 ) -> str:
     """A line chart of bounded series, with a legend and axes; returns an SVG string."""
-    labels = [(s.label, s.color, s.dashed) for s in series]
+    labels = [(s.label, s.color, s.dashed) for s in series if not s.points]
     top = 34 + legend_height(labels, width)
     xr = x_range or data_range([s.x for s in series], pad=0.0)
     yr = y_range or data_range([s.y for s in series])

@@ -23,8 +23,22 @@ from app.charts import (
 )
 from app.games.ttc import TTCFrame
 
-#: At most this many providers get a line of their own in the iteration plots' legends.
-MAX_LABELLED = 9
+
+def held(frame: TTCFrame, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Iterations and values with the last value held one more iteration.
+
+    A level chosen at iteration k holds until the next revision; drawing it up to k + 1 keeps
+    a jump at the last iteration visible.
+    """
+    if frame.rows.size == 0:
+        return frame.rows, values
+    x = np.append(frame.rows, frame.rows[-1] + 1)
+    return x, np.append(values, values[-1])
+
+
+def iteration_range(frame: TTCFrame) -> tuple[float, float]:
+    """0 to one past the last recorded iteration."""
+    return 0.0, float(frame.rows[-1] + 1) if frame.rows.size else 1.0
 
 
 def levels_chart(frame: TTCFrame) -> LineChart:
@@ -34,11 +48,11 @@ def levels_chart(frame: TTCFrame) -> LineChart:
         x_label="iteration (one provider revises)",
         y_label="compute level theta",
         series=tuple(
-            Series(name, frame.rows, frame.thetas[:, i], color(i), steps=True)
+            Series(name, *held(frame, frame.thetas[:, i]), color(i), steps=True)
             for i, name in enumerate(frame.providers)
         ),
         test_id="plot-levels",
-        x_range=(0.0, max(1.0, float(frame.rows[-1]) if frame.rows.size else 1.0)),
+        x_range=iteration_range(frame),
     )
 
 
@@ -49,11 +63,11 @@ def shares_chart(frame: TTCFrame) -> LineChart:
         x_label="iteration",
         y_label="share of queries",
         series=tuple(
-            Series(name, frame.rows, frame.shares[:, i], color(i), steps=True)
+            Series(name, *held(frame, frame.shares[:, i]), color(i), steps=True)
             for i, name in enumerate(frame.providers)
         ),
         test_id="plot-shares",
-        x_range=(0.0, max(1.0, float(frame.rows[-1]) if frame.rows.size else 1.0)),
+        x_range=iteration_range(frame),
         y_range=(-0.02, 1.02),
     )
 
@@ -64,9 +78,9 @@ def inefficiency_chart(frame: TTCFrame) -> LineChart:
         title="Inefficiency: best welfare / current welfare",
         x_label="iteration",
         y_label="max W / W",
-        series=(Series("inefficiency", frame.rows, frame.inefficiency, "#333333", steps=True),),
+        series=(Series("inefficiency", *held(frame, frame.inefficiency), "#333333", steps=True),),
         test_id="plot-inefficiency",
-        x_range=(0.0, max(1.0, float(frame.rows[-1]) if frame.rows.size else 1.0)),
+        x_range=iteration_range(frame),
     )
 
 
@@ -76,16 +90,16 @@ def value_curves_chart(frame: TTCFrame) -> LineChart:
     series = [
         Series(name, levels, frame.values[i], color(i)) for i, name in enumerate(frame.providers)
     ]
-    chosen = np.array(frame.profile)
-    series.append(
-        Series(
-            "current choices",
-            levels[chosen],
-            frame.values[np.arange(len(chosen)), chosen],
-            "#ffffff",
-            points=True,
+    for i, k in enumerate(frame.profile):
+        series.append(
+            Series(
+                f"{frame.providers[i]} now",
+                levels[[k]],
+                frame.values[i, [k]],
+                color(i),
+                points=True,
+            )
         )
-    )
     return LineChart(
         title="Value curves V_i(theta) with the current choices",
         x_label="compute level theta",
