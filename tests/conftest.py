@@ -92,7 +92,7 @@ def new_tab(chromium, dashboard_url):
 
     def open_tab(context=None) -> OfflineTab:
         if context is None:
-            context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+            context = chromium.new_context(viewport={"width": 1400, "height": 1800})
             contexts.append(context)
         return OfflineTab(context, dashboard_url)
 

@@ -8,6 +8,8 @@ and that the data downloads. Screenshots are saved to ``test-artifacts/``.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from app.tours import TOURS
@@ -28,11 +30,33 @@ def counter(tab) -> int:
     return int(tab.page.get_by_test_id("step-counter").inner_text())
 
 
+PLOTS_JS = (
+    "Array.from(document.querySelectorAll('svg[data-testid^=plot]')).map(e => e.outerHTML).join('')"
+)
+
+
 def plots_html(tab) -> str:
     """The markup of every plot on the page."""
-    return tab.page.eval_on_selector_all(
-        "svg[data-testid^=plot]", "els => els.map(e => e.outerHTML).join('')"
-    )
+    return tab.page.evaluate(f"() => {PLOTS_JS}")
+
+
+def wait_plots_change(tab, before: str) -> None:
+    """Until the plots differ from ``before`` (each widget's update arrives on its own)."""
+    tab.page.wait_for_function(f"(before) => {PLOTS_JS} !== before", arg=before, timeout=RUN)
+
+
+def settle(tab, quiet: float = 0.5, timeout: float = 30.0) -> None:
+    """Until the plots stop changing for ``quiet`` seconds (the last updates have arrived)."""
+    deadline = time.monotonic() + timeout
+    last, since = plots_html(tab), time.monotonic()
+    while time.monotonic() < deadline:
+        tab.page.wait_for_timeout(100)
+        now = plots_html(tab)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+    raise AssertionError("the plots kept changing")
 
 
 def play_to_end(tab) -> None:
@@ -74,7 +98,7 @@ def test_each_tour_from_the_home_page(new_tab, dashboard_url, index):
     assert before.count("<svg") >= 5
     play_to_end(tab)
     assert counter(tab) >= 1
-    assert plots_html(tab) != before, "playing the tour must change the plots"
+    wait_plots_change(tab, before)  # fails (times out) if playing leaves the plots unchanged
     tab.screenshot(f"tour-{tour.name}")
     assert_no_error(tab)
 
@@ -108,14 +132,17 @@ def test_a_shared_url_reproduces_the_run(new_tab, dashboard_url):
     author.page.wait_for_url("**batch=30000**", timeout=LOAD)
     author.page.get_by_text("of T = 300,000").wait_for(timeout=LOAD)
     play_to_end(author)
+    settle(author)
     shared = author.page.url
     reader = new_tab()
     reader.page.goto(shared)
     wait_built(reader)
     play_to_end(reader)
     numbers = "[data-testid=mechanism-numbers]"
+    reader.page.wait_for_function(
+        f"(expected) => {PLOTS_JS} === expected", arg=plots_html(author), timeout=RUN
+    )
     assert reader.page.inner_text(numbers) == author.page.inner_text(numbers)
-    assert plots_html(reader) == plots_html(author)
     reader.screenshot("shared-url")
     assert_no_error(reader)
 
