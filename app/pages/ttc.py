@@ -124,7 +124,8 @@ def DynamicsForm(settings: game.TTCSettings, change):
 @solara.component
 def ComparisonTable(frame: game.TTCFrame):
     """Table 2 in numbers."""
-    head = "<tr><th></th><th>market</th><th>auction</th><th>change</th></tr>"
+    run = "market" if frame.mechanism == "pay-for-compute" else "this run"
+    head = f"<tr><th></th><th>{run}</th><th>auction (truthful)</th><th>change</th></tr>"
     body = "".join(
         f"<tr><td>{q}</td><td>{m}</td><td>{a}</td><td>{c}</td></tr>"
         for q, m, a, c in comparison_rows(frame)
