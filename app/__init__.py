@@ -1,1 +1,1 @@
-"""The Solara dashboard (to come: the app only, the models live in market/)."""
+"""The Solara dashboard: pages that call the games' models and runs (never the CLI)."""

@@ -14,7 +14,9 @@ GAMES = (DELEGATION, TTC)
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``llm-market`` console script; returns the exit code (2 for a user mistake)."""
-    return cli.run([game.cli for game in GAMES], argv)
+    from market import dashboard
+
+    return cli.run([*(game.cli for game in GAMES), dashboard], argv)
 
 
 if __name__ == "__main__":

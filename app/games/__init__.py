@@ -1,0 +1,1 @@
+"""Adapters between the games and their pages (one module per game)."""

@@ -1,0 +1,339 @@
+"""Adapter between the delegation game and its dashboard page.
+
+Everything the page needs from :mod:`market.delegation`, :mod:`agents.delegation` and
+:mod:`mechanisms.delegation` goes through this module: the page's settings (a frozen record
+that round-trips through the URL), building the Mesa model, a log of who served which queries
+and how, and per-step snapshots the plots read (never the live model, which the play loop keeps
+stepping).
+
+What the game should offer instead (to move at merge time): a record of served segments
+(``ServiceLog`` wraps ``PlatformAgent.close_segment`` on one instance, because the platform keeps
+only the open segment), and labels for the mechanism sources.
+
+References:
+    Cao et al. (2026), Sections 3-4, Mechanism 1; ``shared/specs/delegation.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from agents.delegation.strategies import STRATEGIES
+from market.core.errors import UserInputError
+from market.core.seeds import model_seed
+from market.core.values import count, number
+from market.delegation.model import DelegationMarket
+from market.delegation.scenarios import SCENARIOS, get_scenario
+from mechanisms.delegation.rules import MECHANISMS
+
+#: Plain words for each mechanism source (the registry's ``classifier["source"]``).
+SOURCE_LABELS = {
+    "paper": "as printed (Mechanism 1)",
+    "artifact": "authors' variant (their simulator; reconstructed)",
+    "baseline": "naive baseline (no incentives)",
+}
+#: The service categories of the timeline, with their colours.
+SERVICE_COLOURS = {
+    "honest": "#009E73",
+    "cheaper model": "#E69F00",
+    "inflated length": "#D55E00",
+    "cheaper model + inflated length": "#CC0000",
+}
+DEFAULT_BATCH = 10_000
+
+
+@dataclass(frozen=True)
+class DelegationSettings:
+    """What the delegation page asks for; every field is a URL query parameter.
+
+    Attributes:
+        preset: a preset name, or a path to a scenario TOML file on the server.
+        strategies: one strategy name per provider ("" entries: ``ours``).
+        mechanism: a mechanism name ("" = the scenario's own).
+        T: total queries ("" = the scenario's).
+        eps: the mechanism's epsilon ("" = the scenario's).
+        seed: the root seed.
+        batch: queries per step.
+    """
+
+    preset: str = "cao2026-paper"
+    strategies: tuple[str, ...] = ("ours", "ours", "ours")
+    mechanism: str = ""
+    T: str = ""
+    eps: str = ""
+    seed: str = "42"
+    batch: str = str(DEFAULT_BATCH)
+
+    def to_query(self) -> dict[str, str]:
+        """The URL query parameters (strategies comma-separated)."""
+        return {
+            "preset": self.preset,
+            "strategies": ",".join(self.strategies),
+            "mechanism": self.mechanism,
+            "T": self.T,
+            "eps": self.eps,
+            "seed": self.seed,
+            "batch": self.batch,
+        }
+
+    @classmethod
+    def from_query(cls, query: dict[str, str]) -> DelegationSettings:
+        """Settings from URL query parameters; missing ones keep their defaults."""
+        known = {k: str(v) for k, v in query.items() if k in cls.__dataclass_fields__}
+        if "strategies" in known:
+            known["strategies"] = tuple(s.strip() for s in known["strategies"].split(",") if s)
+        return replace(cls(), **known)
+
+
+def preset_names() -> list[str]:
+    """The shipped presets."""
+    return SCENARIOS.names()
+
+
+def strategy_names() -> list[str]:
+    """Every registered provider strategy (Table 1 of the paper)."""
+    return STRATEGIES.names()
+
+
+def mechanism_choices() -> list[tuple[str, str]]:
+    """(name, plain label) of every registered mechanism."""
+    return [
+        (m.name, f"{m.name}: {SOURCE_LABELS.get(m.classifier.get('source'), 'other')}")
+        for m in MECHANISMS
+    ]
+
+
+def provider_names(preset: str) -> list[str]:
+    """The providers of a preset or TOML scenario (raises UserInputError for a bad one)."""
+    return [p.name for p in get_scenario(preset).providers]
+
+
+def fit_strategies(strategies: tuple[str, ...], n: int) -> tuple[str, ...]:
+    """Exactly ``n`` strategy names: extra ones dropped, missing ones ``ours``."""
+    names = tuple(s or "ours" for s in strategies[:n])
+    return names + ("ours",) * (n - len(names))
+
+
+def model_arguments(settings: DelegationSettings) -> dict:
+    """Checked keyword arguments of :class:`DelegationMarket` (UserInputError naming a field)."""
+    n = len(provider_names(settings.preset))
+    return {
+        "preset": settings.preset,
+        "strategies": ",".join(fit_strategies(settings.strategies, n)),
+        "mechanism": settings.mechanism or None,
+        "T": count(settings.T, "T") if settings.T.strip() else None,
+        "eps": number(settings.eps, "eps") if settings.eps.strip() else None,
+        "batch": count(settings.batch, "queries per step"),
+        "rng": model_seed(settings.seed.strip()),
+    }
+
+
+@dataclass(frozen=True)
+class Served:
+    """One delegation as served: who, in which phase, which queries, and how.
+
+    Attributes:
+        phase: the mechanism's phase.
+        provider: provider index.
+        start: queries delegated before it (0-based first query).
+        end: queries delegated after it.
+        service: one of :data:`SERVICE_COLOURS`.
+        stopped_early: the validation check stopped it.
+    """
+
+    phase: str
+    provider: int
+    start: int
+    end: int
+    service: str
+    stopped_early: bool = False
+
+
+def service_kind(action, menu) -> str:
+    """How a provider serves: honestly, with a cheaper model, an inflated length, or both."""
+    cheaper = action.model != menu.truthful_model
+    inflated = not action.report.truthful
+    if cheaper and inflated:
+        return "cheaper model + inflated length"
+    if cheaper:
+        return "cheaper model"
+    return "inflated length" if inflated else "honest"
+
+
+def served_segment(segment, stopped_early: bool, used: int) -> Served:
+    """A :class:`Served` record of the platform's segment ending at query ``used``."""
+    return Served(
+        phase=segment.delegation.phase,
+        provider=segment.provider.index,
+        start=used - segment.served,
+        end=used,
+        service=service_kind(segment.action, segment.provider.menu),
+        stopped_early=stopped_early,
+    )
+
+
+class ServiceLog:
+    """Records every delegation the platform closes (wraps ``close_segment`` of one platform)."""
+
+    def __init__(self, platform):
+        self.platform = platform
+        self.closed: list[Served] = []
+        self._close = platform.close_segment
+        platform.close_segment = self.close_segment
+
+    def close_segment(self) -> None:
+        """Record the segment, then let the platform close it."""
+        seg = self.platform.segment
+        self.closed.append(served_segment(seg, seg.stopped_early, self.platform.used))
+        self._close()
+
+    def so_far(self) -> tuple[Served, ...]:
+        """Closed delegations plus the one being served."""
+        seg = self.platform.segment
+        if seg is None or seg.served == 0:
+            return tuple(self.closed)
+        return (*self.closed, served_segment(seg, False, self.platform.used))
+
+
+@dataclass
+class DelegationRun:
+    """A model with its service log (one per browser tab)."""
+
+    model: DelegationMarket
+    log: ServiceLog
+
+
+def build_run(settings: DelegationSettings) -> DelegationRun:
+    """The model the settings describe (UserInputError for any bad value)."""
+    model = DelegationMarket(**model_arguments(settings))
+    return DelegationRun(model, ServiceLog(model.platform))
+
+
+@dataclass(frozen=True)
+class MechanismNumbers:
+    """The mechanism's live numbers (Mechanism 1's notation)."""
+
+    name: str
+    source: str
+    B: int
+    M: float
+    T_R: int | None
+    threshold: float | None
+    u_prime: float | None
+    chosen: str | None
+    validated: bool | None
+    queries_used: int
+    queries_unused: int
+
+
+@dataclass(frozen=True)
+class DelegationFrame:
+    """A snapshot of a run after a step: everything the page's plots and numbers read.
+
+    Attributes:
+        steps: model steps so far.
+        running: whether the run can go on.
+        T: the horizon.
+        phase: the current phase.
+        providers: provider names.
+        strategies: their strategy names.
+        series: DataCollector columns (bounded rows, copied) by name.
+        served: the delegations served so far.
+        phase_starts: (first query, phase) of every phase begun.
+        u_sb: the second-best user utility for T queries.
+        u_fb: the first-best user utility for T queries.
+        numbers: the mechanism's live numbers.
+        seed: the run's root seed.
+        scenario: the scenario's name.
+        notes: data notes.
+    """
+
+    steps: int
+    running: bool
+    T: int
+    phase: str
+    providers: tuple[str, ...]
+    strategies: tuple[str, ...]
+    series: dict[str, np.ndarray] = field(repr=False)
+    served: tuple[Served, ...]
+    phase_starts: tuple[tuple[int, str], ...]
+    u_sb: float
+    u_fb: float
+    numbers: MechanismNumbers
+    seed: int
+    scenario: str
+    notes: tuple[str, ...] = ()
+
+
+def phase_starts(served: tuple[Served, ...]) -> tuple[tuple[int, str], ...]:
+    """Where each phase began, from the served delegations."""
+    starts: dict[str, int] = {}
+    for s in served:
+        starts.setdefault(s.phase, s.start)
+    return tuple((start, phase) for phase, start in starts.items())
+
+
+def mechanism_numbers(model: DelegationMarket) -> MechanismNumbers:
+    """B, M, T_R, threshold, u', i*, validated and the queries used and unused."""
+    platform = model.platform
+    mechanism, state = platform.mechanism, platform.mechanism.state
+    chosen = None if state.chosen is None else model.providers[state.chosen].name
+    return MechanismNumbers(
+        name=mechanism.name,
+        source=SOURCE_LABELS.get(mechanism.classifier.get("source"), "other"),
+        B=mechanism.B,
+        M=mechanism.M,
+        T_R=state.exploitation_length,
+        threshold=state.threshold,
+        u_prime=state.u_prime,
+        chosen=chosen,
+        validated=state.validated,
+        queries_used=platform.used,
+        queries_unused=platform.T - platform.used,
+    )
+
+
+def snapshot(run: DelegationRun) -> DelegationFrame:
+    """Copy what the plots need out of the model (bounded: the model records ~500 rows)."""
+    model = run.model
+    columns = model.datacollector.model_vars
+    series = {name: np.asarray(values, dtype=float) for name, values in columns.items()}
+    served = run.log.so_far()
+    T = model.platform.T
+    return DelegationFrame(
+        steps=model.steps,
+        running=model.running,
+        T=T,
+        phase=model.platform.phase,
+        providers=tuple(p.name for p in model.providers),
+        strategies=tuple(p.strategy.name for p in model.providers),
+        series=series,
+        served=served,
+        phase_starts=phase_starts(served),
+        u_sb=model.economy.second_best(T),
+        u_fb=model.economy.first_best(T),
+        numbers=mechanism_numbers(model),
+        seed=model.root_seed,
+        scenario=model.preset.name,
+        notes=tuple(model.economy.table.notes),
+    )
+
+
+def frame_table(frame: DelegationFrame):
+    """The frame's recorded rows as a tidy DataFrame (the CSV download)."""
+    import pandas as pd
+
+    table = pd.DataFrame({name: values for name, values in frame.series.items()})
+    table.insert(0, "seed", frame.seed)
+    table.insert(0, "scenario", frame.scenario)
+    return table
+
+
+def check_preset(text: str) -> str:
+    """A preset name or TOML path that loads (UserInputError otherwise)."""
+    if not text.strip():
+        raise UserInputError("preset", f"one of {', '.join(preset_names())} or a TOML path", text)
+    get_scenario(text.strip())
+    return text.strip()

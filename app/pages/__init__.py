@@ -1,0 +1,18 @@
+"""The dashboard's pages: adding one is one module here plus one entry in ``PAGES``.
+
+Each page module exports ``PATH`` (its URL path), ``TITLE`` (its tab label) and a ``Page``
+component.
+"""
+
+from __future__ import annotations
+
+import solara
+
+from app.pages import delegation, home, ttc
+
+PAGES = (home, delegation, ttc)
+
+
+def page_routes(pages=PAGES) -> list[solara.Route]:
+    """One route per page module."""
+    return [solara.Route(path=p.PATH or "/", component=p.Page, label=p.TITLE) for p in pages]

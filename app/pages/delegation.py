@@ -1,0 +1,167 @@
+"""The delegation game's page: settings in the URL, a per-tab model, live plots and numbers.
+
+References:
+    Cao et al. (2026), "Pay for The Second-Best Service", Sections 3-4 and 6.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import solara
+
+from app.charts import svg
+from app.export import charts_png, table_csv
+from app.games import delegation as game
+from app.plots.delegation import all_charts, mechanism_rows
+from app.session import Session, user_message
+from app.tours import tour_named
+from app.urlstate import page_url, parse_query
+from app.widgets import ErrorMessage, Explanation, Figures, RunControls, use_simulation
+from market.core.errors import UserInputError
+
+PATH = "delegation"
+TITLE = "Delegation game"
+TOML_CHOICE = "a TOML file..."
+
+INTRO = """
+**The delegation game** (Cao et al. 2026). A user delegates T queries to K providers. Each
+provider may secretly answer with a **cheaper model** or bill an **inflated length** (it is
+paid per output token). The platform runs a **mechanism**: Mechanism 1 explores every provider
+for B queries, gives the rest to the best one *i\\** with a target u' (the second-best utility)
+and checks the running mean after every query; two blind-trust phases reward the others. Under
+it, honest exploration and second-best service are the providers' best play (Theorem 5.2), and
+the user gets about **u_SB**, the second-best total. `second-best-artifact` is the authors'
+simulator as reconstructed from its description (approximate, not their code).
+"""
+
+
+def make_session() -> Session:
+    """The tab's session (built per tab, never at module level)."""
+    return Session(game.build_run, game.snapshot)
+
+
+@solara.component
+def SettingsForm(settings: game.DelegationSettings, change):
+    """Preset or TOML file, a strategy per provider, mechanism, T, eps, seed, batch."""
+    presets = game.preset_names()
+    is_toml = settings.preset not in presets
+    solara.Select(
+        label="Scenario",
+        value=TOML_CHOICE if is_toml else settings.preset,
+        values=[*presets, TOML_CHOICE],
+        on_value=lambda v: change(preset="" if v == TOML_CHOICE else v),
+    )
+    if is_toml:
+        solara.InputText(
+            "TOML scenario file (path on the server)",
+            value=settings.preset,
+            on_value=lambda v: change(preset=v.strip()),
+            continuous_update=False,
+        )
+    try:
+        providers = game.provider_names(settings.preset) if settings.preset else []
+    except (UserInputError, OSError, ValueError) as error:
+        providers = []
+        ErrorMessage(user_message(error))
+    strategies = game.fit_strategies(settings.strategies, len(providers))
+    for i, name in enumerate(providers):
+
+        def choose(value, i=i):
+            chosen = list(strategies)
+            chosen[i] = value
+            change(strategies=tuple(chosen))
+
+        solara.Select(
+            label=f"{name}: strategy",
+            value=strategies[i],
+            values=game.strategy_names(),
+            on_value=choose,
+        )
+    choices = [("", "the scenario's own"), *game.mechanism_choices()]
+    labels = {name: label for name, label in choices}
+    solara.Select(
+        label="Mechanism",
+        value=labels.get(settings.mechanism, settings.mechanism),
+        values=[label for _, label in choices],
+        on_value=lambda v: change(mechanism=next(n for n, lb in choices if lb == v)),
+    )
+    for field, label in (
+        ("T", "T: queries (blank: the scenario's)"),
+        ("eps", "eps in (0, 1/2) (blank: the scenario's)"),
+        ("seed", "Seed (blank: a fresh one)"),
+        ("batch", "Queries per step"),
+    ):
+        solara.InputText(
+            label,
+            value=getattr(settings, field),
+            on_value=lambda v, field=field: change(**{field: v.strip()}),
+            continuous_update=False,
+        )
+
+
+@solara.component
+def NumbersTable(frame: game.DelegationFrame):
+    """The mechanism's live numbers."""
+    rows = "".join(
+        f"<tr><td><b>{s}</b></td><td data-testid='number-{s}'>{v}</td>"
+        f"<td style='color:#666'>{m}</td></tr>"
+        for s, v, m in mechanism_rows(frame)
+    )
+    solara.HTML(
+        tag="table",
+        unsafe_innerHTML=rows,
+        attributes={"data-testid": "mechanism-numbers"},
+        style="font-size:13px;border-spacing:8px 2px;",
+    )
+
+
+@solara.component
+def Downloads(frame: game.DelegationFrame):
+    """CSV of the recorded rows and PNG of the plots (drawn only when asked for)."""
+    name = f"delegation-{frame.scenario}-seed{frame.seed}"
+    with solara.Row():
+        solara.FileDownload(
+            lambda: table_csv(game.frame_table(frame)),
+            filename=f"{name}.csv",
+            label="Data (CSV)",
+            mime_type="text/csv",
+        )
+        solara.FileDownload(
+            lambda: charts_png(all_charts(frame), f"Delegation game: {frame.scenario}"),
+            filename=f"{name}.png",
+            label="Plots (PNG)",
+            mime_type="image/png",
+        )
+
+
+@solara.component
+def Page():
+    """The delegation page."""
+    router = solara.use_router()
+    query = parse_query(router.search)
+    settings = solara.use_memo(
+        lambda: game.DelegationSettings.from_query(query), [router.search or ""]
+    )
+    tour = tour_named(query.get("tour"))
+
+    def change(**fields):
+        router.push(page_url(PATH, replace(settings, **fields).to_query()))
+
+    sim = use_simulation(make_session, settings)
+    frame = sim.frame
+    solara.Title(f"llm-market: {TITLE}")
+    with solara.Columns([1, 3]):
+        with solara.Column():
+            if tour is not None:
+                Explanation(tour.text, title=f"Tour: {tour.title}")
+            SettingsForm(settings, change)
+            ErrorMessage(sim.error)
+            if frame is not None:
+                RunControls(sim, frame.steps, frame.running)
+                Downloads(frame)
+        with solara.Column():
+            Explanation(INTRO)
+            if frame is not None:
+                NumbersTable(frame)
+                Figures([(c.test_id, svg(c)) for c in all_charts(frame)])

@@ -1,0 +1,50 @@
+"""The home page: what the simulator is, one card per game and one per guided tour."""
+
+from __future__ import annotations
+
+import solara
+
+from app.tours import TOURS
+from market.games import GAMES
+
+PATH = ""
+TITLE = "Home"
+
+WELCOME = """
+# llm-market
+
+A simulator of **markets for LLM services**, where the companies that answer your queries
+can cheat (serve a cheaper model, bill more tokens than they produced, spend compute you did
+not need) and **mechanisms** try to stop them. Each game below is an agent-based model built
+on Mesa: pick a scenario, press **Play**, and watch the providers, the user and the
+mechanism's numbers evolve. Every setting lives in the page's address, so a link reproduces
+the run. The guided tours set everything in one click and say what to watch.
+"""
+
+#: The page of each game (its URL path), in menu order.
+GAME_PAGES = {"delegation": "delegation", "ttc": "ttc"}
+
+
+@solara.component
+def Card(title: str, text: str, url: str, action: str):
+    """A card with a link button."""
+    with solara.Card(title=title, style="width:360px;margin:8px;"):
+        solara.Markdown(text)
+        with solara.Link(url):
+            solara.Button(action, color="primary", text=True)
+
+
+@solara.component
+def Page():
+    """The home page."""
+    solara.Title("llm-market")
+    solara.Markdown(WELCOME)
+    solara.Markdown("## Games")
+    with solara.Row(style="flex-wrap:wrap;"):
+        for g in GAMES:
+            if g.name in GAME_PAGES:
+                Card(g.title, f"{g.summary}\n\n*{g.reference}*", f"/{GAME_PAGES[g.name]}", "Open")
+    solara.Markdown("## Guided tours")
+    with solara.Row(style="flex-wrap:wrap;"):
+        for tour in TOURS:
+            Card(tour.title, tour.text, tour.url, "Start the tour")

@@ -1,0 +1,195 @@
+"""The test-time compute game's page: settings in the URL, a per-tab model, live plots.
+
+References:
+    Velasco et al. (2026), "Test-Time Compute Games", Sections 1-5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import solara
+
+from app.charts import svg
+from app.export import charts_png, table_csv
+from app.games import ttc as game
+from app.plots.ttc import all_charts, comparison_rows, status_text
+from app.session import Session
+from app.tours import tour_named
+from app.urlstate import page_url, parse_query
+from app.widgets import ErrorMessage, Explanation, Figures, RunControls, use_simulation
+
+PATH = "ttc"
+TITLE = "Test-time compute game"
+CURVES_CHOICE = "a curves CSV..."
+
+INTRO = """
+**The test-time compute game** (Velasco et al. 2026). Providers choose how much compute to
+spend per query (more reasoning, more samples): quality rises, and so does the price they
+charge. Users pick a provider by value, quality minus price (perfectly rational, or with
+rationality beta: a logit choice). Each iteration one provider moves to a level that raises
+its own utility; by Theorem 1 the moves end at a pure Nash equilibrium, and that equilibrium
+can waste welfare (the inefficiency max W / W, its price of anarchy). A reverse second-price
+auction makes truthful bids dominant and the outcome efficient (Theorem 5). Presets other
+than the intro example use curves **digitised from the authors' figures: approximate**.
+"""
+
+
+def make_session() -> Session:
+    """The tab's session (built per tab, never at module level)."""
+    return Session(game.build_run, game.snapshot)
+
+
+@solara.component
+def GameForm(settings: game.TTCSettings, change):
+    """Preset or curves, beta, V_0 and margin."""
+    presets = game.preset_names()
+    solara.Select(
+        label="Game",
+        value=settings.preset or CURVES_CHOICE,
+        values=[*presets, CURVES_CHOICE],
+        on_value=lambda v: change(preset="" if v == CURVES_CHOICE else v),
+    )
+    if settings.preset:
+        solara.Text(game.preset_description(settings.preset), style="font-size:12px;color:#666")
+    else:
+        for field, label in (
+            ("curves", "Curves CSV (path on the server)"),
+            ("benchmark", "Benchmark"),
+            ("method", "Method"),
+        ):
+            solara.InputText(
+                label,
+                value=getattr(settings, field),
+                on_value=lambda v, field=field: change(**{field: v.strip()}),
+                continuous_update=False,
+            )
+    perfect = settings.beta.strip().lower() in game.PERFECT_WORDS
+    solara.Checkbox(
+        label="Perfectly rational users",
+        value=perfect,
+        on_value=lambda v: change(beta="inf" if v else "1000"),
+    )
+    if not perfect:
+        solara.InputText(
+            "beta: user rationality",
+            value=settings.beta,
+            on_value=lambda v: change(beta=v.strip()),
+            continuous_update=False,
+        )
+    for field, label in (("v0", "V_0: abstention value"), ("margin", "Margin over cost")):
+        solara.InputText(
+            label,
+            value=getattr(settings, field),
+            on_value=lambda v, field=field: change(**{field: v.strip()}),
+            continuous_update=False,
+        )
+
+
+@solara.component
+def DynamicsForm(settings: game.TTCSettings, change):
+    """Mechanism, provider dynamics, users and seed."""
+    solara.Select(
+        label="Mechanism",
+        value=settings.mechanism,
+        values=game.mechanism_names(),
+        on_value=lambda v: change(mechanism=v),
+    )
+    solara.Select(
+        label="Provider dynamics",
+        value=settings.dynamics,
+        values=game.dynamics_names(),
+        on_value=lambda v: change(dynamics=v),
+    )
+    solara.Select(
+        label="Users",
+        value=settings.users,
+        values=list(game.USER_MODES),
+        on_value=lambda v: change(users=v),
+    )
+    fields = [("seed", "Seed (blank: a fresh one)")]
+    if settings.users != "aggregate":
+        fields.insert(0, ("n_users", "Number of user agents"))
+    if settings.users == "heterogeneous agents":
+        fields.insert(1, ("spread", "Spread (sd of log value and log beta)"))
+    for field, label in fields:
+        solara.InputText(
+            label,
+            value=getattr(settings, field),
+            on_value=lambda v, field=field: change(**{field: v.strip()}),
+            continuous_update=False,
+        )
+
+
+@solara.component
+def ComparisonTable(frame: game.TTCFrame):
+    """Table 2 in numbers."""
+    run = "market" if frame.mechanism == "pay-for-compute" else "this run"
+    head = f"<tr><th></th><th>{run}</th><th>auction (truthful)</th><th>change</th></tr>"
+    body = "".join(
+        f"<tr><td>{q}</td><td>{m}</td><td>{a}</td><td>{c}</td></tr>"
+        for q, m, a, c in comparison_rows(frame)
+    )
+    solara.HTML(
+        tag="table",
+        unsafe_innerHTML=head + body,
+        attributes={"data-testid": "comparison-table"},
+        style="font-size:13px;border-spacing:10px 2px;",
+    )
+    solara.Text(
+        f"Auction winner with truthful bids: {frame.comparison.winner}",
+        style="font-size:12px;color:#666",
+    )
+
+
+@solara.component
+def Downloads(frame: game.TTCFrame):
+    """CSV of the plotted rows and PNG of the plots."""
+    name = f"ttc-seed{frame.seed}"
+    with solara.Row():
+        solara.FileDownload(
+            lambda: table_csv(game.frame_table(frame)),
+            filename=f"{name}.csv",
+            label="Data (CSV)",
+            mime_type="text/csv",
+        )
+        solara.FileDownload(
+            lambda: charts_png(all_charts(frame), "Test-time compute game"),
+            filename=f"{name}.png",
+            label="Plots (PNG)",
+            mime_type="image/png",
+        )
+
+
+@solara.component
+def Page():
+    """The TTC page."""
+    router = solara.use_router()
+    query = parse_query(router.search)
+    settings = solara.use_memo(lambda: game.TTCSettings.from_query(query), [router.search or ""])
+    tour = tour_named(query.get("tour"))
+
+    def change(**fields):
+        router.push(page_url(PATH, replace(settings, **fields).to_query()))
+
+    sim = use_simulation(make_session, settings)
+    frame = sim.frame
+    solara.Title(f"llm-market: {TITLE}")
+    with solara.Columns([1, 3]):
+        with solara.Column():
+            if tour is not None:
+                Explanation(tour.text, title=f"Tour: {tour.title}")
+            GameForm(settings, change)
+            DynamicsForm(settings, change)
+            ErrorMessage(sim.error)
+            if frame is not None:
+                RunControls(sim, frame.steps, frame.running, unit="iteration")
+                Downloads(frame)
+        with solara.Column():
+            Explanation(INTRO)
+            if frame is not None:
+                solara.Text(status_text(frame), style="font-weight:600")
+                for note in frame.notes:
+                    solara.Warning(note, dense=True)
+                ComparisonTable(frame)
+                Figures([(c.test_id, svg(c)) for c in all_charts(frame)])

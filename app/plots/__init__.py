@@ -1,0 +1,1 @@
+"""Chart records of each game page."""

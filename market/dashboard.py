@@ -1,0 +1,98 @@
+"""The ``llm-market dashboard`` command: serve the Solara dashboard (``app.app``).
+
+Thin, like every command module: it parses ``--host``/``--port``, picks a free port when none
+is given, prints the address, and runs solara's own server in this process. No browser is
+opened when there is no display (or with ``--no-open``). The page needs no internet: its
+front-end assets come from the ``solara-assets`` package (see :mod:`app.offline`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+
+from market.core.errors import UserInputError
+
+DEFAULT_HOST = "127.0.0.1"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``dashboard`` command."""
+    parser = commands.add_parser(
+        "dashboard",
+        help="serve the interactive dashboard in the browser (the games, guided tours)",
+        description="Serve the Solara dashboard: the delegation and test-time compute games, "
+        "played step by step in the browser, with guided tours. Stop it with Ctrl+C.",
+    )
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address (default {DEFAULT_HOST})")
+    parser.add_argument("--port", default=None, help="port (default: a free one, printed)")
+    parser.add_argument(
+        "--no-open", action="store_true", help="do not open a browser (never opened headless)"
+    )
+    parser.set_defaults(handler=handler)
+
+
+def free_port(host: str) -> int:
+    """A port the OS says is free on ``host`` now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def port_number(text, host: str) -> int:
+    """The ``--port`` value: 1-65535, or a free port when not given."""
+    if text is None:
+        try:
+            return free_port(host)
+        except OSError as error:
+            raise UserInputError(
+                "host", "an address of this machine", host, note=str(error)
+            ) from None
+    try:
+        port = int(str(text))
+    except ValueError:
+        raise UserInputError("port", "an integer from 1 to 65535", text) from None
+    if not 1 <= port <= 65535:
+        raise UserInputError("port", "an integer from 1 to 65535", text)
+    return port
+
+
+def has_display() -> bool:
+    """Whether a browser could open a window here."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def solara_arguments(host: str, port: int, open_browser: bool) -> list[str]:
+    """The arguments of ``solara run`` for the dashboard."""
+    args = ["run", "app.app", "--host", host, "--port", str(port), "--production"]
+    return args if open_browser else [*args, "--no-open"]
+
+
+def handler(args: argparse.Namespace) -> int:
+    """Serve until interrupted; returns the exit code."""
+    port = port_number(args.port, args.host)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((args.host, port))
+        except OSError as error:
+            raise UserInputError(
+                "port", "a free port on the host", f"{args.host}:{port}", note=str(error)
+            ) from None
+    from app.offline import prepare_offline_assets
+
+    prepare_offline_assets()
+    import solara.__main__
+
+    print(f"llm-market dashboard: http://{args.host}:{port}/  (Ctrl+C stops it)", flush=True)
+    open_browser = has_display() and not args.no_open
+    try:
+        solara.__main__.cli.main(
+            args=solara_arguments(args.host, port, open_browser), standalone_mode=False
+        )
+    except KeyboardInterrupt:
+        return 0
+    return 0

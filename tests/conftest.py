@@ -1,0 +1,101 @@
+"""Fixtures of the browser tests: the dashboard as a user runs it, and Debian's Chromium.
+
+Browser tests (marked ``browser``) skip, saying why, only when Chromium or Playwright is absent
+(``.ci/run`` installs both). Pages refuse every request that leaves the dashboard's own
+server, so a front end fetched from a CDN fails the test. Screenshots go to
+``test-artifacts/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def browser_missing() -> str:
+    """Why browser tests cannot run here ("" when they can)."""
+    if importlib.util.find_spec("playwright") is None:
+        return "the playwright package is not installed (pip install -e '.[test]')"
+    if shutil.which("chromium") is None:
+        return "no chromium on PATH (apt-get install -y --no-install-recommends chromium)"
+    return ""
+
+
+@pytest.fixture(scope="session")
+def dashboard_url():
+    """The base URL of ``llm-market dashboard`` started for this test session."""
+    reason = browser_missing()
+    if reason:
+        pytest.skip(reason)
+    from app.serve import start_dashboard, stop_dashboard
+
+    process, url = start_dashboard()
+    yield url
+    stop_dashboard(process)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (never ``playwright install``)."""
+    reason = browser_missing()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    from app.serve import CHROMIUM_FLAGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=list(CHROMIUM_FLAGS)
+        )
+        yield browser
+        browser.close()
+
+
+class OfflineTab:
+    """A browser tab that refuses every request leaving the dashboard (and records them)."""
+
+    def __init__(self, context, base: str):
+        from app.serve import is_local
+
+        self.base = base
+        self.refused: list[str] = []
+        self.page = context.new_page()
+
+        def guard(route):
+            if is_local(route.request.url, base):
+                route.continue_()
+            else:
+                self.refused.append(route.request.url)
+                route.abort()
+
+        self.page.route("**/*", guard)
+
+    def screenshot(self, name: str) -> Path:
+        """Save a full-page screenshot under test-artifacts/."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        print(f"screenshot: {path}")
+        return path
+
+
+@pytest.fixture
+def new_tab(chromium, dashboard_url):
+    """Open offline tabs in fresh browser contexts (like separate users or devices)."""
+    contexts = []
+
+    def open_tab(context=None) -> OfflineTab:
+        if context is None:
+            context = chromium.new_context(viewport={"width": 1400, "height": 1800})
+            contexts.append(context)
+        return OfflineTab(context, dashboard_url)
+
+    yield open_tab
+    for context in contexts:
+        context.close()
