@@ -164,7 +164,7 @@ def test_an_invalid_combination_is_a_message():
     url = "/ttc?mechanism=second-price-auction&users=identical+agents"
     _box, rc = solara.render(Harness(ttc, url), handle_error=False)
     shown = wait_for(lambda: errors(rc))
-    assert "no user population under the auction" in shown[0]
+    assert "no user population under this mechanism" in shown[0]
 
 
 def test_an_unknown_strategy_in_a_link_is_a_message():

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from app.charts import Frame, LineChart, Series, nice_ticks, polyline_points, svg
+from app.charts import LineChart, svg
 from app.export import charts_png
 from app.games import delegation as dg
 from app.games import ttc as tg
@@ -18,6 +18,7 @@ from app.offline import FRONT_END, missing_assets
 from app.plots import delegation as dplots
 from app.plots import ttc as tplots
 from app.session import Session
+from app.svg import Frame, Series, nice_ticks, polyline_points
 from app.tours import TOURS, tour_named
 from app.urlstate import page_url, parse_query
 from market import dashboard
@@ -139,7 +140,7 @@ def test_served_delegations_tile_the_queries_and_match_the_model(strategies, mec
             batch="7000",
         )
     )
-    served = run.log.so_far()
+    served = run.served()
     assert served[0].start == 0
     assert all(a.end == b.start for a, b in itertools.pairwise(served))
     assert served[-1].end == run.model.platform.used
@@ -150,7 +151,7 @@ def test_served_delegations_tile_the_queries_and_match_the_model(strategies, mec
 def test_the_service_log_does_not_depend_on_the_batch_size():
     base = dict(preset="cao2026-paper", strategies=("dishonest-length", "ours", "honest"))
     logs = [
-        finished(dg.DelegationSettings(**base, T="200000", batch=b)).log.so_far()
+        finished(dg.DelegationSettings(**base, T="200000", batch=b)).served()
         for b in ("1000", "200000")
     ]
     assert logs[0] == logs[1]
@@ -165,7 +166,7 @@ def test_service_kinds_follow_table_1_of_the_paper():
             T="200000",
         )
     )
-    kinds = {(s.phase, s.provider): s.service for s in run.log.so_far()}
+    kinds = {(s.phase, s.provider): s.service for s in run.served()}
     # Table 1: honest and dishonest-length both explore honestly; in exploitation honest stays
     # honest and dishonest-length keeps its truthful model but bills L (inflated length).
     assert kinds[("exploration", 0)] == "honest"

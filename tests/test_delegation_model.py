@@ -277,3 +277,22 @@ def test_artifact_rejects_a_model_with_zero_mean_reward(tmp_path):
         DelegationMarket(scenario, "honest")
     # Mechanism 1 as printed takes no logarithms: the same market runs.
     DelegationMarket(scenario.replace(mechanism="second-best"), "honest", rng=1).run()
+
+
+def test_the_platform_log_covers_every_query_once_whatever_the_batch():
+    logs = []
+    for batch in (997, 50_000):
+        model = DelegationMarket(
+            "cao2026-paper", "dishonest-length,ours,honest", T=50_000, batch=batch, rng=3
+        )
+        model.run()
+        served = model.platform.served_so_far()
+        assert served[0].start == 0 and served[-1].end == model.platform.used
+        assert all(a.end == b.start for a, b in itertools.pairwise(served))
+        for i, provider in enumerate(model.providers):
+            assert sum(s.end - s.start for s in served if s.provider == i) == provider.delegations
+        logs.append(served)
+    assert logs[0] == logs[1]
+    # provider 1 bills L in exploitation (Table 1's dishonest-length): inflated, same model
+    exploit = [s for s in logs[0] if s.phase == "exploitation" and s.provider == 0]
+    assert exploit and all(s.inflated_length and not s.cheaper_model for s in exploit)

@@ -118,6 +118,42 @@ class Segment:
         return self.delegation.count - self.served
 
 
+@dataclass(frozen=True)
+class ServedDelegation:
+    """One delegation as served: who, in which phase, which queries, and how.
+
+    Attributes:
+        phase: the mechanism's phase.
+        provider: provider index.
+        start: queries delegated before it (its first query, 0-based).
+        end: queries delegated when it ended (or so far, while it is being served).
+        cheaper_model: served with a model other than the provider's truthful one.
+        inflated_length: billed lengths other than the true ones.
+        stopped_early: the validation check stopped it.
+    """
+
+    phase: str
+    provider: int
+    start: int
+    end: int
+    cheaper_model: bool
+    inflated_length: bool
+    stopped_early: bool = False
+
+
+def served_delegation(segment: Segment, used: int) -> ServedDelegation:
+    """The record of ``segment`` as served up to query ``used``."""
+    return ServedDelegation(
+        phase=segment.delegation.phase,
+        provider=segment.provider.index,
+        start=used - segment.served,
+        end=used,
+        cheaper_model=segment.action.model != segment.provider.menu.truthful_model,
+        inflated_length=not segment.action.report.truthful,
+        stopped_early=segment.stopped_early,
+    )
+
+
 def draw_query_ids(T: int, n_queries: int, rules: str, rng: np.random.Generator):
     """The query ids ``w_1..w_T``, drawn once so any batching sees the same queries.
 
@@ -160,6 +196,7 @@ class PlatformAgent(mesa.Agent):
         self.phase_lengths: dict[str, int] = {}
         self.pending: list[Delegation] = []
         self.segment: Segment | None = None
+        self.served: list[ServedDelegation] = []  # closed delegations, in order
         self.finished = False
 
     @property
@@ -286,11 +323,20 @@ class PlatformAgent(mesa.Agent):
         )
         record.user_utility_sum = record.reward_sum - seg.provider.menu.price * seg.reported
         self.mechanism.record(seg.delegation, record)
+        if seg.served:
+            self.served.append(served_delegation(seg, self.used))
         if seg.stopped_early:
             self.planned -= seg.remaining
         if seg.stopped_early and seg.delegation.phase == EXPLOITATION:
             self.pending = []
         self.segment = None
+
+    def served_so_far(self) -> tuple[ServedDelegation, ...]:
+        """Every delegation served so far, the open one included (who served what, and how)."""
+        seg = self.segment
+        if seg is None or seg.served == 0:
+            return tuple(self.served)
+        return (*self.served, served_delegation(seg, self.used))
 
     @property
     def user_utility(self) -> float:

@@ -6,9 +6,9 @@ that round-trips through the URL), building the Mesa model, a log of who served 
 and how, and per-step snapshots the plots read (never the live model, which the play loop keeps
 stepping).
 
-What the game should offer instead (to move at merge time): a record of served segments
-(``ServiceLog`` wraps ``PlatformAgent.close_segment`` on one instance, because the platform keeps
-only the open segment), and labels for the mechanism sources.
+The platform records who served which queries and how
+(:meth:`agents.delegation.agents.PlatformAgent.served_so_far`); this module only names the kinds
+of service for the timeline and copies snapshots.
 
 References:
     Cao et al. (2026), Sections 3-4, Mechanism 1; ``shared/specs/delegation.md``.
@@ -26,14 +26,8 @@ from market.core.seeds import model_seed
 from market.core.values import count, number
 from market.delegation.model import DelegationMarket
 from market.delegation.scenarios import SCENARIOS, get_scenario
-from mechanisms.delegation.rules import MECHANISMS
+from mechanisms.delegation import MECHANISMS
 
-#: Plain words for each mechanism source (the registry's ``classifier["source"]``).
-SOURCE_LABELS = {
-    "paper": "as printed (Mechanism 1)",
-    "artifact": "authors' variant (their simulator; reconstructed)",
-    "baseline": "naive baseline (no incentives)",
-}
 #: The service categories of the timeline, with their colours.
 SERVICE_COLOURS = {
     "honest": "#009E73",
@@ -99,10 +93,7 @@ def strategy_names() -> list[str]:
 
 def mechanism_choices() -> list[tuple[str, str]]:
     """(name, plain label) of every registered mechanism."""
-    return [
-        (m.name, f"{m.name}: {SOURCE_LABELS.get(m.classifier.get('source'), 'other')}")
-        for m in MECHANISMS
-    ]
+    return [(m.name, f"{m.name}: {m.description}") for m in MECHANISMS]
 
 
 def provider_names(preset: str) -> list[str]:
@@ -151,64 +142,41 @@ class Served:
     stopped_early: bool = False
 
 
-def service_kind(action, menu) -> str:
-    """How a provider serves: honestly, with a cheaper model, an inflated length, or both."""
-    cheaper = action.model != menu.truthful_model
-    inflated = not action.report.truthful
-    if cheaper and inflated:
+def service_kind(cheaper_model: bool, inflated_length: bool) -> str:
+    """How a provider served: honestly, with a cheaper model, an inflated length, or both."""
+    if cheaper_model and inflated_length:
         return "cheaper model + inflated length"
-    if cheaper:
+    if cheaper_model:
         return "cheaper model"
-    return "inflated length" if inflated else "honest"
+    return "inflated length" if inflated_length else "honest"
 
 
-def served_segment(segment, stopped_early: bool, used: int) -> Served:
-    """A :class:`Served` record of the platform's segment ending at query ``used``."""
+def labelled(record) -> Served:
+    """A platform's :class:`~agents.delegation.agents.ServedDelegation` with its kind named."""
     return Served(
-        phase=segment.delegation.phase,
-        provider=segment.provider.index,
-        start=used - segment.served,
-        end=used,
-        service=service_kind(segment.action, segment.provider.menu),
-        stopped_early=stopped_early,
+        phase=record.phase,
+        provider=record.provider,
+        start=record.start,
+        end=record.end,
+        service=service_kind(record.cheaper_model, record.inflated_length),
+        stopped_early=record.stopped_early,
     )
-
-
-class ServiceLog:
-    """Records every delegation the platform closes (wraps ``close_segment`` of one platform)."""
-
-    def __init__(self, platform):
-        self.platform = platform
-        self.closed: list[Served] = []
-        self._close = platform.close_segment
-        platform.close_segment = self.close_segment
-
-    def close_segment(self) -> None:
-        """Record the segment, then let the platform close it."""
-        seg = self.platform.segment
-        self.closed.append(served_segment(seg, seg.stopped_early, self.platform.used))
-        self._close()
-
-    def so_far(self) -> tuple[Served, ...]:
-        """Closed delegations plus the one being served."""
-        seg = self.platform.segment
-        if seg is None or seg.served == 0:
-            return tuple(self.closed)
-        return (*self.closed, served_segment(seg, False, self.platform.used))
 
 
 @dataclass
 class DelegationRun:
-    """A model with its service log (one per browser tab)."""
+    """The model of one browser tab."""
 
     model: DelegationMarket
-    log: ServiceLog
+
+    def served(self) -> tuple[Served, ...]:
+        """Every delegation served so far, labelled for the timeline."""
+        return tuple(labelled(r) for r in self.model.platform.served_so_far())
 
 
 def build_run(settings: DelegationSettings) -> DelegationRun:
     """The model the settings describe (UserInputError for any bad value)."""
-    model = DelegationMarket(**model_arguments(settings))
-    return DelegationRun(model, ServiceLog(model.platform))
+    return DelegationRun(DelegationMarket(**model_arguments(settings)))
 
 
 @dataclass(frozen=True)
@@ -282,7 +250,7 @@ def mechanism_numbers(model: DelegationMarket) -> MechanismNumbers:
     chosen = None if state.chosen is None else model.providers[state.chosen].name
     return MechanismNumbers(
         name=mechanism.name,
-        source=SOURCE_LABELS.get(mechanism.classifier.get("source"), "other"),
+        source=mechanism.description,
         B=mechanism.B,
         M=mechanism.M,
         T_R=state.exploitation_length,
@@ -300,7 +268,7 @@ def snapshot(run: DelegationRun) -> DelegationFrame:
     model = run.model
     columns = model.datacollector.model_vars
     series = {name: np.asarray(values, dtype=float) for name, values in columns.items()}
-    served = run.log.so_far()
+    served = run.served()
     T = model.platform.T
     return DelegationFrame(
         steps=model.steps,

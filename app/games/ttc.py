@@ -1,10 +1,9 @@
 """Adapter between the test-time compute game and its dashboard page.
 
-Every TTC import of the dashboard is in this module, so the package's reshaping (to
-``market.ttc.scenarios``, ``market.ttc.runs``, ``mechanisms.ttc``, ``agents.ttc``) changes one
-place. What the game should offer instead (to move at merge time): ``runs.compare`` (the
-paper's Table 2 as a typed record; today only the CLI module has it, and pages never call a
-CLI), and a seeded user-population builder (today the CLI's ``user_population``).
+Every TTC import of the dashboard is in this module. The game itself is built by
+:mod:`market.ttc.runs` (``build_game``, ``user_population``, ``comparison_table``), the same
+functions the CLI calls; this module turns the page's text settings into their parameters and
+copies per-step snapshots for the plots.
 
 References:
     Velasco et al. (2026), Sections 2-5, Theorems 1 and 5, Table 2.
@@ -13,20 +12,21 @@ References:
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field, replace
 
 import networkx as nx
 import numpy as np
 
-from agents.ttc.strategies import PROVIDER_STRATEGIES, UserPopulation
+from agents.ttc import PROVIDER_STRATEGIES, UserPopulation
 from market.core.errors import UserInputError
 from market.core.seeds import model_seed
 from market.core.values import count, number
-from market.ttc.analysis import better_response_graph, graph_sinks, n_profiles
-from market.ttc.curves import SCENARIOS, game_from_curves, get_scenario, load_curves
-from market.ttc.model import TTCMarket, population_seed
-from mechanisms.ttc.game import MECHANISMS, run_auction, truthful_bids
+from market.ttc import runs
+from market.ttc.analysis import better_response_graph, graph_sinks
+from market.ttc.model import TTCMarket
+from market.ttc.scenarios import SCENARIOS
+from mechanisms.ttc import MECHANISMS
+from mechanisms.ttc.optimum import n_profiles
 
 USER_MODES = ("aggregate", "identical agents", "heterogeneous agents")
 PERFECT_WORDS = ("inf", "+inf", "infinity", "perfect")
@@ -118,22 +118,18 @@ def build_game(settings: TTCSettings):
     beta = parse_beta(settings.beta)
     v0 = number(settings.v0, "V_0")
     margin = number(settings.margin, "margin", positive=True)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        if settings.preset:
-            game = get_scenario(settings.preset).build(beta=beta, v0=v0, margin=margin)
-        else:
-            if not settings.curves.strip():
-                raise UserInputError("curves", "a curves CSV path (or choose a preset)", "")
-            game = game_from_curves(
-                load_curves(settings.curves.strip()),
-                settings.benchmark,
-                settings.method,
-                margin=margin,
-                v0=v0,
-                beta=beta,
-            )
-    return game, tuple(str(w.message) for w in caught)
+    if not settings.preset and not settings.curves.strip():
+        raise UserInputError("curves", "a curves CSV path (or choose a preset)", "")
+    spec = runs.build_game(
+        preset=settings.preset or None,
+        curves=None if settings.preset else settings.curves.strip(),
+        benchmark=None if settings.preset else settings.benchmark,
+        method=None if settings.preset else settings.method,
+        margin=margin,
+        v0=v0,
+        beta=beta,
+    )
+    return spec.game, spec.warnings
 
 
 def user_population(settings: TTCSettings, game, seed: int) -> UserPopulation | None:
@@ -144,14 +140,11 @@ def user_population(settings: TTCSettings, game, seed: int) -> UserPopulation | 
         return None
     n = count(settings.n_users, "number of users")
     if settings.users == "identical agents":
-        return UserPopulation.identical(n, game.beta, v0=game.v0)
+        return runs.user_population(game, n, 0.0, seed)
     spread = number(settings.spread, "spread")
     if spread < 0:
         raise UserInputError("spread", "a standard deviation >= 0", settings.spread)
-    rng = np.random.default_rng(population_seed(seed))
-    return UserPopulation.heterogeneous(
-        n, rng, beta=game.beta, weight_spread=spread, beta_spread=spread, v0=game.v0
-    )
+    return runs.user_population(game, n, spread, seed)
 
 
 @dataclass(frozen=True)
@@ -210,13 +203,13 @@ class Comparison:
 
 def comparison(model: TTCMarket) -> Comparison:
     """Market at the current profile against truthful bidding in the auction (Theorem 5)."""
-    game, state = model.game, model.state
-    outcome = run_auction(game, truthful_bids(game))
+    game = model.game
+    table = runs.comparison_table(game, model.state)
     return Comparison(
-        quantities=("user value", "price", "provider utility", "welfare"),
-        market=(state.user_value, state.price, float(sum(state.provider_utility)), state.welfare),
-        auction=(outcome.user_value, outcome.payment, outcome.winner_utility, outcome.welfare),
-        winner=game.providers[outcome.winner],
+        quantities=tuple(q.replace("_", " ") for q in table["quantity"]),
+        market=tuple(float(x) for x in table["game"]),
+        auction=tuple(float(x) for x in table["auction"]),
+        winner=game.providers[runs.truthful_auction(game).outcome.winner],
     )
 
 
@@ -286,7 +279,7 @@ def snapshot(run: TTCRun) -> TTCFrame:
         running=model.running,
         stop_reason=model.stop_reason,
         equilibrium=model.equilibrium_reached,
-        mechanism=model.mechanism,
+        mechanism=model.mechanism.name,
         providers=tuple(game.providers),
         levels=tuple(game.levels),
         level_names=tuple(game.level_label(k) for k in range(game.n_levels)),

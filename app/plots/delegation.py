@@ -21,11 +21,10 @@ from app.charts import (
     Network,
     NetworkChart,
     Node,
-    Series,
     TimelineChart,
-    color,
 )
 from app.games.delegation import SERVICE_COLOURS, DelegationFrame
+from app.svg import Series, color
 
 USER_COLOUR = "#555555"
 

@@ -18,10 +18,9 @@ from app.charts import (
     Network,
     NetworkChart,
     Node,
-    Series,
-    color,
 )
 from app.games.ttc import TTCFrame
+from app.svg import Series, color
 
 
 def held(frame: TTCFrame, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -274,20 +274,17 @@ def sweep_beta(
     return BetaSweep(seed=root_seed(seed), table=pd.DataFrame(rows))
 
 
-def compare(
-    game: TTCGame,
-    rule: str = DEFAULT_RULE,
-    schedule: str = DEFAULT_SCHEDULE,
-    seed: Any = DEFAULT_SEED,
-) -> Comparison:
-    """User value, price, provider utility (total) and welfare: market vs auction.
+def comparison_table(game: TTCGame, state) -> pd.DataFrame:
+    """Table 2's rows: the market in ``state`` against truthful bidding in the auction.
+
+    ``state`` is the model's :class:`~market.ttc.state.MarketState` (at equilibrium for the
+    paper's table; the dashboard shows it at the current profile). Rows ``user_value, price,
+    provider_utility, welfare``; columns ``quantity, game, auction, change_pct``.
 
     References:
-        Velasco et al. (2026), Table 2.
+        Velasco et al. (2026), Table 2 and Theorem 5.
     """
-    model = run_dynamics(game, rule, schedule, seed, collect=False)
     auction = truthful_auction(game).outcome
-    state = model.state
     market = {
         "user_value": state.user_value,
         "price": state.price,
@@ -305,8 +302,23 @@ def compare(
         a = auctioned[quantity]
         change = 100.0 * (a - g) / abs(g) if g != 0 else math.nan
         rows.append({"quantity": quantity, "game": g, "auction": a, "change_pct": change})
+    return pd.DataFrame(rows)
+
+
+def compare(
+    game: TTCGame,
+    rule: str = DEFAULT_RULE,
+    schedule: str = DEFAULT_SCHEDULE,
+    seed: Any = DEFAULT_SEED,
+) -> Comparison:
+    """User value, price, provider utility (total) and welfare: market vs auction.
+
+    References:
+        Velasco et al. (2026), Table 2.
+    """
+    model = run_dynamics(game, rule, schedule, seed, collect=False)
     return Comparison(
         seed=int(model.seed),
         is_equilibrium=bool(model.equilibrium_reached),
-        table=pd.DataFrame(rows),
+        table=comparison_table(game, model.state),
     )
