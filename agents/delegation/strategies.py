@@ -174,25 +174,71 @@ def second_best_paper(view: ProviderView) -> tuple[int, int] | None:
     return None if best is None else (best[2], best[3])
 
 
-def second_best_artifact(view: ProviderView) -> tuple[int, int] | None:
-    """The artifact's second-best rule: (model, constant padding) for u' (spec section 4).
+def artifact_padding(view: ProviderView, m: int) -> int:
+    """The artifact's constant padding ``add = max(0, int((R mu_r_m - u') / p - mu_l_m))``."""
+    reward, length = view.mean_reward[m], view.mean_length[m]
+    return max(0, int((reward * view.reward_bound - view.u_prime) / view.price - length))
 
-    Candidates: models with ``mu_r_m - c_m mu_l_m >= u'`` (the artifact compares at the
-    model's own cost); padding ``add = max(0, int((R mu_r_m - u') / p - mu_l_m))``; choose the
-    model maximising ``p min(mu_l_m + add, L) - c_m mu_l_m``, ties to the cheaper model.
+
+def artifact_menu_order(view: ProviderView) -> list[int]:
+    """Menu indices by descending ``R mu_r_m - c_m mu_l_m`` (ties: menu order).
+
+    The artifact's truthful model maximises this score, so it comes first.
     """
-    best: tuple[float, float, int, int] | None = None
-    for m, (reward, length, cost) in enumerate(
-        zip(view.mean_reward, view.mean_length, view.costs, strict=True)
-    ):
+    scores = [
+        view.reward_bound * r - c * length
+        for r, length, c in zip(view.mean_reward, view.mean_length, view.costs, strict=True)
+    ]
+    return sorted(range(len(scores)), key=lambda m: -scores[m])
+
+
+def artifact_improvement(view: ProviderView, profit) -> tuple[int, float]:
+    """The artifact's search for i*'s exploitation model: (model, its expected profit).
+
+    Start at the truthful model with profit 0, walk the menu in :func:`artifact_menu_order`
+    and switch only to a candidate (``mu_r_m - c_m mu_l_m >= u'``) whose ``profit(m)`` is
+    strictly larger than the best so far.
+    """
+    best, best_profit = view.truthful_model, 0.0
+    for m in artifact_menu_order(view):
+        reward, length, cost = view.mean_reward[m], view.mean_length[m], view.costs[m]
         if reward - cost * length < view.u_prime:
             continue
-        add = max(0, int((reward * view.reward_bound - view.u_prime) / view.price - length))
-        profit = view.price * min(length + add, view.max_length) - cost * length
-        key = (profit, -cost, m, add)
-        if best is None or key[:2] > best[:2]:
-            best = key
-    return None if best is None else (best[2], best[3])
+        value = profit(m)
+        if value > best_profit:
+            best, best_profit = m, value
+    return best, best_profit
+
+
+def second_best_artifact(view: ProviderView) -> tuple[int, int]:
+    """The artifact's second-best rule: (model, constant padding) for u' (spec section 4).
+
+    Start from the truthful model with no padding (expected profit 0); go through the menu by
+    descending ``R mu_r_m - c_m mu_l_m``; switch to a candidate (``mu_r_m - c_m mu_l_m >= u'``,
+    compared at the model's own cost) only when its expected profit
+    ``p min(mu_l_m + add_m, L) - c_m mu_l_m`` is strictly larger. Never "worst": with no
+    profitable candidate it serves the truthful model with true lengths (padding 0).
+    """
+    p, L = view.price, view.max_length
+
+    def padded_profit(m: int) -> float:
+        length = view.mean_length[m]
+        return p * min(length + artifact_padding(view, m), L) - view.costs[m] * length
+
+    model, profit = artifact_improvement(view, padded_profit)
+    return model, artifact_padding(view, model) if profit > 0 else 0
+
+
+def second_best_artifact_honest_length(view: ProviderView) -> int:
+    """The artifact's 'second-best with honest length': the model for u', true lengths.
+
+    Same start (truthful model, profit 0) and strict-improvement walk as
+    :func:`second_best_artifact`, but the objective is ``(p - c_m) mu_l_m``: no padding.
+    """
+    model, _ = artifact_improvement(
+        view, lambda m: (view.price - view.costs[m]) * view.mean_length[m]
+    )
+    return model
 
 
 @dataclass(frozen=True)
@@ -200,8 +246,10 @@ class SecondBest(Behaviour):
     """Give the second-best service u' at the least cost (Theorem 5.2, discrete form).
 
     With ``report_length=False`` it is the 'second-best with honest length' choice of Table 2.
-    Without a target (not i*, or a mechanism that announces none) or when no model can reach
-    u', it plays worst: the paper's proof shows that deviating at once is then optimal.
+    Without a target (not i*, or a mechanism that announces none) it plays worst. Under the
+    paper's rules, when no model can reach u' it plays worst too (the proof of Theorem 5.2:
+    deviating at once is then optimal); under the artifact's rules it follows the authors'
+    simulator (:func:`second_best_artifact`), which never plays worst.
     """
 
     report_length: bool = True
@@ -211,15 +259,18 @@ class SecondBest(Behaviour):
         """Model and report rule meeting u' with the largest expected provider utility."""
         if view.u_prime is None:
             return Worst().decide(view)
-        rule = second_best_artifact if view.rules == "artifact" else second_best_paper
-        choice = rule(view)
+        if view.rules == "artifact":
+            if not self.report_length:
+                return ServiceAction(second_best_artifact_honest_length(view), TRUE_LENGTH)
+            model, padding = second_best_artifact(view)
+            return ServiceAction(model, LengthReport("padded", padding) if padding else TRUE_LENGTH)
+        choice = second_best_paper(view)
         if choice is None:
             return Worst().decide(view)
-        model, amount = choice
+        model, target = choice
         if not self.report_length:
             return ServiceAction(model, TRUE_LENGTH)
-        mode = "padded" if view.rules == "artifact" else "at-least"
-        return ServiceAction(model, LengthReport(mode, amount))
+        return ServiceAction(model, LengthReport("at-least", target))
 
 
 class DelegationStrategy:

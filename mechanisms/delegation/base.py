@@ -116,8 +116,8 @@ class ValidationRule:
     The check happens after query ``j`` (1-based, within the phase) when ``j >= start`` and
     ``(j - start) % every == 0``; the phase stops at once when the mean is below ``threshold``.
     Mechanism 1 checks every query after the first B (``start = B + 1, every = 1``); the
-    artifact checks after each batch of B (``start = B, every = B``), so its remainder
-    ``T_R mod B`` is never checked.
+    artifact serves its first batch of B unchecked and checks after each later batch of B
+    (``start = 2B, every = B``), so its remainder ``T_R mod B`` is never checked.
     """
 
     threshold: float

@@ -115,12 +115,15 @@ class SecondBestMechanism(DelegationMechanism):
 class ArtifactSecondBestMechanism(SecondBestMechanism):
     """The authors' public simulator's variant of Mechanism 1 (reproduces Figures 2-4).
 
-    Differences from the printed mechanism (spec section 4): ``T_R = T - ((delta1 + 3) K +
-    delta2 + delta3) B`` with constants from all models' statistics; the validation check runs
-    after each batch of B queries on the whole phase's mean; when it passes to the end, the
-    remainder ``T_R mod B`` is served unchecked and i* earns a bonus of B; blind trust II gives
-    ``int(d_i B)`` (+1 at random) with ``d_i = delta1 + ln v_i - ln tau_i - tau_i / L`` when
-    ``d_i > 0``, stopping once T is reached.
+    Differences from the printed mechanism (spec section 4, made precise against the authors'
+    per-profile results): ``T_R = T - ((delta1 + 3) K + delta2 + delta3) B`` with constants
+    from all models' statistics; exploitation serves its first batch of B queries unchecked,
+    then checks the whole phase's mean after each later batch of B (first check at j = 2B);
+    when it passes to the end, the remainder ``T_R mod B`` is served unchecked and i* earns a
+    bonus of B; blind trust II gives ``int(d_i B)`` (+1 at random) with ``d_i = delta1 + ln
+    v_i - ln tau_i - tau_i / L`` when ``d_i > 0``, stopping once T is reached. Its public rules
+    (``rules = "artifact"``) also change i*'s second-best play: see
+    :func:`agents.delegation.strategies.second_best_artifact`.
 
     References:
         Cao et al. (2026), Section 6 (experiments); the artifact as described in
@@ -156,7 +159,7 @@ class ArtifactSecondBestMechanism(SecondBestMechanism):
         return p.T if value == math.inf else max(0, int(max(value, 0.0)))
 
     def exploitation(self, rng: np.random.Generator) -> list[Delegation]:
-        """Batch-validated exploitation of ``T_R`` queries by i* (spec section 4)."""
+        """Batch-validated exploitation of ``T_R`` queries by i*: checks at j = 2B, 3B, ..."""
         p, s = self.params, self.state
         self.choose_best(rng)
         observed = [(r.mean_reward, r.mean_reported_length) for r in s.exploration]
@@ -166,7 +169,7 @@ class ArtifactSecondBestMechanism(SecondBestMechanism):
             s.u_prime, p.reward_bound, p.prices[s.chosen], p.max_length, self.M, ARTIFACT_GAMMA
         )
         s.validated = True
-        rule = ValidationRule(threshold=s.threshold, start=self.B, every=self.B)
+        rule = ValidationRule(threshold=s.threshold, start=2 * self.B, every=self.B)
         return [Delegation(EXPLOITATION, s.chosen, s.exploitation_length, rule)]
 
     def blind_trust_2(self, rng: np.random.Generator) -> list[Delegation]:
