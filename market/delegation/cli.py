@@ -6,6 +6,9 @@ Sub-commands:
     sweep    every strategy profile (6^K) x replicate seeds on ``--jobs`` processes:
              ``profiles.csv``, ``summary.csv`` (Figure 2's aggregation), ``figure3.csv``,
              ``figure2.png``, ``figure3.png`` and ``sweep.json`` (settings and timings).
+    plan     how long a horizon the market needs: B, M, what ``T_R`` reserves term by term,
+             ``T_R`` and the expected phase lengths for honest play; with ``--json`` one
+             object (:meth:`market.delegation.horizon.HorizonPlan.to_dict`).
     horizon  Figure 4: everyone plays "ours", provider 1's delivered user utility against T,
              with the u_SB line: ``horizon.csv``, ``figure4.png`` and ``horizon.json``.
 
@@ -31,7 +34,7 @@ PRECISE = "%.17g"  # CSV floats: full precision
 
 
 def register(games: argparse._SubParsersAction) -> None:
-    """Add the ``delegation`` sub-commands (run, sweep, horizon)."""
+    """Add the ``delegation`` sub-commands (run, sweep, plan, horizon, metagame)."""
     game = games.add_parser(
         "delegation",
         help="the delegation game and the second-best mechanism (Cao et al. 2026)",
@@ -60,6 +63,13 @@ def register(games: argparse._SubParsersAction) -> None:
     replicate_options(sweep)
     sweep.add_argument("--out", required=True, help="output directory (created if missing)")
     sweep.set_defaults(handler=sweep_command)
+
+    plan = commands.add_parser(
+        "plan", help="how long a horizon the market needs: B, M, T_R and the phases (no run)"
+    )
+    scenario_options(plan)
+    plan.add_argument("--json", action="store_true", help="print one JSON object")
+    plan.set_defaults(handler=plan_command)
 
     horizon = commands.add_parser("horizon", help="Figure 4: user utility against T")
     horizon.add_argument(
@@ -128,6 +138,21 @@ def run_command(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict()))
     else:
         print(run_summary(result, mechanism_description(result.mechanism)))
+    return 0
+
+
+def plan_command(args: argparse.Namespace) -> int:
+    """``delegation plan``: B, M, the reserve of T_R term by term and the phase lengths."""
+    from market.delegation.report import plan_summary
+    from market.delegation.runs import plan
+
+    result = plan(
+        args.scenario, T=optional_count(args.T, "T"), eps=eps_of(args), mechanism=args.mechanism
+    )
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        print(plan_summary(result, args.scenario))
     return 0
 
 

@@ -6,6 +6,7 @@ References:
 
 from __future__ import annotations
 
+from market.delegation.horizon import MAX_QUERIES, HorizonPlan, shortfall_advice
 from market.delegation.results import DelegationResult
 
 
@@ -70,4 +71,33 @@ def run_summary(result: DelegationResult, description: str = "") -> str:
     lines = [*mechanism_lines(result, description), "", *provider_lines(result)]
     if result.data_notes:
         lines += ["", "Data notes:", *(f"  - {note}" for note in result.data_notes)]
+    return "\n".join(lines)
+
+
+def plan_summary(plan: HorizonPlan, scenario: str) -> str:
+    """What ``llm-market delegation plan`` prints: B, M, the reserve, T_R and the phases."""
+    lines = [
+        f"Horizon plan: scenario {scenario}, mechanism {plan.mechanism}, K = {plan.K} providers",
+        f"T = {plan.T:,} queries, eps = {plan.eps:g}: B = {plan.B:,} queries per provider to "
+        f"explore, M = {plan.M:.4g}, L = {plan.max_length:,}, p_min = {plan.min_price:.4g} per "
+        "token",
+    ]
+    if plan.reserve:
+        lines.append("Reserved by T_R beyond exploration (coefficient x B):")
+        width = max(len(name) for name, _, _ in plan.reserve)
+        lines += [
+            f"  {name:<{width}}  {c:>12,.4g} x B = {q:>14,.0f} queries"
+            for name, c, q in plan.reserve
+        ]
+    lines.append(f"T_R (honest exploration) = {plan.T_R:,}")
+    lines.append(
+        "Expected phase lengths with everyone honest: "
+        + " | ".join(f"{name} {q:,.0f}" for name, q in plan.phases)
+    )
+    if plan.works:
+        lines.append(f"This T works (an exploitation phase of {plan.T_R:,} queries).")
+        if plan.T > MAX_QUERIES:
+            lines.append(f"But a run accepts at most {MAX_QUERIES:,} queries.")
+    else:
+        lines.append(f"This T leaves no exploitation phase: {shortfall_advice(plan)}.")
     return "\n".join(lines)

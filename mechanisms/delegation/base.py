@@ -231,6 +231,29 @@ class DelegationMechanism:
         """
         raise NotImplementedError
 
+    def slack_terms(self, typical: list[tuple[float, float]]) -> tuple[tuple[str, float], ...]:
+        """The terms (in units of B) that ``T_R`` reserves beyond T, with honest exploration.
+
+        ``typical[i]`` is provider i's (mean reward, mean length) when it explores honestly.
+        A mechanism without such a reserve returns no terms.
+        """
+        return ()
+
+    def honest_phase_lengths(self, typical: list[tuple[float, float]]) -> dict[str, float]:
+        """Expected queries per phase when every provider plays honestly (before capping at T).
+
+        Blind trust II's random quotas count at their expectation.
+        """
+        raise NotImplementedError
+
+    def honest_choice(self, typical: list[tuple[float, float]]) -> int:
+        """i* when exploration observes exactly ``typical`` (the first of equal utilities)."""
+        utilities = [
+            r - price * length
+            for (r, length), price in zip(typical, self.params.prices, strict=True)
+        ]
+        return int(np.argmax(utilities))
+
 
 MECHANISMS: Registry[type[DelegationMechanism]] = Registry("mechanism")
 

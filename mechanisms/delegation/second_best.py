@@ -99,17 +99,45 @@ class SecondBestMechanism(DelegationMechanism):
                 plan.append(Delegation(BLIND_TRUST_II, i, quota))
         return plan
 
-    def horizon_check(self, typical: list[tuple[float, float]]) -> int:
-        """``T_R`` when provider i explores with mean reward/length ``typical[i]``."""
+    def typical_deltas(self, typical: list[tuple[float, float]]) -> list[float]:
+        """``delta_i`` when provider i explores with mean reward/length ``typical[i]``."""
         p = self.params
-        deltas = [
+        return [
             exploration_delta(r, length, price, p.max_length)
             for (r, length), price in zip(typical, p.prices, strict=True)
         ]
-        utilities = [
-            r - price * length for (r, length), price in zip(typical, p.prices, strict=True)
-        ]
-        return self.exploitation_length(deltas, int(np.argmax(utilities)))
+
+    def horizon_check(self, typical: list[tuple[float, float]]) -> int:
+        """``T_R`` when provider i explores with mean reward/length ``typical[i]``."""
+        return self.exploitation_length(self.typical_deltas(typical), self.honest_choice(typical))
+
+    def slack_terms(self, typical: list[tuple[float, float]]) -> tuple[tuple[str, float], ...]:
+        """Line 11's reserve ``(5K + 2R/(p_min L) + sum_{i != i*} delta_i) B`` term by term."""
+        p = self.params
+        chosen = self.honest_choice(typical)
+        deltas = self.typical_deltas(typical)
+        return (
+            ("5K (exploration and blind trust)", 5.0 * p.K),
+            (
+                "2R/(p_min L) (cheapest price times L)",
+                2.0 * p.reward_bound / (min(p.prices) * p.max_length),
+            ),
+            (
+                "sum of delta_i = 2 v_i/(p_i L) - 2 tau_i/L over i != i*",
+                sum(d for i, d in enumerate(deltas) if i != chosen),
+            ),
+        )
+
+    def honest_phase_lengths(self, typical: list[tuple[float, float]]) -> dict[str, float]:
+        """Exploration ``K B``, ``T_R``, blind trust I ``K B``, blind trust II ``sum B d_i``."""
+        B, K = self.B, self.params.K
+        quotas = sum(B * (d + 3.0) for d in self.typical_deltas(typical) if d + 3.0 >= 0)
+        return {
+            EXPLORATION: float(K * B),
+            EXPLOITATION: float(self.horizon_check(typical)),
+            BLIND_TRUST_I: float(K * B),
+            BLIND_TRUST_II: float(quotas),
+        }
 
 
 class ArtifactSecondBestMechanism(SecondBestMechanism):
@@ -184,8 +212,29 @@ class ArtifactSecondBestMechanism(SecondBestMechanism):
 
     def horizon_check(self, typical: list[tuple[float, float]]) -> int:
         """``T_R`` when provider i explores with mean reward/length ``typical[i]``."""
+        return self.exploitation_length(self.margins(typical), self.honest_choice(typical))
+
+    def slack_terms(self, typical: list[tuple[float, float]]) -> tuple[tuple[str, float], ...]:
+        """The artifact's reserve ``((delta1 + 3) K + delta2 + delta3) B`` term by term."""
         p = self.params
-        utilities = [
-            r - price * length for (r, length), price in zip(typical, p.prices, strict=True)
-        ]
-        return self.exploitation_length(self.margins(typical), int(np.argmax(utilities)))
+        chosen = self.honest_choice(typical)
+        margins = self.margins(typical)
+        return (
+            ("(delta1 + 3) K (delta1 from all models' means)", (self.delta1 + 3.0) * p.K),
+            ("delta2 = ln R", math.log(p.reward_bound)),
+            (
+                "delta3 = sum of ln v_i - ln tau_i - tau_i/L over i != i*",
+                sum(m for i, m in enumerate(margins) if i != chosen),
+            ),
+        )
+
+    def honest_phase_lengths(self, typical: list[tuple[float, float]]) -> dict[str, float]:
+        """Exploration ``K B``, ``T_R``, blind trust I ``K B``, II ``sum B (delta1 + margin)``."""
+        B, K = self.B, self.params.K
+        quotas = sum(B * (self.delta1 + m) for m in self.margins(typical) if self.delta1 + m > 0)
+        return {
+            EXPLORATION: float(K * B),
+            EXPLOITATION: float(self.horizon_check(typical)),
+            BLIND_TRUST_I: float(K * B),
+            BLIND_TRUST_II: float(quotas),
+        }
