@@ -260,6 +260,8 @@ def sweep(
         "profiles": len(profiles),
         "runs": len(tasks),
         "data_notes": list(model.economy.table.notes),
+        "u_sb": model.economy.second_best(horizon_T),
+        "u_fb": model.economy.first_best(horizon_T),
     }
     timings = {
         "prepare_seconds": prepared - started,
