@@ -299,3 +299,14 @@ def test_metagame_cli_errors_are_one_line(tmp_path, capsys, extra, word):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and word in err[0]
     assert not out.exists()
+
+
+def test_the_metagame_reuses_a_sweeps_table(tmp_path, capsys):
+    cache = str(tmp_path / "cache")
+    sweep = ["delegation", "sweep", "--scenario", SMALL, "--T", "5000", "--seeds", "2"]
+    assert main([*sweep, "--cache", cache, "--out", str(tmp_path / "sweep")]) == 0
+    meta = ["delegation", "metagame", "--scenario", SMALL, "--T", "5000", "--seeds", "2"]
+    meta += ["--no-theorem-check", "--cache", cache, "--out", str(tmp_path / "m"), "--json"]
+    capsys.readouterr()
+    assert main(meta) == 0
+    assert json.loads(capsys.readouterr().out)["settings"]["payoffs_from_cache"] is True

@@ -9,6 +9,9 @@ Sub-commands:
     plan     how long a horizon the market needs: B, M, what ``T_R`` reserves term by term,
              ``T_R`` and the expected phase lengths for honest play; with ``--json`` one
              object (:meth:`market.delegation.horizon.HorizonPlan.to_dict`).
+    metagame better response over strategies: the payoff table (cached), the better-response
+             graph (GraphML, PNG), its sinks with basins, the dynamics trace and a continuous
+             check of Theorem 5.2; with ``--json`` one object.
     horizon  Figure 4: everyone plays "ours", provider 1's delivered user utility against T,
              with the u_SB line: ``horizon.csv``, ``figure4.png`` and ``horizon.json``.
 
@@ -61,6 +64,11 @@ def register(games: argparse._SubParsersAction) -> None:
     sweep = commands.add_parser("sweep", help="all strategy profiles: Figures 2 and 3")
     scenario_options(sweep)
     replicate_options(sweep)
+    sweep.add_argument(
+        "--cache",
+        default=None,
+        help="also store the payoff table in this folder, for delegation metagame to reuse",
+    )
     sweep.add_argument("--out", required=True, help="output directory (created if missing)")
     sweep.set_defaults(handler=sweep_command)
 
@@ -197,6 +205,8 @@ def sweep_command(args: argparse.Namespace) -> int:
     from market.delegation.runs import mechanism_description, sweep
 
     out = output.output_dir(args.out)
+    if args.cache:
+        output.output_dir(args.cache)  # checked before any work, like --out
     result = sweep(
         args.scenario,
         T=optional_count(args.T, "T"),
@@ -236,6 +246,10 @@ def sweep_command(args: argparse.Namespace) -> int:
         }
     )
     written = output.write_outputs(out, files)
+    if args.cache:
+        from market.delegation.payoffs import store_sweep
+
+        written.append(store_sweep(result, args.scenario, None, args.cache))
     print(
         f"{s['runs']} runs ({s['profiles']} profiles x {s['seeds']} seed(s)) of {label} in "
         f"{result.timings['simulate_seconds']:.2f} s on {s['jobs']} process(es)"
