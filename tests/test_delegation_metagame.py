@@ -310,3 +310,14 @@ def test_the_metagame_reuses_a_sweeps_table(tmp_path, capsys):
     capsys.readouterr()
     assert main(meta) == 0
     assert json.loads(capsys.readouterr().out)["settings"]["payoffs_from_cache"] is True
+
+
+def test_better_response_in_a_plain_run_plays_honest(capsys):
+    # One play cannot be revised: a better-response provider plays its start strategy.
+    args = ["delegation", "run", "--scenario", "cao2026", "--T", "30000", "--json"]
+    assert main([*args, "--strategies", "better-response,ours,ours"]) == 0
+    first = json.loads(capsys.readouterr().out)["providers"][0]
+    assert first["strategy"] == "better-response" and first["provider_utility"] == 0.0
+    assert main([*args, "--strategies", "honest,ours,ours"]) == 0
+    honest = json.loads(capsys.readouterr().out)["providers"][0]
+    assert first["user_utility"] == honest["user_utility"]
