@@ -69,35 +69,49 @@ def reference(scen_name, strategies, T, eps, seed, mechanism, scen=None):
         if beh in ("sb", "sbtrue"):
             if phase != "exploitation" or i != chosen or uprime is None:
                 beh = "worst"
+            elif art:
+                # the authors' simulator: start at the truthful model, no padding, profit 0;
+                # walk the menu by descending R mu_r - c mu_l; switch on a strictly larger
+                # expected profit; "sbtrue" scores (p - c) mu_l, "sb" the padded profit
+                order = sorted(
+                    range(len(P["costs"])),
+                    key=lambda m: -(R * P["mur"][m] - P["costs"][m] * P["mul"][m]),
+                )
+                pick, pick_profit, pick_add = P["tm"], 0.0, 0
+                for m in order:
+                    r_, l_, c_ = P["mur"][m], P["mul"][m], P["costs"][m]
+                    if r_ - c_ * l_ < uprime:
+                        continue
+                    add = max(0, int((r_ * R - uprime) / P["price"] - l_))
+                    if beh == "sbtrue":
+                        prof = (P["price"] - c_) * l_
+                    else:
+                        prof = P["price"] * min(l_ + add, L) - c_ * l_
+                    if prof > pick_profit:
+                        pick, pick_profit, pick_add = m, prof, add
+                if beh == "sbtrue":
+                    return pick, lambda t: t
+                return pick, lambda t, a=pick_add: min(t + a, L)
             else:
                 best = None
                 for m in range(len(P["costs"])):
                     r_, l_, c_ = P["mur"][m], P["mul"][m], P["costs"][m]
-                    if art:
-                        if r_ - c_ * l_ < uprime:
-                            continue
-                        add = max(0, int((r_ * R - uprime) / P["price"] - l_))
-                        prof = P["price"] * min(l_ + add, L) - c_ * l_
-                        cand = (prof, -c_, m, add)
-                    else:
-                        if r_ - P["price"] * l_ < uprime:
-                            continue
-                        lp = math.floor(min(L, (r_ - uprime) / P["price"]))
-                        if lp < l_:
-                            continue
-                        prof = P["price"] * lp - c_ * l_
-                        cand = (prof, -c_, m, lp)
+                    if r_ - P["price"] * l_ < uprime:
+                        continue
+                    lp = math.floor(min(L, (r_ - uprime) / P["price"]))
+                    if lp < l_:
+                        continue
+                    prof = P["price"] * lp - c_ * l_
+                    cand = (prof, -c_, m, lp)
                     if best is None or cand[:2] > best[:2]:
                         best = cand
                 if best is None:
                     beh = "worst"
                 else:
-                    m, amt = best[2], best[3]
+                    m, lp = best[2], best[3]
                     if beh == "sbtrue":
                         return m, lambda t: t
-                    if art:
-                        return m, lambda t, a=amt: min(t + a, L)
-                    return m, lambda t, a=amt: max(t, a)
+                    return m, lambda t, a=lp: max(t, a)
         if beh == "honest":
             return P["tm"], lambda t: t
         if beh == "worst":
@@ -192,7 +206,8 @@ def reference(scen_name, strategies, T, eps, seed, mechanism, scen=None):
                 sr += r
                 sl += lr
                 j += 1
-            if (sr - pc * sl) / j < thr:
+            # the authors' first check follows the second batch (j = 2B)
+            if _batch >= 1 and (sr - pc * sl) / j < thr:
                 validated = False
                 break
         if validated:

@@ -10,19 +10,19 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from agents.delegation.strategies import (
-    STRATEGIES,
     DelegationStrategy,
     SecondBest,
     Worst,
     WorstLength,
     WorstModel,
+    base_strategy_names,
 )
 from market.core.errors import UserInputError
 from market.delegation.model import DelegationMarket
 from market.delegation.prices import PRICES
 from market.delegation.scenarios import ProviderSpec, get_scenario
 
-NAMES = STRATEGIES.names()
+NAMES = base_strategy_names()  # Table 1's six (better-response plays one of them)
 MENUS = [
     ("gpt-5-high", "deepseek-r1", "gpt-5-medium"),
     ("o3-mini", "o1-mini", "deepseek-r1"),

@@ -1,8 +1,9 @@
 """The vectorised engine against a plain query-by-query reference of the mechanisms.
 
-The cases include validation failures at the paper's first check (j = B + 1), in the middle of
-a batch (only a per-query check catches those), after the artifact's fourth batch of B, and
-runs split into batches that cut across every phase boundary.
+The cases include validation failures at the paper's first check (j = B + 1), at the artifact's
+first check (j = 2B: the authors serve the first batch of B unchecked), in the middle of a batch
+(only a per-query check catches those), after later batches of B, the artifact's second-best
+and honest-length rules, and runs split into batches that cut across every phase boundary.
 """
 
 import math
@@ -64,6 +65,14 @@ CASES = [
         42,
         "first-check",
     ),
+    (
+        "cao2026",
+        "second-best-artifact",
+        ("ours-honest-length", "dishonest-all", "dishonest-all"),
+        60_000,
+        5,
+        "validated",  # u' is low: (p - c) mu_l picks deepseek-r1, the padded objective not
+    ),
 ]
 
 
@@ -90,13 +99,13 @@ def test_engine_matches_the_query_by_query_reference(
     exploitation = ref["phases"]["exploitation"]
     if pins == "validated":
         assert ref["validated"]
-    elif pins == "first-check":  # Mechanism 1 checks from j = B + 1; the artifact at j = B
+    elif pins == "first-check":  # Mechanism 1 checks from j = B + 1; the artifact at j = 2B
         assert not ref["validated"]
-        assert exploitation == (B if mechanism == "second-best-artifact" else B + 1)
+        assert exploitation == (2 * B if mechanism == "second-best-artifact" else B + 1)
     elif pins == "mid-batch":  # a per-query check stops between multiples of B
         assert not ref["validated"] and exploitation > B + 1 and exploitation % B != 0
     elif pins == "after-batches":  # the artifact checks only after whole batches of B
-        assert not ref["validated"] and exploitation > B and exploitation % B == 0
+        assert not ref["validated"] and exploitation > 2 * B and exploitation % B == 0
     for batch in sorted({T, B - 1, B, B + 1, 1009}):
         result = DelegationMarket(
             scenario, list(strategies), T=T, mechanism=mechanism, batch=batch, rng=seed

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.delegation.strategies import STRATEGIES
+from agents.delegation.strategies import base_strategy_names
 from market.core.errors import UserInputError
 from market.core.parallel import cut_into_chunks as chunk_tasks
 from market.core.seeds import replicate_seeds
@@ -64,7 +64,8 @@ def test_bad_replicate_count_is_a_user_error(count):
 def test_three_providers_have_216_profiles_in_registry_order():
     profiles = strategy_profiles(3)
     assert len(profiles) == 6**3 == len(set(profiles))
-    names = STRATEGIES.names()
+    names = base_strategy_names()
+    assert "better-response" not in names and len(names) == 6
     assert profiles[0] == (names[0],) * 3
     assert profiles[1] == (names[0], names[0], names[1])
     assert profiles[-1] == (names[-1],) * 3

@@ -52,6 +52,9 @@ class TestEveryStrategy:
         assert set(cls.behaviours) == set(PHASES)
 
     def test_classifier_is_honest(self, cls):
+        if cls.classifier.get("adaptive"):  # its behaviour changes between plays
+            assert not cls.classifier["truthful"] and not cls.classifier["honest_exploration"]
+            return
         exploration = type(cls.behaviours["exploration"]).__name__
         assert cls.classifier["honest_exploration"] == (exploration == "Honest")
         all_honest = all(type(b).__name__ == "Honest" for b in cls.behaviours.values())
@@ -75,7 +78,7 @@ def test_every_concrete_strategy_class_is_registered():
         if issubclass(obj, DelegationStrategy) and obj is not DelegationStrategy
     }
     assert concrete == set(STRATEGIES.names())
-    assert len(STRATEGIES) == 6
+    assert len(STRATEGIES) == 7  # Table 1's six and better-response
 
 
 def test_unknown_strategy_lists_the_known_ones():
@@ -129,6 +132,51 @@ def test_second_best_artifact_rule_by_hand():
     assert SecondBest().decide(view(rules="artifact", u_prime=29.0)) == ServiceAction(
         0, LengthReport("padded", 12)
     )
+
+
+def test_artifact_second_best_never_plays_worst():
+    # u' = 36: no candidate (m0: 35, m1: 27.5 < 36). The authors' simulator keeps its start,
+    # the truthful model with true lengths (the printed rule would play worst).
+    assert SecondBest().decide(view(rules="artifact", u_prime=36.0)) == ServiceAction(
+        0, LengthReport("true")
+    )
+    assert SecondBest().decide(view(u_prime=36.0)) == ServiceAction(1, LengthReport("max"))
+
+
+def test_artifact_honest_length_chooses_by_unpadded_profit():
+    # Objective (p - c_m) mu_l: m0 (truthful) 0, m1 (0.5 - 0.125) * 20 = 7.5.
+    # u' = 15: both candidates; m1 strictly better than the start (m0, profit 0) -> m1.
+    # (The padded objective would pick m0: 20 > 12.5, see the artifact rule above.)
+    honest_length = SecondBest(report_length=False)
+    assert honest_length.decide(view(rules="artifact", u_prime=15.0)) == ServiceAction(
+        1, LengthReport("true")
+    )
+    # u' = 29: m1 is no candidate (27.5 < 29); m0 earns 0, no strict gain: stay at m0.
+    assert honest_length.decide(view(rules="artifact", u_prime=29.0)) == ServiceAction(
+        0, LengthReport("true")
+    )
+    # u' = 36: nobody qualifies; still the truthful model, never worst.
+    assert honest_length.decide(view(rules="artifact", u_prime=36.0)) == ServiceAction(
+        0, LengthReport("true")
+    )
+
+
+def test_artifact_walks_the_menu_by_score_and_switches_only_on_a_strict_gain():
+    # Scores R mu_r - c mu_l: m0 40 - 5 = 35, m1 30 - 5 = 25, m2 32 - 5 = 27: order m0, m2, m1.
+    # Honest-length profits (p - c) mu_l: m0 0, m1 0.25 * 20 = 5, m2 5 (a tie).
+    # u' = 20: m1 (25) and m2 (27) qualify; m2 comes first and m1 is no strict gain -> m2,
+    # although m1 is listed first on the menu.
+    three = view(
+        rules="artifact",
+        u_prime=20.0,
+        costs=(0.5, 0.25, 0.25),
+        mean_reward=(40.0, 30.0, 32.0),
+        mean_length=(10.0, 20.0, 20.0),
+    )
+    assert SecondBest(report_length=False).decide(three) == ServiceAction(2, LengthReport("true"))
+    # Padded: add0 = int(20/0.5 - 10) = 30, profit 0.5*40 - 5 = 15; add2 = int(12/0.5 - 20) = 4,
+    # profit 0.5*24 - 5 = 7; add1 = int(10/0.5 - 20) = 0, profit 10 - 5 = 5 -> m0 padded 30.
+    assert SecondBest().decide(three) == ServiceAction(0, LengthReport("padded", 30))
 
 
 def test_length_reports_never_below_truth_nor_above_L():

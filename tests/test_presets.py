@@ -231,7 +231,7 @@ def test_scenario_built_in_code_validates():
 def test_toml_with_own_records_resolves_the_relative_path():
     s = get_scenario(DATA / "small_scenario.toml")
     assert s.name == "small" and s.mechanism == "second-best"
-    assert (s.T, s.eps, s.eta, s.max_length) == (5000, 0.25, 0.9, 400)
+    assert (s.T, s.eps, s.eta, s.max_length) == (5000, 0.25, 0.9, 32768)
     assert s.data == str((DATA / "small_records.csv").resolve())
     assert dict(s.prices) == {"alpha": 3.0, "beta": 1.5}
     table = s.table()  # negative_tokens = "drop": query 20 had beta's -5

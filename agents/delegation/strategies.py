@@ -14,12 +14,18 @@ References:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
+from agents.delegation.better_response import RevisionView, check_margin, check_rule, revise
+from agents.delegation.second_best import (
+    second_best_artifact,
+    second_best_artifact_honest_length,
+    second_best_paper,
+)
+from market.core.errors import UserInputError
 from market.core.registry import Registry
 from mechanisms.delegation import PHASES
 
@@ -150,58 +156,15 @@ class WorstLength(Behaviour):
         return ServiceAction(view.truthful_model, MAX_LENGTH)
 
 
-def second_best_paper(view: ProviderView) -> tuple[int, int] | None:
-    """Theorem 5.2 in discrete form: the (model, target length l') pair for u'.
-
-    Among menu models m with ``mu_r_m - p mu_l_m >= u'``, take the largest integer
-    ``l' <= min(L, (mu_r_m - u') / p)`` (a model with no integer ``l' >= mu_l_m`` there is
-    out) and maximise ``p l' - c_m mu_l_m``; ties go to the cheaper model. ``None`` when no
-    model can reach u'.
-    """
-    best: tuple[float, float, int, int] | None = None
-    for m, (reward, length, cost) in enumerate(
-        zip(view.mean_reward, view.mean_length, view.costs, strict=True)
-    ):
-        if reward - view.price * length < view.u_prime:
-            continue
-        target = math.floor(min(view.max_length, (reward - view.u_prime) / view.price))
-        if target < length:  # no whole number of tokens in [mu_l, (mu_r - u') / p]
-            continue
-        profit = view.price * target - cost * length
-        key = (profit, -cost, m, target)
-        if best is None or key[:2] > best[:2]:
-            best = key
-    return None if best is None else (best[2], best[3])
-
-
-def second_best_artifact(view: ProviderView) -> tuple[int, int] | None:
-    """The artifact's second-best rule: (model, constant padding) for u' (spec section 4).
-
-    Candidates: models with ``mu_r_m - c_m mu_l_m >= u'`` (the artifact compares at the
-    model's own cost); padding ``add = max(0, int((R mu_r_m - u') / p - mu_l_m))``; choose the
-    model maximising ``p min(mu_l_m + add, L) - c_m mu_l_m``, ties to the cheaper model.
-    """
-    best: tuple[float, float, int, int] | None = None
-    for m, (reward, length, cost) in enumerate(
-        zip(view.mean_reward, view.mean_length, view.costs, strict=True)
-    ):
-        if reward - cost * length < view.u_prime:
-            continue
-        add = max(0, int((reward * view.reward_bound - view.u_prime) / view.price - length))
-        profit = view.price * min(length + add, view.max_length) - cost * length
-        key = (profit, -cost, m, add)
-        if best is None or key[:2] > best[:2]:
-            best = key
-    return None if best is None else (best[2], best[3])
-
-
 @dataclass(frozen=True)
 class SecondBest(Behaviour):
     """Give the second-best service u' at the least cost (Theorem 5.2, discrete form).
 
     With ``report_length=False`` it is the 'second-best with honest length' choice of Table 2.
-    Without a target (not i*, or a mechanism that announces none) or when no model can reach
-    u', it plays worst: the paper's proof shows that deviating at once is then optimal.
+    Without a target (not i*, or a mechanism that announces none) it plays worst. Under the
+    paper's rules, when no model can reach u' it plays worst too (the proof of Theorem 5.2:
+    deviating at once is then optimal); under the artifact's rules it follows the authors'
+    simulator (:func:`second_best_artifact`), which never plays worst.
     """
 
     report_length: bool = True
@@ -211,15 +174,18 @@ class SecondBest(Behaviour):
         """Model and report rule meeting u' with the largest expected provider utility."""
         if view.u_prime is None:
             return Worst().decide(view)
-        rule = second_best_artifact if view.rules == "artifact" else second_best_paper
-        choice = rule(view)
+        if view.rules == "artifact":
+            if not self.report_length:
+                return ServiceAction(second_best_artifact_honest_length(view), TRUE_LENGTH)
+            model, padding = second_best_artifact(view)
+            return ServiceAction(model, LengthReport("padded", padding) if padding else TRUE_LENGTH)
+        choice = second_best_paper(view)
         if choice is None:
             return Worst().decide(view)
-        model, amount = choice
+        model, target = choice
         if not self.report_length:
             return ServiceAction(model, TRUE_LENGTH)
-        mode = "padded" if view.rules == "artifact" else "at-least"
-        return ServiceAction(model, LengthReport(mode, amount))
+        return ServiceAction(model, LengthReport("at-least", target))
 
 
 class DelegationStrategy:
@@ -358,6 +324,70 @@ class OursHonestLength(DelegationStrategy):
     behaviours: ClassVar[dict[str, Behaviour]] = _table(
         Honest(), SecondBest(report_length=False), Worst(), Worst()
     )
+
+
+@STRATEGIES.register
+class BetterResponse(DelegationStrategy):
+    """Plays a base strategy, and between plays switches to a better one (the empirical game).
+
+    Inside one play (T queries) it behaves exactly as its current base strategy, so the
+    per-query engine runs it; in a plain ``delegation run`` that is its ``start`` strategy
+    ("honest" by default). Between plays, :meth:`revise` picks the next base strategy from the
+    estimated payoffs against the others' current strategies: the best improving one
+    (``rule="best"``) or a random improving one (``"random"``), counting only gains above
+    ``tolerance`` plus ``z`` standard errors. ``delegation metagame`` runs the dynamics.
+
+    References:
+        Cao et al. (2026), Theorem 5.2 ("ours" is each provider's best play), which these
+        dynamics let providers discover; better-response dynamics are not from the paper.
+    """
+
+    name = "better-response"
+    classifier: ClassVar[dict] = {
+        "adaptive": True,
+        "truthful": False,
+        "honest_exploration": False,
+        "misreports_length": True,
+        "substitutes_model": True,
+    }
+    behaviours: ClassVar[dict[str, Behaviour]] = HonestStrategy.behaviours
+
+    def __init__(
+        self, start: str = "honest", rule: str = "best", tolerance: float = 0.0, z: float = 0.0
+    ):
+        base = STRATEGIES.get(start, field="start")
+        if base.classifier.get("adaptive"):
+            raise UserInputError("start", "a base strategy (not an adaptive one)", start)
+        self.start = start
+        self.base = base()
+        self.rule = check_rule(rule)
+        self.tolerance = check_margin(tolerance, "tolerance")
+        self.z = check_margin(z, "z")
+
+    def decide(self, view: ProviderView, rng: np.random.Generator | None = None) -> ServiceAction:
+        """Within a play: the action of the start strategy."""
+        return self.base.decide(view, rng)
+
+    def revise(self, view: RevisionView, rng: np.random.Generator) -> str:
+        """Between plays: the base strategy to play next (pure; ``rng`` for the random rule)."""
+        return revise(view, self.rule, rng, self.tolerance, self.z)
+
+    def __repr__(self) -> str:
+        return (
+            f"BetterResponse(start={self.start!r}, rule={self.rule!r}, "
+            f"tolerance={self.tolerance!r}, z={self.z!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BetterResponse) and repr(self) == repr(other)
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+
+def base_strategy_names() -> list[str]:
+    """The strategies a profile enumerates: every registered one that is not adaptive."""
+    return [cls.name for cls in STRATEGIES.filter(lambda c: not c.get("adaptive", False))]
 
 
 def strategy(name: str) -> DelegationStrategy:

@@ -40,7 +40,9 @@ from market.core.errors import UserInputError
 from market.core.parallel import cut_into_chunks, map_chunks
 from market.core.seeds import replicate_seeds, root_seed
 from market.core.values import count
-from market.delegation.model import DelegationMarket, resolve_scenario
+from market.delegation.economy import build_economy
+from market.delegation.horizon import HorizonPlan, horizon_plan
+from market.delegation.model import DelegationMarket, mechanism_params, resolve_scenario
 from market.delegation.results import DelegationResult
 from market.delegation.spec import DelegationScenario
 from market.delegation.tables import (
@@ -163,6 +165,18 @@ def prepare(preset, T=None, eps=None, mechanism=None, seed: int = DEFAULT_SEED):
     return resolved, model
 
 
+def plan(preset="cao2026", T=None, eps=None, mechanism=None) -> HorizonPlan:
+    """How long a horizon the market needs: B, M, the reserve, T_R and phases (no run).
+
+    Unlike :func:`prepare` it never refuses a short T: the plan says whether T works and,
+    when it does not, what would (see :func:`market.delegation.horizon.horizon_plan`).
+    """
+    resolved = resolve_scenario(preset, T, eps, mechanism)
+    mechanism_cls = MECHANISMS.get(resolved.mechanism, field="mechanism")
+    economy = build_economy(resolved, mechanism_cls.rules)
+    return horizon_plan(mechanism_cls(mechanism_params(resolved, economy)), economy)
+
+
 # ---- the strategy sweep (Figures 2 and 3) -------------------------------------------------
 
 
@@ -246,6 +260,8 @@ def sweep(
         "profiles": len(profiles),
         "runs": len(tasks),
         "data_notes": list(model.economy.table.notes),
+        "u_sb": model.economy.second_best(horizon_T),
+        "u_fb": model.economy.first_best(horizon_T),
     }
     timings = {
         "prepare_seconds": prepared - started,

@@ -21,7 +21,12 @@ path)::
     eps = 0.3                           # optional, default 0.3; strictly between 0 and 1/2
     eta = 0.9                           # optional, default 1.0; provider-utility scale
     reward_bound = 1.0                  # optional, default 1.0; R
-    # max_length = 38058                # optional; L, default the records' largest length
+    # max_length = 38058                # optional; L, the longest output (tokens) a provider
+    #                                   # may bill; default the records' largest length. Lengths
+    #                                   # above L are capped. Mechanism 1 reserves 2R/(p_min L) B
+    #                                   # queries: with cheap prices and short records, set L to
+    #                                   # the models' output limit (e.g. 32768); see
+    #                                   # `llm-market delegation plan`
     # data = "records.jsonl"            # optional; CSV, JSONL, Parquet or a folder of per-model
     #                                   # JSONL files (see market.delegation.records.load_records);
     #                                   # a relative path resolves against this file's folder;

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from agents.delegation.strategies import STRATEGIES
+from agents.delegation.strategies import STRATEGIES, base_strategy_names
 
 LEADER_STRATEGY = "ours"
 PROFILE_SEPARATOR = "|"
@@ -32,9 +32,11 @@ def strategy_profiles(
 ) -> list[tuple[str, ...]]:
     """Every assignment of a strategy to each provider (``len(strategies) ** n_providers``).
 
-    Ordered lexicographically in registry order, provider 1 varying slowest.
+    Ordered lexicographically in registry order, provider 1 varying slowest. By default the
+    base strategies (every registered one but the adaptive ``better-response``, which plays a
+    base strategy within a play).
     """
-    names = tuple(strategies) if strategies is not None else tuple(STRATEGIES.names())
+    names = tuple(strategies) if strategies is not None else tuple(base_strategy_names())
     for name in names:
         STRATEGIES.get(name, field="strategies")
     return list(itertools.product(names, repeat=n_providers))

@@ -116,8 +116,8 @@ class ValidationRule:
     The check happens after query ``j`` (1-based, within the phase) when ``j >= start`` and
     ``(j - start) % every == 0``; the phase stops at once when the mean is below ``threshold``.
     Mechanism 1 checks every query after the first B (``start = B + 1, every = 1``); the
-    artifact checks after each batch of B (``start = B, every = B``), so its remainder
-    ``T_R mod B`` is never checked.
+    artifact serves its first batch of B unchecked and checks after each later batch of B
+    (``start = 2B, every = B``), so its remainder ``T_R mod B`` is never checked.
     """
 
     threshold: float
@@ -230,6 +230,29 @@ class DelegationMechanism:
         Used before a run to reject a T too small for an exploitation phase.
         """
         raise NotImplementedError
+
+    def slack_terms(self, typical: list[tuple[float, float]]) -> tuple[tuple[str, float], ...]:
+        """The terms (in units of B) that ``T_R`` reserves beyond T, with honest exploration.
+
+        ``typical[i]`` is provider i's (mean reward, mean length) when it explores honestly.
+        A mechanism without such a reserve returns no terms.
+        """
+        return ()
+
+    def honest_phase_lengths(self, typical: list[tuple[float, float]]) -> dict[str, float]:
+        """Expected queries per phase when every provider plays honestly (before capping at T).
+
+        Blind trust II's random quotas count at their expectation.
+        """
+        raise NotImplementedError
+
+    def honest_choice(self, typical: list[tuple[float, float]]) -> int:
+        """i* when exploration observes exactly ``typical`` (the first of equal utilities)."""
+        utilities = [
+            r - price * length
+            for (r, length), price in zip(typical, self.params.prices, strict=True)
+        ]
+        return int(np.argmax(utilities))
 
 
 MECHANISMS: Registry[type[DelegationMechanism]] = Registry("mechanism")

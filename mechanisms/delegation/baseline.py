@@ -51,3 +51,10 @@ class ExploreThenCommit(DelegationMechanism):
     def horizon_check(self, typical: list[tuple[float, float]]) -> int:
         """Queries left after exploration."""
         return max(0, self.params.T - self.params.K * self.B)
+
+    def honest_phase_lengths(self, typical: list[tuple[float, float]]) -> dict[str, float]:
+        """Exploration ``K B``, then the rest to the best provider."""
+        return {
+            EXPLORATION: float(self.params.K * self.B),
+            EXPLOITATION: float(self.horizon_check(typical)),
+        }

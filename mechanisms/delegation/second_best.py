@@ -99,28 +99,59 @@ class SecondBestMechanism(DelegationMechanism):
                 plan.append(Delegation(BLIND_TRUST_II, i, quota))
         return plan
 
-    def horizon_check(self, typical: list[tuple[float, float]]) -> int:
-        """``T_R`` when provider i explores with mean reward/length ``typical[i]``."""
+    def typical_deltas(self, typical: list[tuple[float, float]]) -> list[float]:
+        """``delta_i`` when provider i explores with mean reward/length ``typical[i]``."""
         p = self.params
-        deltas = [
+        return [
             exploration_delta(r, length, price, p.max_length)
             for (r, length), price in zip(typical, p.prices, strict=True)
         ]
-        utilities = [
-            r - price * length for (r, length), price in zip(typical, p.prices, strict=True)
-        ]
-        return self.exploitation_length(deltas, int(np.argmax(utilities)))
+
+    def horizon_check(self, typical: list[tuple[float, float]]) -> int:
+        """``T_R`` when provider i explores with mean reward/length ``typical[i]``."""
+        return self.exploitation_length(self.typical_deltas(typical), self.honest_choice(typical))
+
+    def slack_terms(self, typical: list[tuple[float, float]]) -> tuple[tuple[str, float], ...]:
+        """Line 11's reserve ``(5K + 2R/(p_min L) + sum_{i != i*} delta_i) B`` term by term."""
+        p = self.params
+        chosen = self.honest_choice(typical)
+        deltas = self.typical_deltas(typical)
+        return (
+            ("5K (exploration and blind trust)", 5.0 * p.K),
+            (
+                "2R/(p_min L) (cheapest price times L)",
+                2.0 * p.reward_bound / (min(p.prices) * p.max_length),
+            ),
+            (
+                "sum of delta_i = 2 v_i/(p_i L) - 2 tau_i/L over i != i*",
+                sum(d for i, d in enumerate(deltas) if i != chosen),
+            ),
+        )
+
+    def honest_phase_lengths(self, typical: list[tuple[float, float]]) -> dict[str, float]:
+        """Exploration ``K B``, ``T_R``, blind trust I ``K B``, blind trust II ``sum B d_i``."""
+        B, K = self.B, self.params.K
+        quotas = sum(B * (d + 3.0) for d in self.typical_deltas(typical) if d + 3.0 >= 0)
+        return {
+            EXPLORATION: float(K * B),
+            EXPLOITATION: float(self.horizon_check(typical)),
+            BLIND_TRUST_I: float(K * B),
+            BLIND_TRUST_II: float(quotas),
+        }
 
 
 class ArtifactSecondBestMechanism(SecondBestMechanism):
     """The authors' public simulator's variant of Mechanism 1 (reproduces Figures 2-4).
 
-    Differences from the printed mechanism (spec section 4): ``T_R = T - ((delta1 + 3) K +
-    delta2 + delta3) B`` with constants from all models' statistics; the validation check runs
-    after each batch of B queries on the whole phase's mean; when it passes to the end, the
-    remainder ``T_R mod B`` is served unchecked and i* earns a bonus of B; blind trust II gives
-    ``int(d_i B)`` (+1 at random) with ``d_i = delta1 + ln v_i - ln tau_i - tau_i / L`` when
-    ``d_i > 0``, stopping once T is reached.
+    Differences from the printed mechanism (spec section 4, made precise against the authors'
+    per-profile results): ``T_R = T - ((delta1 + 3) K + delta2 + delta3) B`` with constants
+    from all models' statistics; exploitation serves its first batch of B queries unchecked,
+    then checks the whole phase's mean after each later batch of B (first check at j = 2B);
+    when it passes to the end, the remainder ``T_R mod B`` is served unchecked and i* earns a
+    bonus of B; blind trust II gives ``int(d_i B)`` (+1 at random) with ``d_i = delta1 + ln
+    v_i - ln tau_i - tau_i / L`` when ``d_i > 0``, stopping once T is reached. Its public rules
+    (``rules = "artifact"``) also change i*'s second-best play: see
+    :func:`agents.delegation.strategies.second_best_artifact`.
 
     References:
         Cao et al. (2026), Section 6 (experiments); the artifact as described in
@@ -156,7 +187,7 @@ class ArtifactSecondBestMechanism(SecondBestMechanism):
         return p.T if value == math.inf else max(0, int(max(value, 0.0)))
 
     def exploitation(self, rng: np.random.Generator) -> list[Delegation]:
-        """Batch-validated exploitation of ``T_R`` queries by i* (spec section 4)."""
+        """Batch-validated exploitation of ``T_R`` queries by i*: checks at j = 2B, 3B, ..."""
         p, s = self.params, self.state
         self.choose_best(rng)
         observed = [(r.mean_reward, r.mean_reported_length) for r in s.exploration]
@@ -166,7 +197,7 @@ class ArtifactSecondBestMechanism(SecondBestMechanism):
             s.u_prime, p.reward_bound, p.prices[s.chosen], p.max_length, self.M, ARTIFACT_GAMMA
         )
         s.validated = True
-        rule = ValidationRule(threshold=s.threshold, start=self.B, every=self.B)
+        rule = ValidationRule(threshold=s.threshold, start=2 * self.B, every=self.B)
         return [Delegation(EXPLOITATION, s.chosen, s.exploitation_length, rule)]
 
     def blind_trust_2(self, rng: np.random.Generator) -> list[Delegation]:
@@ -181,8 +212,29 @@ class ArtifactSecondBestMechanism(SecondBestMechanism):
 
     def horizon_check(self, typical: list[tuple[float, float]]) -> int:
         """``T_R`` when provider i explores with mean reward/length ``typical[i]``."""
+        return self.exploitation_length(self.margins(typical), self.honest_choice(typical))
+
+    def slack_terms(self, typical: list[tuple[float, float]]) -> tuple[tuple[str, float], ...]:
+        """The artifact's reserve ``((delta1 + 3) K + delta2 + delta3) B`` term by term."""
         p = self.params
-        utilities = [
-            r - price * length for (r, length), price in zip(typical, p.prices, strict=True)
-        ]
-        return self.exploitation_length(self.margins(typical), int(np.argmax(utilities)))
+        chosen = self.honest_choice(typical)
+        margins = self.margins(typical)
+        return (
+            ("(delta1 + 3) K (delta1 from all models' means)", (self.delta1 + 3.0) * p.K),
+            ("delta2 = ln R", math.log(p.reward_bound)),
+            (
+                "delta3 = sum of ln v_i - ln tau_i - tau_i/L over i != i*",
+                sum(m for i, m in enumerate(margins) if i != chosen),
+            ),
+        )
+
+    def honest_phase_lengths(self, typical: list[tuple[float, float]]) -> dict[str, float]:
+        """Exploration ``K B``, ``T_R``, blind trust I ``K B``, II ``sum B (delta1 + margin)``."""
+        B, K = self.B, self.params.K
+        quotas = sum(B * (self.delta1 + m) for m in self.margins(typical) if self.delta1 + m > 0)
+        return {
+            EXPLORATION: float(K * B),
+            EXPLOITATION: float(self.horizon_check(typical)),
+            BLIND_TRUST_I: float(K * B),
+            BLIND_TRUST_II: float(quotas),
+        }
