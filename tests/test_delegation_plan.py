@@ -132,3 +132,9 @@ def test_plan_command_prints_and_json(capsys):
 def test_plan_command_bad_input_is_one_line(capsys):
     assert main(["delegation", "plan", "--scenario", "cao2026", "--eps", "0.7"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_the_readme_example_is_the_file_the_tests_run():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split('```toml\nname = "my-market"', 1)[1].split("```", 1)[0]
+    assert 'name = "my-market"' + block == (MY_MARKET / "my-market.toml").read_text()

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from agents.delegation.strategies import DelegationStrategy, ProviderView, ServiceAction
+from agents.delegation.actions import ProviderView, ServiceAction
+from agents.delegation.strategies import DelegationStrategy
 from mechanisms.delegation import (
     EXPLOITATION,
     Delegation,

@@ -1,7 +1,7 @@
 """The second-best rules: which model i* serves in exploitation, and how it bills (u' given).
 
-Pure functions of a provider's read-only view (:class:`agents.delegation.strategies.
-ProviderView`): the printed Theorem 5.2 in discrete form, and the authors' simulator's rules.
+Pure functions of a provider's read-only view (:class:`agents.delegation.actions.ProviderView`):
+the printed Theorem 5.2 in discrete form, and the authors' simulator's rules.
 
 References:
     Cao et al. (2026), Theorem 5.2 and Section 6; ``shared/specs/delegation.md`` s.3-4.
@@ -10,10 +10,8 @@ References:
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from agents.delegation.strategies import ProviderView
+from agents.delegation.actions import ProviderView
 
 
 def second_best_paper(view: ProviderView) -> tuple[int, int] | None:

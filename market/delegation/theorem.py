@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from agents.delegation.actions import LengthReport
 from agents.delegation.families import ExploitationDeviation
-from agents.delegation.strategies import LengthReport
 from market.core.seeds import replicate_seeds, root_seed
 from market.core.values import count
 from market.delegation.runs import RunTask, prepare, run_tasks
