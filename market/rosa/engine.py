@@ -167,15 +167,15 @@ class MarketBatch:
             self.load_block(t // BLOCK)
         context = self.contexts[:, within]
         learner, estimates = self.learner, self.estimates
-        learns = learner.learns(t)
         means = estimates.means(context)
         widths = None
-        if learner.needs_widths or learns:
+        if learner.needs_widths(t):
             spread = estimates.spread(context)
             quadratic = estimates.quadratic(context, spread)
             widths = np.sqrt(np.maximum(quadratic, 0.0))
         view = RoundView(t, means, widths, self.virtual_bids, self.priority[:, within])
-        chosen = learner.choose(view)
+        choice = learner.choose(view)
+        chosen = choice.provider
         rows, draws = self.row_index, self.draw_row
         value = self.values[draws, within, chosen]
         noise = self.noise[draws, within, chosen]
@@ -183,9 +183,9 @@ class MarketBatch:
             reward = value + self.setting.sigma * noise
         else:
             reward = value * noise
-        if learns:
+        if np.any(choice.learn):
             mask = np.zeros(self.served.shape)
-            mask[rows, chosen] = 1.0
+            mask[rows, chosen] = choice.learn
             estimates.update(mask, reward, means, spread, quadratic)
         self.served[rows, chosen] += 1
         self.reward_total += reward

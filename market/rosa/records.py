@@ -128,6 +128,8 @@ class TruthfulnessCurve:
         bids: the grid of bids.
         expected_utility: mean over runs of the utility averaged over its own flag.
         standard_error: the standard error of each mean over runs.
+        difference_error: the standard error of ``utility(bid) - utility(true cost)`` over
+            runs (common random numbers make it much smaller than ``standard_error``).
         expected_rounds: ``abar(b)``, expected rounds served.
         expected_payment: expected total payment.
         truthful_utility: expected utility when bidding the true cost.
@@ -145,6 +147,7 @@ class TruthfulnessCurve:
     bids: tuple[float, ...]
     expected_utility: tuple[float, ...]
     standard_error: tuple[float, ...]
+    difference_error: tuple[float, ...]
     expected_rounds: tuple[float, ...]
     expected_payment: tuple[float, ...]
     truthful_utility: float
@@ -177,6 +180,7 @@ class TruthfulnessCurve:
             "bids": numbers(self.bids),
             "expected_utility": numbers(self.expected_utility),
             "standard_error": numbers(self.standard_error),
+            "difference_standard_error": numbers(self.difference_error),
             "expected_rounds": numbers(self.expected_rounds),
             "expected_payment": numbers(self.expected_payment),
             "grid_step": self.grid_step,
@@ -195,6 +199,7 @@ class TruthfulnessCurve:
                 "bid": self.bids,
                 "expected_utility": self.expected_utility,
                 "standard_error": self.standard_error,
+                "difference_standard_error": self.difference_error,
                 "expected_rounds": self.expected_rounds,
                 "expected_payment": self.expected_payment,
             }

@@ -29,7 +29,7 @@ from agents.rosa.strategies import BidderView, parse_strategies
 from market.core.errors import UserInputError
 from market.core.parallel import map_chunks
 from market.rosa.engine import MarketBatch
-from market.rosa.model import RosaMarket, rosa_coins
+from market.rosa.model import DEFAULT_RECORD_POINTS, RosaMarket, rosa_coins
 from market.rosa.records import (
     MonotonicityCheck,
     MonotonicitySurvey,
@@ -240,7 +240,8 @@ def run_market(
     ``check_points = 0`` skips the monotonicity replay.
     """
     check_work(1 + setting.providers * check_points, setting, "T")
-    model = RosaMarket(setting, strategies=strategies, batch=None, run=run, rng=seed)
+    rounds_per_step = max(1, setting.T // DEFAULT_RECORD_POINTS)  # one DataCollector row each
+    model = RosaMarket(setting, strategies=strategies, batch=rounds_per_step, run=run, rng=seed)
     result = model.run()
     if check_points:
         modified = [p.modified_bid for p in result.providers]
@@ -299,11 +300,8 @@ def truthfulness_curve(
     utility = served * (rates - cost)
     per_run_utility = utility @ weights
     mean = per_run_utility.mean(axis=0)
-    error = (
-        per_run_utility.std(axis=0, ddof=1) / math.sqrt(runs)
-        if runs > 1
-        else np.full(len(points), np.nan)
-    )
+    error = standard_errors(per_run_utility)
+    difference_error = standard_errors(per_run_utility - per_run_utility[:, -1:])
     return TruthfulnessCurve(
         setting=setting,
         seed=seed,
@@ -312,6 +310,7 @@ def truthfulness_curve(
         bids=tuple(float(b) for b in points[:-1]),
         expected_utility=tuple(mean[:-1]),
         standard_error=tuple(error[:-1]),
+        difference_error=tuple(difference_error[:-1]),
         expected_rounds=tuple((served @ weights).mean(axis=0)[:-1]),
         expected_payment=tuple(((served * rates) @ weights).mean(axis=0)[:-1]),
         truthful_utility=float(mean[-1]),
@@ -320,6 +319,14 @@ def truthfulness_curve(
         runs=runs,
         simulated_rows=len(distinct),
     )
+
+
+def standard_errors(samples: np.ndarray) -> np.ndarray:
+    """Standard error of the mean over axis 0 (NaN for a single sample)."""
+    runs = samples.shape[0]
+    if runs < 2:
+        return np.full(samples.shape[1:], np.nan)
+    return samples.std(axis=0, ddof=1) / math.sqrt(runs)
 
 
 # ---- regret -------------------------------------------------------------------------------

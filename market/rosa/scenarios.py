@@ -77,6 +77,7 @@ class RosaSetting:
         learner: a registered learner name.
         mechanism: a registered mechanism name.
         explore: explore-then-commit's rounds per provider (None: ``ceil(sqrt(T))``).
+        explore_scale: the elimination learner's width threshold scale ``c``.
     """
 
     name: str = "patra2026"
@@ -94,6 +95,7 @@ class RosaSetting:
     learner: str = "elimination"
     mechanism: str = "rosa"
     explore: int | None = None
+    explore_scale: float = 3.0
 
     def __post_init__(self):
         check_count(self.providers, "providers", 2, MAX_PROVIDERS)
@@ -122,7 +124,16 @@ class RosaSetting:
     @property
     def learner_params(self) -> LearnerParams:
         """The learner's parameters."""
-        return LearnerParams(self.T, self.providers, self.alpha, self.ridge, self.explore)
+        costs = self.costs
+        return LearnerParams(
+            T=self.T,
+            n=self.providers,
+            alpha=self.alpha,
+            ridge=self.ridge,
+            explore=self.explore,
+            explore_scale=self.explore_scale,
+            virtual_range=float(costs.virtual_cost(costs.hi) - costs.virtual_cost(costs.lo)),
+        )
 
     @property
     def resampling(self) -> ResamplingParams:

@@ -12,12 +12,13 @@ alone and the same run inside a batch of thousands are bit-identical).
 
 Learners (peers in :data:`LEARNERS`):
 
-* ``elimination`` -- closest to the paper's TRCM-UCB_OPT (its exact rule is unknown): an active
-  set of providers whose upper bound ``mean + width - phi(x_i)`` reaches the best lower bound
-  ``mean - width - phi(x_j)``, recomputed each round for its context (ours: a provider dominated
-  in one context may be best in another); inside the active set the provider with the highest
-  bid-independent random priority serves (ours: a randomised round-robin that never reads bids).
-  Ex-post monotone in our measurements (``llm-market rosa monotonicity``); not proven here.
+* ``elimination`` -- closest to the paper's TRCM-UCB_OPT (its exact rule is unknown; ours):
+  confidence bounds per context, providers eliminated when no bids could make them best,
+  exploration of still-uncertain providers decided without reading bids, exploitation by the
+  best estimated virtual surplus. Ex-post monotone by construction (see the class).
+* ``active-set`` -- the spec's elimination rule as written: explore inside the bid-dependent
+  active set (bid-blind random priority), learn from every round. Measured: *not* ex-post
+  monotone (rarely violated, unlike LinUCB), so it is kept as a documented contrast.
 * ``linucb`` -- naive LinUCB, ``argmax (mean + width - phi(x_i))``: a contrast that is not
   ex-post monotone.
 * ``explore-then-commit`` -- ours: a bid-independent exploration schedule (provider ``t mod n``
@@ -126,6 +127,9 @@ class LearnerParams:
         alpha: confidence-width multiplier (>= 0).
         ridge: ridge regulariser lambda (> 0).
         explore: explore-then-commit's rounds per provider (None: ``ceil(sqrt(T))``).
+        explore_scale: the elimination learner's width threshold ``c`` in ``c (t+1)^(-1/4)``.
+        virtual_range: ``phi(c_hi) - phi(c_lo)``, the widest gap bids can make between two
+            providers' virtual costs (the elimination learner's bid-free test).
     """
 
     T: int
@@ -133,12 +137,16 @@ class LearnerParams:
     alpha: float = 1.0
     ridge: float = 1.0
     explore: int | None = None
+    explore_scale: float = 3.0
+    virtual_range: float = 1.0
 
     def __post_init__(self):
         if not (math.isfinite(self.alpha) and self.alpha >= 0):
             raise UserInputError("alpha", "a finite number >= 0", self.alpha)
         if not (math.isfinite(self.ridge) and self.ridge > 0):
             raise UserInputError("ridge", "a finite number > 0", self.ridge)
+        if not (math.isfinite(self.explore_scale) and self.explore_scale > 0):
+            raise UserInputError("explore_scale", "a finite number > 0", self.explore_scale)
         if self.explore is not None and self.explore < 1:
             raise UserInputError("explore", "an integer >= 1 rounds per provider", self.explore)
 
@@ -162,22 +170,34 @@ class RoundView:
     priority: np.ndarray
 
 
+@dataclass(frozen=True)
+class Choice:
+    """A learner's decision for one round.
+
+    Attributes:
+        provider: the provider served in each run, shape ``(rows,)``.
+        learn: whether each run's reward updates the estimates (an array, or one bool for all).
+    """
+
+    provider: np.ndarray
+    learn: np.ndarray | bool = True
+
+
 class Learner:
     """An allocation rule: one provider per run and round, from a :class:`RoundView`."""
 
     name: ClassVar[str] = ""
     classifier: ClassVar[dict] = {}
-    needs_widths: ClassVar[bool] = True
 
     def __init__(self, params: LearnerParams):
         self.params = params
 
-    def choose(self, view: RoundView) -> np.ndarray:
-        """The chosen provider of each run (pure: reads only the view)."""
+    def choose(self, view: RoundView) -> Choice:
+        """The chosen provider of each run, and whether it learns (pure: reads only the view)."""
         raise NotImplementedError
 
-    def learns(self, t: int) -> bool:
-        """Whether round ``t``'s reward updates the estimates."""
+    def needs_widths(self, t: int) -> bool:
+        """Whether round ``t`` needs confidence widths (and may learn)."""
         return True
 
 
@@ -186,22 +206,68 @@ LEARNERS: Registry[type[Learner]] = Registry("learner")
 
 @LEARNERS.register
 class Elimination(Learner):
-    """Active-set elimination with a bid-blind rule inside the active set (ours).
+    """Elimination with bid-free exploration: monotone by construction (ours).
+
+    Each round, a provider is *hopeless* at this context if, even bidding ``c_lo`` against
+    another bidding ``c_hi``, its upper bound stays below the other's lower bound
+    (``mean_i + alpha w_i + (phi(c_hi) - phi(c_lo)) < max_j (mean_j - alpha w_j)``); such
+    providers are eliminated for this context without reading any bid. If a remaining
+    provider is still uncertain here (``w_i > c (t+1)^(-1/4)``), the round explores: the
+    uncertain provider with the highest random priority serves and its reward is learned.
+    Otherwise the round exploits: ``argmax (mean_i - phi(x_i))``, which is never a hopeless
+    provider, and nothing is learned.
+
+    Why monotone: which rounds explore, whom they serve and hence every estimate depend on
+    contexts, noise and priorities only, never on bids; an exploiting round serves provider i
+    at bid x_i whenever it serves i at any higher bid (only i's own index moves). So the
+    rounds served by i never increase with x_i, for every environment (Def. 3).
 
     References:
-        Patra et al. (2026), TRCM-UCB_OPT (reconstructed); ``shared/specs/rosa.md``.
+        Patra et al. (2026), TRCM-UCB_OPT and Def. 3 (reconstructed: the paper's rule is
+        unknown); ``shared/specs/rosa.md``, "Learners".
     """
 
     name = "elimination"
-    classifier: ClassVar[dict] = {"monotone": True, "monotone_proven": False, "adaptive": True}
+    classifier: ClassVar[dict] = {"monotone": True, "monotone_proven": True, "adaptive": True}
 
-    def choose(self, view: RoundView) -> np.ndarray:
+    def choose(self, view: RoundView) -> Choice:
+        """Explore an uncertain, not hopeless provider (bid-blind), else exploit."""
+        spread = self.params.alpha * view.widths
+        lower = (view.means - spread).max(axis=1, keepdims=True)
+        hopeless = view.means + spread + self.params.virtual_range < lower
+        threshold = self.params.explore_scale * (view.t + 1.0) ** -0.25
+        uncertain = (view.widths > threshold) & ~hopeless
+        explore = uncertain.any(axis=1)
+        explored = np.argmax(np.where(uncertain, view.priority, -1.0), axis=1)
+        exploited = np.argmax(view.means - view.virtual_bids, axis=1)
+        return Choice(np.where(explore, explored, exploited), explore)
+
+
+@LEARNERS.register
+class ActiveSet(Learner):
+    """The spec's literal elimination rule: explore inside a bid-dependent active set (ours).
+
+    The active set holds providers whose upper bound ``mean + alpha w - phi(x_i)`` reaches the
+    best lower bound ``mean - alpha w - phi(x_j)``, recomputed each round for its context;
+    inside it the provider with the highest bid-blind random priority serves, and every
+    round's reward is learned. The spec argues it is monotone ("a lower own bid only raises
+    one's own bounds"); it is not: a lower bid buys a provider more data, and more data can
+    shrink its upper bound. ``llm-market rosa monotonicity`` measures the violations.
+
+    References:
+        ``shared/specs/rosa.md``, "Learners" (elimination learner, as written there).
+    """
+
+    name = "active-set"
+    classifier: ClassVar[dict] = {"monotone": False, "monotone_proven": False, "adaptive": True}
+
+    def choose(self, view: RoundView) -> Choice:
         """Highest-priority provider among those whose upper bound reaches the best lower one."""
         spread = self.params.alpha * view.widths
         upper = view.means + spread - view.virtual_bids
         lower = view.means - spread - view.virtual_bids
         active = upper >= lower.max(axis=1, keepdims=True)
-        return np.argmax(np.where(active, view.priority, -1.0), axis=1)
+        return Choice(np.argmax(np.where(active, view.priority, -1.0), axis=1))
 
 
 @LEARNERS.register
@@ -215,10 +281,10 @@ class NaiveLinUCB(Learner):
     name = "linucb"
     classifier: ClassVar[dict] = {"monotone": False, "monotone_proven": False, "adaptive": True}
 
-    def choose(self, view: RoundView) -> np.ndarray:
+    def choose(self, view: RoundView) -> Choice:
         """The highest optimistic virtual surplus (ties: lowest index)."""
         upper = view.means + self.params.alpha * view.widths - view.virtual_bids
-        return np.argmax(upper, axis=1)
+        return Choice(np.argmax(upper, axis=1))
 
 
 @LEARNERS.register
@@ -231,7 +297,6 @@ class ExploreThenCommit(Learner):
 
     name = "explore-then-commit"
     classifier: ClassVar[dict] = {"monotone": True, "monotone_proven": True, "adaptive": False}
-    needs_widths = False
 
     @property
     def exploration_rounds(self) -> int:
@@ -239,16 +304,16 @@ class ExploreThenCommit(Learner):
         per_provider = self.params.explore or math.ceil(math.sqrt(self.params.T))
         return min(self.params.T, self.params.n * per_provider)
 
-    def learns(self, t: int) -> bool:
-        """Only exploration rounds feed the estimates (frozen afterwards)."""
+    def needs_widths(self, t: int) -> bool:
+        """Only exploration rounds learn (and need the Sherman-Morrison terms)."""
         return t < self.exploration_rounds
 
-    def choose(self, view: RoundView) -> np.ndarray:
-        """Provider ``t mod n`` while exploring, then ``argmax (mean - phi(x_i))``."""
+    def choose(self, view: RoundView) -> Choice:
+        """Provider ``t mod n`` while exploring (learned), then ``argmax (mean - phi(x_i))``."""
         rows = view.means.shape[0]
         if view.t < self.exploration_rounds:
-            return np.full(rows, view.t % self.params.n, dtype=np.intp)
-        return np.argmax(view.means - view.virtual_bids, axis=1)
+            return Choice(np.full(rows, view.t % self.params.n, dtype=np.intp), True)
+        return Choice(np.argmax(view.means - view.virtual_bids, axis=1), False)
 
 
 def make_learner(name: str, params: LearnerParams) -> Learner:
