@@ -267,12 +267,17 @@ def truthfulness_command(args) -> int:
         f"P{provider}: true cost {curve.true_cost:.4f}; others truthful; learner "
         f"{setting.learner}, mechanism {setting.mechanism}, T={setting.T:,}, "
         f"mu={setting.resolved_mu:.4g}, {curve.runs} runs, seed {seed}",
-        f"{'bid':>8}{'E[utility]':>13}{'s.e.':>10}{'E[rounds]':>11}",
+        f"{'bid':>8}{'E[utility]':>13}{'s.e.':>10}{'s.e. vs truth':>15}{'E[rounds]':>11}",
     ]
-    for b, u, e, r in zip(
-        curve.bids, curve.expected_utility, curve.standard_error, curve.expected_rounds, strict=True
-    ):
-        lines.append(f"{b:>8.4f}{u:>13.3f}{e:>10.3f}{r:>11.1f}")
+    columns = (
+        curve.bids,
+        curve.expected_utility,
+        curve.standard_error,
+        curve.difference_error,
+        curve.expected_rounds,
+    )
+    for b, u, e, f, r in zip(*columns, strict=True):
+        lines.append(f"{b:>8.4f}{u:>13.3f}{e:>10.3f}{f:>15.3f}{r:>11.1f}")
     lines += [
         f"best grid bid {curve.best_bid:.4f} (grid step {curve.grid_step:.4f}); truthful "
         f"utility {curve.truthful_utility:.3f} ± {curve.truthful_standard_error:.3f}",
