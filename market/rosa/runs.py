@@ -5,13 +5,13 @@ This is the one layer the CLI, the dashboard, the benchmarks and the tests call:
 * :func:`run_market` -- one run of the Mesa model, with the learner's monotonicity on it;
 * :func:`simulate_runs` -- many independent runs as one vectorised batch (run r uses instance,
   environment and ROSA coins r, so its numbers do not depend on the batch or ``jobs``; run r
-  equals ``RosaMarket(rng=seed, run=r)``);
+  equals ``RosaMarket(rng=seed, run=r)``; :mod:`market.rosa.batches`);
 * :func:`truthfulness_curve` -- one provider's expected utility over a grid of bids;
 * :func:`regret_curve` -- regret against T (the paper's figures a and b, reconstructed);
 * :func:`monotonicity_survey` -- each learner's ex-post monotonicity violation rate.
 
-Parallel work is split into contiguous groups of rows, one per process (:func:`split_rows`);
-each row is simulated exactly as it would be alone.
+Parallel work is split into contiguous groups of rows, one per process; each row is simulated
+exactly as it would be alone.
 
 References:
     Patra et al. (2026), Def. 3-6, Experiments; ``shared/specs/rosa.md``. Reconstructed.
@@ -25,10 +25,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.rosa.strategies import BidderView, parse_strategies
-from market.core.errors import UserInputError
 from market.core.parallel import map_chunks
-from market.rosa.engine import MarketBatch
+from market.rosa.batches import (
+    AllocationTask,
+    RunsTally,
+    allocate,
+    check_work,
+    simulate_runs,
+)
 from market.rosa.model import DEFAULT_RECORD_POINTS, RosaMarket, rosa_coins
 from market.rosa.records import (
     MonotonicityCheck,
@@ -37,158 +41,23 @@ from market.rosa.records import (
     RunResult,
     TruthfulnessCurve,
 )
-from market.rosa.scenarios import STRATEGY, RosaSetting, draw_instance, stream
+from market.rosa.scenarios import RosaSetting, draw_instance
 from mechanisms.rosa.learners import LEARNERS
 from mechanisms.rosa.resampling import MECHANISMS, ResamplingCoins
 
-#: The most provider-rounds (rows x T x n) one command may ask for (about an hour here).
-MAX_WORK = 50_000_000_000
+__all__ = [
+    "AllocationTask",
+    "RunsTally",
+    "bid_outcomes",
+    "check_monotonicity",
+    "monotonicity_survey",
+    "regret_curve",
+    "run_market",
+    "simulate_runs",
+    "truthfulness_curve",
+]
+
 TRAJECTORY_POINTS = 200
-
-
-def check_work(rows: int, setting: RosaSetting, field: str) -> None:
-    """Refuse a computation of more than :data:`MAX_WORK` provider-rounds."""
-    work = rows * setting.T * setting.providers
-    if work > MAX_WORK:
-        raise UserInputError(
-            field,
-            f"at most {MAX_WORK:.0e} provider-rounds (markets x T x providers) per command",
-            rows,
-            note=f"{rows:,} markets x T={setting.T:,} x {setting.providers} providers = "
-            f"{work:.1e}; use fewer runs or a shorter T",
-        )
-
-
-def split_rows(count: int, jobs: int) -> list[np.ndarray]:
-    """Contiguous groups of row indices, one per process (none empty)."""
-    return [part for part in np.array_split(np.arange(count), max(1, jobs)) if len(part)]
-
-
-@dataclass(frozen=True)
-class AllocationTask:
-    """Markets to play for their allocation only: modified bids given, nobody flagged."""
-
-    setting: RosaSetting
-    seed: int
-    thetas: np.ndarray
-    costs: np.ndarray
-    modified_bids: np.ndarray
-    environments: np.ndarray
-
-
-def served_counts(task: AllocationTask) -> np.ndarray:
-    """Rounds served per row and provider when the learner sees ``modified_bids`` (top-level)."""
-    rows = task.modified_bids.shape
-    unflagged = ResamplingCoins(np.zeros(rows, dtype=bool), np.zeros(rows))
-    batch = MarketBatch(
-        task.setting,
-        task.seed,
-        task.thetas,
-        task.costs,
-        task.modified_bids,
-        unflagged,
-        task.environments,
-        benchmark=False,
-    )
-    batch.advance(task.setting.T)
-    return batch.served
-
-
-def allocate(task: AllocationTask, jobs: int) -> np.ndarray:
-    """:func:`served_counts` on ``jobs`` processes (rows split, results in row order)."""
-    per_row = task.thetas.shape[0] > 1
-    tasks = [
-        AllocationTask(
-            task.setting,
-            task.seed,
-            task.thetas[part] if per_row else task.thetas,
-            task.costs[part] if per_row else task.costs,
-            task.modified_bids[part],
-            task.environments[part],
-        )
-        for part in split_rows(len(task.modified_bids), jobs)
-    ]
-    return np.concatenate(map_chunks(served_counts, tasks, jobs=jobs))
-
-
-# ---- many independent runs ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RunsTally:
-    """Totals of independent runs (arrays over runs; ``(runs, n)`` per provider).
-
-    ``checkpoint_*`` hold the cumulative values at ``checkpoints`` (shape ``(points, runs)``).
-    """
-
-    runs: tuple[int, ...]
-    regret: np.ndarray
-    user_utility: np.ndarray
-    clairvoyant_utility: np.ndarray
-    served: np.ndarray
-    payments: np.ndarray
-    provider_utility: np.ndarray
-    checkpoints: tuple[int, ...] = ()
-    checkpoint_regret: np.ndarray | None = None
-    checkpoint_user_utility: np.ndarray | None = None
-    checkpoint_clairvoyant: np.ndarray | None = None
-
-
-def simulate_runs(
-    setting: RosaSetting,
-    seed: int,
-    runs: Sequence[int],
-    strategies="truthful",
-    checkpoints: Sequence[int] = (),
-) -> RunsTally:
-    """Runs ``runs`` (indices) of ``setting`` as one batch, each its own instance and draws."""
-    runs = tuple(int(r) for r in runs)
-    check_work(len(runs), setting, "runs")
-    instances = [draw_instance(setting, seed, r) for r in runs]
-    plans = parse_strategies(strategies, setting.providers)
-    bids = np.array(
-        [
-            [
-                plan.bid(
-                    BidderView(float(c), setting.cost_lo, setting.cost_hi),
-                    stream(seed, STRATEGY, r),
-                )
-                for plan, c in zip(plans, inst.costs, strict=True)
-            ]
-            for r, inst in zip(runs, instances, strict=True)
-        ]
-    )
-    coins = [rosa_coins(setting, seed, r) for r in runs]
-    batch = MarketBatch(
-        setting,
-        seed,
-        np.stack([i.thetas for i in instances]),
-        np.stack([i.costs for i in instances]),
-        bids,
-        ResamplingCoins(np.stack([c.flagged for c in coins]), np.stack([c.uniform for c in coins])),
-        np.asarray(runs),
-    )
-    recorded = [], [], []
-    for point in checkpoints:
-        batch.advance(point - batch.t)
-        for store, values in zip(
-            recorded, (batch.regret, batch.user_utility, batch.clairvoyant_utility), strict=True
-        ):
-            store.append(values.copy())
-    batch.advance(setting.T - batch.t)
-    return RunsTally(
-        runs=runs,
-        regret=batch.regret.copy(),
-        user_utility=batch.user_utility,
-        clairvoyant_utility=batch.clairvoyant_utility.copy(),
-        served=batch.served.copy(),
-        payments=batch.payments,
-        provider_utility=batch.provider_utility,
-        checkpoints=tuple(checkpoints),
-        checkpoint_regret=np.array(recorded[0]) if checkpoints else None,
-        checkpoint_user_utility=np.array(recorded[1]) if checkpoints else None,
-        checkpoint_clairvoyant=np.array(recorded[2]) if checkpoints else None,
-    )
 
 
 # ---- one run ------------------------------------------------------------------------------
@@ -253,17 +122,46 @@ def run_market(
 # ---- truthfulness -------------------------------------------------------------------------
 
 
-def truthfulness_curve(
+@dataclass(frozen=True)
+class BidOutcomes:
+    """Per-run outcomes of one provider over bids (the raw material of a truthfulness curve).
+
+    Attributes:
+        cost: the provider's true cost.
+        points: the bids evaluated (the grid, then the true cost last).
+        weights: the probability of each outcome of the provider's own ROSA flag
+            (``(1 - mu, mu)``, or ``(1,)`` for a mechanism that never resamples).
+        served: rounds served, shape ``(runs, len(points), len(weights))``.
+        rates: payment per round served, same shape.
+        simulated_rows: distinct markets simulated.
+    """
+
+    cost: float
+    points: np.ndarray
+    weights: np.ndarray
+    served: np.ndarray
+    rates: np.ndarray
+    simulated_rows: int
+
+    @property
+    def utility(self) -> np.ndarray:
+        """Realised utility per run, bid and flag outcome."""
+        return self.served * (self.rates - self.cost)
+
+    def expected(self, values: np.ndarray) -> np.ndarray:
+        """``values`` averaged over the provider's own flag, shape ``(runs, len(points))``."""
+        return values @ self.weights
+
+
+def bid_outcomes(
     setting: RosaSetting, seed: int, provider: int, bids, runs: int, jobs: int = 1
-) -> TruthfulnessCurve:
-    """One provider's expected utility over ``bids``, the others truthful, environment fixed.
+) -> BidOutcomes:
+    """Simulate ``provider`` at each bid (and at its true cost), the others truthful.
 
     Instance, contexts, noise and priorities are those of index 0 for every run and bid
-    (common random numbers); run r draws ROSA's coins r. In each run the provider's own flag is
-    averaged exactly: both outcomes are simulated and weighted ``1 - mu`` and ``mu`` (an
-    unbiased, low-variance estimate of the expectation over ROSA's coins); the true cost is
-    evaluated too, for the truthful utility and its worst realised run. Identical markets (for
-    example all unflagged runs at one bid) are simulated once.
+    (common random numbers); run r draws ROSA's coins r. Both outcomes of the provider's own
+    flag are simulated (with its V from run r), so the expectation over that flag is exact.
+    Identical markets (for example all unflagged runs at one bid) are simulated once.
     """
     n = setting.providers
     mechanism = MECHANISMS.get(setting.mechanism, field="mechanism")(setting.resampling)
@@ -282,10 +180,9 @@ def truthfulness_curve(
     reported[..., provider] = points[None, :, None]
     coin_rows = ResamplingCoins(flagged, uniform)
     modified = mechanism.modified_bids(reported, coin_rows).reshape(-1, n)
-    rates = mechanism.payment_rates(reported, coin_rows)[..., provider]
     distinct, inverse = np.unique(modified, axis=0, return_inverse=True)
     check_work(len(distinct), setting, "runs")
-    served_distinct = allocate(
+    served = allocate(
         AllocationTask(
             setting,
             seed,
@@ -296,28 +193,49 @@ def truthfulness_curve(
         ),
         jobs,
     )
-    served = served_distinct[inverse.ravel(), provider].reshape(shape[:3]).astype(float)
-    utility = served * (rates - cost)
-    per_run_utility = utility @ weights
-    mean = per_run_utility.mean(axis=0)
-    error = standard_errors(per_run_utility)
-    difference_error = standard_errors(per_run_utility - per_run_utility[:, -1:])
+    return BidOutcomes(
+        cost=cost,
+        points=points,
+        weights=weights,
+        served=served[inverse.ravel(), provider].reshape(shape[:3]).astype(float),
+        rates=mechanism.payment_rates(reported, coin_rows)[..., provider],
+        simulated_rows=len(distinct),
+    )
+
+
+def truthfulness_curve(
+    setting: RosaSetting, seed: int, provider: int, bids, runs: int, jobs: int = 1
+) -> TruthfulnessCurve:
+    """One provider's expected utility over ``bids``, the others truthful, environment fixed.
+
+    The expectation over ROSA's coins is estimated by the mean over ``runs`` runs of
+    :func:`bid_outcomes` (the provider's own flag averaged exactly in each run, an unbiased,
+    low-variance estimate); the true cost is evaluated too, for the truthful utility and its
+    worst realised run (universal ex-post IR: never below zero).
+    """
+    outcomes = bid_outcomes(setting, seed, provider, bids, runs, jobs)
+    per_run = outcomes.expected(outcomes.utility)
+    mean = per_run.mean(axis=0)
+    error = standard_errors(per_run)
+    difference_error = standard_errors(per_run - per_run[:, -1:])
+    rounds = outcomes.expected(outcomes.served).mean(axis=0)
+    payments = outcomes.expected(outcomes.served * outcomes.rates).mean(axis=0)
     return TruthfulnessCurve(
         setting=setting,
         seed=seed,
         provider=provider,
-        true_cost=cost,
-        bids=tuple(float(b) for b in points[:-1]),
+        true_cost=outcomes.cost,
+        bids=tuple(float(b) for b in outcomes.points[:-1]),
         expected_utility=tuple(mean[:-1]),
         standard_error=tuple(error[:-1]),
         difference_error=tuple(difference_error[:-1]),
-        expected_rounds=tuple((served @ weights).mean(axis=0)[:-1]),
-        expected_payment=tuple(((served * rates) @ weights).mean(axis=0)[:-1]),
+        expected_rounds=tuple(rounds[:-1]),
+        expected_payment=tuple(payments[:-1]),
         truthful_utility=float(mean[-1]),
         truthful_standard_error=float(error[-1]),
-        min_truthful_run_utility=float(utility[:, -1, :].min()),
+        min_truthful_run_utility=float(outcomes.utility[:, -1, :].min()),
         runs=runs,
-        simulated_rows=len(distinct),
+        simulated_rows=outcomes.simulated_rows,
     )
 
 
