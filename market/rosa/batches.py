@@ -113,6 +113,7 @@ class RunsTally:
     checkpoint_regret: np.ndarray | None = None
     checkpoint_user_utility: np.ndarray | None = None
     checkpoint_clairvoyant: np.ndarray | None = None
+    checkpoint_surplus: np.ndarray | None = None
 
 
 def simulate_runs(
@@ -149,12 +150,16 @@ def simulate_runs(
         ResamplingCoins(np.stack([c.flagged for c in coins]), np.stack([c.uniform for c in coins])),
         np.asarray(runs),
     )
-    recorded = [], [], []
+    recorded = [], [], [], []
     for point in checkpoints:
         batch.advance(point - batch.t)
-        for store, values in zip(
-            recorded, (batch.regret, batch.user_utility, batch.clairvoyant_utility), strict=True
-        ):
+        tallies = (
+            batch.regret,
+            batch.user_utility,
+            batch.clairvoyant_utility,
+            batch.clairvoyant_surplus,
+        )
+        for store, values in zip(recorded, tallies, strict=True):
             store.append(values.copy())
     batch.advance(setting.T - batch.t)
     return RunsTally(
@@ -169,4 +174,5 @@ def simulate_runs(
         checkpoint_regret=np.array(recorded[0]) if checkpoints else None,
         checkpoint_user_utility=np.array(recorded[1]) if checkpoints else None,
         checkpoint_clairvoyant=np.array(recorded[2]) if checkpoints else None,
+        checkpoint_surplus=np.array(recorded[3]) if checkpoints else None,
     )

@@ -16,7 +16,8 @@ Tallies per row: rounds served per provider, the realised reward total, the virt
 regret against the clairvoyant benchmark (Thm. 2 with true qualities and true costs: each round
 ``max_i (v_it - phi(c_i)) - (v_{I_t,t} - phi(c_{I_t}))``; ours: the paper's regret definition is
 unknown) and the clairvoyant benchmark's expected user utility (its winner's quality minus its
-threshold payment). Payments are ``served x payment rate`` (a rate is fixed per run).
+threshold payment) and virtual surplus (the user's expected utility under Myerson payments, in
+expectation over costs). Payments are ``served x payment rate`` (a rate is fixed per run).
 
 References:
     Patra et al. (2026), Setting, Def. 4, Experiments (figures a-c); ``shared/specs/rosa.md``.
@@ -115,6 +116,7 @@ class MarketBatch:
         self.reward_total = np.zeros(self.rows)
         self.regret = np.zeros(self.rows)
         self.clairvoyant_utility = np.zeros(self.rows)
+        self.clairvoyant_surplus = np.zeros(self.rows)
         self.trace_every = trace_every
         self.trace: list[tuple[int, int, int, np.ndarray]] = []
 
@@ -191,7 +193,9 @@ class MarketBatch:
         self.reward_total += reward
         if self.benchmark:
             chosen_surplus = value - self.true_virtual[self.cost_row, chosen]
-            self.regret += self.best_surplus[draws, within] - chosen_surplus
+            best_surplus = self.best_surplus[draws, within]
+            self.regret += best_surplus - chosen_surplus
+            self.clairvoyant_surplus += best_surplus
             self.clairvoyant_utility += self.best_utility[draws, within]
         if self.trace_every and t % self.trace_every == 0:
             best = int(self.best_winner[0, within]) if self.benchmark else -1

@@ -221,6 +221,8 @@ class RegretCurve:
         trajectory_regret: mean cumulative regret over runs at those rounds.
         trajectory_user_utility: mean cumulative realised user utility.
         trajectory_clairvoyant: mean cumulative clairvoyant user utility.
+        trajectory_surplus: mean cumulative clairvoyant virtual surplus (the learner's is this
+            minus the regret).
     """
 
     setting: RosaSetting
@@ -233,6 +235,7 @@ class RegretCurve:
     trajectory_regret: tuple[float, ...]
     trajectory_user_utility: tuple[float, ...]
     trajectory_clairvoyant: tuple[float, ...]
+    trajectory_surplus: tuple[float, ...]
 
     @property
     def sqrt_scale(self) -> float:

@@ -296,6 +296,7 @@ def regret_curve(
         trajectory_regret=tuple(last.checkpoint_regret.mean(axis=1)),
         trajectory_user_utility=tuple(last.checkpoint_user_utility.mean(axis=1)),
         trajectory_clairvoyant=tuple(last.checkpoint_clairvoyant.mean(axis=1)),
+        trajectory_surplus=tuple(last.checkpoint_surplus.mean(axis=1)),
     )
 
 
