@@ -297,3 +297,18 @@ def test_scripted_bids():
             parse_strategies(bad, 2)
     with pytest.raises(UserInputError, match="strategies"):
         parse_strategies("truthful,truthful,truthful", 2)
+
+
+def test_explore_then_commit_schedule_by_hand():
+    from mechanisms.rosa.learners import ExploreThenCommit
+
+    learner = ExploreThenCommit(LearnerParams(T=100, n=3))  # ceil(sqrt(100)) = 10 each
+    assert learner.exploration_rounds == 30
+    means = np.array([[0.5, 0.9, 0.7]])
+    bids = np.array([[0.0, 0.6, 0.1]])  # virtual surpluses 0.5, 0.3, 0.6
+    priority = np.zeros((1, 3))
+    choices = [learner.choose(RoundView(t, means, None, bids, priority)) for t in range(32)]
+    assert [int(c.provider[0]) for c in choices[:30]] == [t % 3 for t in range(30)]
+    assert all(c.learn for c in choices[:30])
+    assert int(choices[30].provider[0]) == 2 and not choices[30].learn
+    assert learner.needs_widths(29) and not learner.needs_widths(30)

@@ -143,3 +143,16 @@ def test_presets_build_and_step():
         assert result.rounds == 300 and math.isfinite(result.user_utility)
     with pytest.raises(UserInputError, match="preset"):
         RosaMarket("nonsense")
+
+
+@pytest.mark.parametrize("mechanism", ["rosa", "pay-as-bid"])
+@pytest.mark.parametrize("strategy", ["truthful", "shade:0.5", "inflate:1.5", "fixed:0.2"])
+def test_every_strategy_plays_under_every_mechanism(strategy, mechanism):
+    model = RosaMarket(T=120, strategies=strategy, mechanism=mechanism, mu=0.5, rng=9)
+    result = model.run()
+    assert sum(p.rounds_served for p in result.providers) == 120
+    for p in result.providers:
+        assert p.payments >= p.bid * p.rounds_served - 1e-9  # paid at least the bid
+        if mechanism == "pay-as-bid":
+            assert not p.flagged and p.modified_bid == p.bid
+        assert p.utility == pytest.approx(p.payments - p.cost * p.rounds_served)

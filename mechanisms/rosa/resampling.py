@@ -175,6 +175,11 @@ class PayAsBid(Mechanism):
     name = "pay-as-bid"
     classifier: ClassVar[dict] = {"truthful": False, "resamples": False}
 
+    def coins(self, rng: np.random.Generator, n: int) -> ResamplingCoins:
+        """Nobody is flagged (the uniforms are drawn all the same, so streams line up)."""
+        drawn = draw_coins(rng, n, self.params.mu)
+        return ResamplingCoins(np.zeros(n, dtype=bool), drawn.uniform)
+
     def modified_bids(self, bids, coins: ResamplingCoins) -> np.ndarray:
         """The bids unchanged."""
         return np.array(bids, dtype=float)
