@@ -107,3 +107,10 @@ def test_one_run_reports_its_instance_monotonicity():
     payload = result.to_dict()
     assert "reconstructed" in payload["note"]
     assert payload["monotonicity"]["monotone"] is True
+
+
+def test_an_instance_replays_the_same_alone_or_in_a_survey():
+    setting = get_setting(T=300, learner="linucb")
+    alone = runs.monotonicity_counts(setting, 6, instances=1, points=5)
+    together = runs.monotonicity_counts(setting, 6, instances=3, points=5, jobs=2)
+    assert np.array_equal(alone[0], together[0])

@@ -111,7 +111,9 @@ class MarketBatch:
         self.benchmark = benchmark
         self.t = 0
         self.row_index = np.arange(self.rows)
-        self.cost_row = self.row_index if self.costs.shape[0] > 1 else np.zeros_like(self.row_index)
+        self.no_row = np.zeros_like(self.row_index)
+        self.cost_row = self.row_index if self.costs.shape[0] > 1 else self.no_row
+        self.noise_row = self.no_row if self.shared_environment else self.row_index
         self.served = np.zeros((self.rows, n), dtype=np.int64)
         self.reward_total = np.zeros(self.rows)
         self.regret = np.zeros(self.rows)
@@ -141,9 +143,7 @@ class MarketBatch:
             priority = priority[self.environment_of_row]
         self.contexts, self.noise, self.priority = contexts, noise, priority
         self.values = coordinate_dot(self.thetas[:, None, :, :], contexts[:, :, None, :])
-        self.draw_row = np.zeros(self.rows, dtype=np.intp)
-        if self.values.shape[0] > 1:
-            self.draw_row = self.row_index
+        self.value_row = self.row_index if self.values.shape[0] > 1 else self.no_row
         if self.benchmark:
             outcome = optimal_reverse_auction(
                 self.values, self.costs[:, None, :], self.setting.costs
@@ -178,9 +178,9 @@ class MarketBatch:
         view = RoundView(t, means, widths, self.virtual_bids, self.priority[:, within])
         choice = learner.choose(view)
         chosen = choice.provider
-        rows, draws = self.row_index, self.draw_row
+        rows, draws = self.row_index, self.value_row
         value = self.values[draws, within, chosen]
-        noise = self.noise[draws, within, chosen]
+        noise = self.noise[self.noise_row, within, chosen]
         if self.setting.noise == "gaussian":
             reward = value + self.setting.sigma * noise
         else:
