@@ -156,3 +156,13 @@ def test_every_strategy_plays_under_every_mechanism(strategy, mechanism):
         if mechanism == "pay-as-bid":
             assert not p.flagged and p.modified_bid == p.bid
         assert p.utility == pytest.approx(p.payments - p.cost * p.rounds_served)
+
+
+def test_dashboard_style_text_parameters():
+    model = RosaMarket(T="300", mu="0.2", dim="3", providers="4", learner="", rng="7")
+    assert (model.setting.T, model.setting.resolved_mu, model.setting.dim) == (300, 0.2, 3)
+    assert final_numbers(model.run()) == final_numbers(
+        RosaMarket(T=300, mu=0.2, dim=3, providers=4, rng=7).run()
+    )
+    with pytest.raises(UserInputError, match="mu"):
+        RosaMarket(mu="lots")

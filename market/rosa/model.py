@@ -32,7 +32,7 @@ from agents.rosa.agents import PlatformAgent, ProviderAgent
 from agents.rosa.strategies import BidderView, parse_strategies
 from market.core.errors import UserInputError
 from market.core.seeds import model_seed
-from market.core.values import count
+from market.core.values import count, number
 from market.rosa.engine import MarketBatch
 from market.rosa.records import ProviderOutcome, RunResult
 from market.rosa.scenarios import COINS, STRATEGY, draw_instance, get_setting, stream
@@ -46,6 +46,11 @@ def rosa_coins(setting, seed: int, run: int) -> ResamplingCoins:
     """Run ``run``'s ROSA coins for every provider, shaped ``(n,)``."""
     mechanism = MECHANISMS.get(setting.mechanism, field="mechanism")(setting.resampling)
     return mechanism.coins(stream(seed, COINS, run), setting.providers)
+
+
+def whole_number(value, field: str) -> int | None:
+    """An integer typed as text or a number (None and "" stay None; the setting checks ranges)."""
+    return None if value in (None, "") else count(value, field, minimum=-(2**62))
 
 
 def current_round(model: RosaMarket) -> int:
@@ -125,13 +130,13 @@ class RosaMarket(mesa.Model):
         self.run_index = count(run, "run", minimum=0)
         self.setting = get_setting(
             preset,
-            providers=providers,
-            dim=dim,
-            T=T,
-            learner=learner,
-            mechanism=mechanism,
-            noise=noise,
-            mu=mu,
+            providers=whole_number(providers, "providers"),
+            dim=whole_number(dim, "dim"),
+            T=whole_number(T, "T"),
+            learner=learner or None,
+            mechanism=mechanism or None,
+            noise=noise or None,
+            mu=None if mu in (None, "") else number(mu, "mu"),
         )
         setting = self.setting
         self.batch = setting.T if batch is None else count(batch, "batch")
