@@ -7,9 +7,10 @@ from collections.abc import Sequence
 
 from market.core import cli
 from market.delegation import GAME as DELEGATION
+from market.rosa import GAME as ROSA
 from market.ttc import GAME as TTC
 
-GAMES = (DELEGATION, TTC)
+GAMES = (DELEGATION, TTC, ROSA)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,357 @@
+"""Runs of the ROSA game: plain functions with explicit parameters returning typed records.
+
+This is the one layer the CLI, the dashboard, the benchmarks and the tests call:
+
+* :func:`run_market` -- one run of the Mesa model, with the learner's monotonicity on it;
+* :func:`simulate_runs` -- many independent runs as one vectorised batch (run r uses instance,
+  environment and ROSA coins r, so its numbers do not depend on the batch or ``jobs``; run r
+  equals ``RosaMarket(rng=seed, run=r)``; :mod:`market.rosa.batches`);
+* :func:`truthfulness_curve` -- one provider's expected utility over a grid of bids;
+* :func:`regret_curve` -- regret against T (the paper's figures a and b, reconstructed);
+* :func:`monotonicity_survey` -- each learner's ex-post monotonicity violation rate.
+
+Parallel work is split into contiguous groups of rows, one per process; each row is simulated
+exactly as it would be alone.
+
+References:
+    Patra et al. (2026), Def. 3-6, Experiments; ``shared/specs/rosa.md``. Reconstructed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from market.core.parallel import map_chunks
+from market.rosa.batches import (
+    AllocationTask,
+    RunsTally,
+    allocate,
+    check_work,
+    simulate_runs,
+)
+from market.rosa.model import DEFAULT_RECORD_POINTS, RosaMarket, rosa_coins
+from market.rosa.records import (
+    MonotonicityCheck,
+    MonotonicitySurvey,
+    RegretCurve,
+    RunResult,
+    TruthfulnessCurve,
+)
+from market.rosa.scenarios import RosaSetting, draw_instance
+from mechanisms.rosa.learners import LEARNERS
+from mechanisms.rosa.resampling import MECHANISMS, ResamplingCoins
+
+__all__ = [
+    "AllocationTask",
+    "RunsTally",
+    "bid_outcomes",
+    "check_monotonicity",
+    "monotonicity_survey",
+    "regret_curve",
+    "run_market",
+    "simulate_runs",
+    "truthfulness_curve",
+]
+
+TRAJECTORY_POINTS = 200
+
+
+# ---- one run ------------------------------------------------------------------------------
+
+
+def monotonicity_grid(setting: RosaSetting, points: int) -> np.ndarray:
+    """``points`` bids evenly spaced over the cost support."""
+    return np.linspace(setting.cost_lo, setting.cost_hi, points)
+
+
+def check_monotonicity(
+    setting: RosaSetting, seed: int, run: int, modified_bids, points: int = 11, jobs: int = 1
+) -> MonotonicityCheck:
+    """Replay run ``run`` with each provider's modified bid moved over a grid, all else fixed."""
+    n = setting.providers
+    grid = monotonicity_grid(setting, points)
+    rows = np.broadcast_to(np.asarray(modified_bids, dtype=float), (n, points, n)).copy()
+    for i in range(n):
+        rows[i, :, i] = grid
+    instance = draw_instance(setting, seed, run)
+    served = allocate(
+        AllocationTask(
+            setting,
+            seed,
+            instance.thetas[None],
+            instance.costs[None],
+            rows.reshape(-1, n),
+            np.full(n * points, run),
+        ),
+        jobs,
+    ).reshape(n, points, n)
+    return MonotonicityCheck(
+        grid=tuple(float(g) for g in grid),
+        rounds=tuple(tuple(int(v) for v in served[i, :, i]) for i in range(n)),
+    )
+
+
+def run_market(
+    setting: RosaSetting,
+    seed: int,
+    strategies="truthful",
+    run: int = 0,
+    check_points: int = 11,
+    jobs: int = 1,
+) -> tuple[RunResult, RosaMarket]:
+    """One run of the Mesa model to the end, plus the learner's monotonicity on its instance.
+
+    Returns the result and the finished model (its ``history()`` and ``service_map()``).
+    ``check_points = 0`` skips the monotonicity replay.
+    """
+    check_work(1 + setting.providers * check_points, setting, "T")
+    rounds_per_step = max(1, setting.T // DEFAULT_RECORD_POINTS)  # one DataCollector row each
+    model = RosaMarket(setting, strategies=strategies, batch=rounds_per_step, run=run, rng=seed)
+    result = model.run()
+    if check_points:
+        modified = [p.modified_bid for p in result.providers]
+        check = check_monotonicity(setting, seed, run, modified, check_points, jobs)
+        result = RunResult(**{**result.__dict__, "monotonicity": check})
+    return result, model
+
+
+# ---- truthfulness -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BidOutcomes:
+    """Per-run outcomes of one provider over bids (the raw material of a truthfulness curve).
+
+    Attributes:
+        cost: the provider's true cost.
+        points: the bids evaluated (the grid, then the true cost last).
+        weights: the probability of each outcome of the provider's own ROSA flag
+            (``(1 - mu, mu)``, or ``(1,)`` for a mechanism that never resamples).
+        served: rounds served, shape ``(runs, len(points), len(weights))``.
+        rates: payment per round served, same shape.
+        simulated_rows: distinct markets simulated.
+    """
+
+    cost: float
+    points: np.ndarray
+    weights: np.ndarray
+    served: np.ndarray
+    rates: np.ndarray
+    simulated_rows: int
+
+    @property
+    def utility(self) -> np.ndarray:
+        """Realised utility per run, bid and flag outcome."""
+        return self.served * (self.rates - self.cost)
+
+    def expected(self, values: np.ndarray) -> np.ndarray:
+        """``values`` averaged over the provider's own flag, shape ``(runs, len(points))``."""
+        return values @ self.weights
+
+
+def bid_outcomes(
+    setting: RosaSetting, seed: int, provider: int, bids, runs: int, jobs: int = 1
+) -> BidOutcomes:
+    """Simulate ``provider`` at each bid (and at its true cost), the others truthful.
+
+    Instance, contexts, noise and priorities are those of index 0 for every run and bid
+    (common random numbers); run r draws ROSA's coins r. Both outcomes of the provider's own
+    flag are simulated (with its V from run r), so the expectation over that flag is exact.
+    Identical markets (for example all unflagged runs at one bid) are simulated once.
+    """
+    n = setting.providers
+    mechanism = MECHANISMS.get(setting.mechanism, field="mechanism")(setting.resampling)
+    instance = draw_instance(setting, seed, 0)
+    cost = float(instance.costs[provider])
+    points = np.append(np.asarray(bids, dtype=float), cost)
+    branches = (False, True) if mechanism.classifier.get("resamples") else (False,)
+    mu = setting.resolved_mu
+    weights = np.array([1.0 - mu, mu]) if len(branches) == 2 else np.array([1.0])
+    coins = [rosa_coins(setting, seed, r) for r in range(runs)]
+    shape = (runs, len(points), len(branches), n)
+    flagged = np.broadcast_to(np.stack([c.flagged for c in coins])[:, None, None], shape).copy()
+    uniform = np.broadcast_to(np.stack([c.uniform for c in coins])[:, None, None], shape)
+    flagged[..., provider] = np.asarray(branches)[None, None, :]
+    reported = np.broadcast_to(instance.costs, shape).copy()
+    reported[..., provider] = points[None, :, None]
+    coin_rows = ResamplingCoins(flagged, uniform)
+    modified = mechanism.modified_bids(reported, coin_rows).reshape(-1, n)
+    distinct, inverse = np.unique(modified, axis=0, return_inverse=True)
+    check_work(len(distinct), setting, "runs")
+    served = allocate(
+        AllocationTask(
+            setting,
+            seed,
+            instance.thetas[None],
+            instance.costs[None],
+            distinct,
+            np.zeros(len(distinct), dtype=np.int64),
+        ),
+        jobs,
+    )
+    return BidOutcomes(
+        cost=cost,
+        points=points,
+        weights=weights,
+        served=served[inverse.ravel(), provider].reshape(shape[:3]).astype(float),
+        rates=mechanism.payment_rates(reported, coin_rows)[..., provider],
+        simulated_rows=len(distinct),
+    )
+
+
+def truthfulness_curve(
+    setting: RosaSetting, seed: int, provider: int, bids, runs: int, jobs: int = 1
+) -> TruthfulnessCurve:
+    """One provider's expected utility over ``bids``, the others truthful, environment fixed.
+
+    The expectation over ROSA's coins is estimated by the mean over ``runs`` runs of
+    :func:`bid_outcomes` (the provider's own flag averaged exactly in each run, an unbiased,
+    low-variance estimate); the true cost is evaluated too, for the truthful utility and its
+    worst realised run (universal ex-post IR: never below zero).
+    """
+    outcomes = bid_outcomes(setting, seed, provider, bids, runs, jobs)
+    per_run = outcomes.expected(outcomes.utility)
+    mean = per_run.mean(axis=0)
+    error = standard_errors(per_run)
+    difference_error = standard_errors(per_run - per_run[:, -1:])
+    rounds = outcomes.expected(outcomes.served).mean(axis=0)
+    payments = outcomes.expected(outcomes.served * outcomes.rates).mean(axis=0)
+    return TruthfulnessCurve(
+        setting=setting,
+        seed=seed,
+        provider=provider,
+        true_cost=outcomes.cost,
+        bids=tuple(float(b) for b in outcomes.points[:-1]),
+        expected_utility=tuple(mean[:-1]),
+        standard_error=tuple(error[:-1]),
+        difference_error=tuple(difference_error[:-1]),
+        expected_rounds=tuple(rounds[:-1]),
+        expected_payment=tuple(payments[:-1]),
+        truthful_utility=float(mean[-1]),
+        truthful_standard_error=float(error[-1]),
+        min_truthful_run_utility=float(outcomes.utility[:, -1, :].min()),
+        runs=runs,
+        simulated_rows=outcomes.simulated_rows,
+    )
+
+
+def standard_errors(samples: np.ndarray) -> np.ndarray:
+    """Standard error of the mean over axis 0 (NaN for a single sample)."""
+    runs = samples.shape[0]
+    if runs < 2:
+        return np.full(samples.shape[1:], np.nan)
+    return samples.std(axis=0, ddof=1) / math.sqrt(runs)
+
+
+# ---- regret -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegretTask:
+    """One horizon's runs."""
+
+    setting: RosaSetting
+    seed: int
+    runs: int
+    checkpoints: tuple[int, ...]
+
+
+def regret_task(task: RegretTask) -> RunsTally:
+    """Top-level worker: :func:`simulate_runs` for one horizon."""
+    return simulate_runs(task.setting, task.seed, range(task.runs), checkpoints=task.checkpoints)
+
+
+def regret_curve(
+    setting: RosaSetting, seed: int, horizons: Sequence[int], runs: int, jobs: int = 1
+) -> RegretCurve:
+    """Regret against T for each horizon (runs 0..runs-1 each), truthful bids.
+
+    The longest horizon also records mean cumulative regret and user utility along the way.
+    ``mu`` follows each T (``min(0.5, 1/sqrt(T))``) unless the setting fixes it.
+    """
+    horizons = tuple(sorted(int(T) for T in horizons))
+    settings = [setting.replace(T=T) for T in horizons]
+    for s in settings:
+        check_work(runs * len(horizons), s, "runs")
+    longest = horizons[-1]
+    marks = np.unique(np.linspace(1, longest, TRAJECTORY_POINTS).round().astype(int))
+    tasks = [
+        RegretTask(s, seed, runs, tuple(int(m) for m in marks) if s.T == longest else ())
+        for s in settings
+    ]
+    tallies = map_chunks(regret_task, tasks, jobs=jobs)
+    last = tallies[-1]
+    return RegretCurve(
+        setting=settings[-1],
+        seed=seed,
+        horizons=horizons,
+        regret=np.stack([t.regret for t in tallies]),
+        user_utility=np.stack([t.user_utility for t in tallies]),
+        clairvoyant_utility=np.stack([t.clairvoyant_utility for t in tallies]),
+        trajectory_rounds=tuple(int(m) for m in marks),
+        trajectory_regret=tuple(last.checkpoint_regret.mean(axis=1)),
+        trajectory_user_utility=tuple(last.checkpoint_user_utility.mean(axis=1)),
+        trajectory_clairvoyant=tuple(last.checkpoint_clairvoyant.mean(axis=1)),
+        trajectory_surplus=tuple(last.checkpoint_surplus.mean(axis=1)),
+    )
+
+
+# ---- monotonicity survey --------------------------------------------------------------------
+
+
+def monotonicity_counts(
+    setting: RosaSetting, seed: int, instances: int, points: int, jobs: int = 1
+) -> np.ndarray:
+    """Rounds served, shape ``(instances, n, points)``: provider i's bid on the grid in row i.
+
+    Instance k uses instance, environment and ROSA coins k (truthful bids, then resampled);
+    only provider i's modified bid moves.
+    """
+    n = setting.providers
+    grid = monotonicity_grid(setting, points)
+    mechanism = MECHANISMS.get(setting.mechanism, field="mechanism")(setting.resampling)
+    drawn = [draw_instance(setting, seed, k) for k in range(instances)]
+    rows = np.empty((instances, n, points, n))
+    for k, inst in enumerate(drawn):
+        rows[k] = mechanism.modified_bids(inst.costs, rosa_coins(setting, seed, k))
+        for i in range(n):
+            rows[k, i, :, i] = grid
+    thetas = np.repeat(np.stack([i.thetas for i in drawn]), n * points, axis=0)
+    costs = np.repeat(np.stack([i.costs for i in drawn]), n * points, axis=0)
+    environments = np.repeat(np.arange(instances), n * points)
+    check_work(len(environments), setting, "instances")
+    served = allocate(
+        AllocationTask(setting, seed, thetas, costs, rows.reshape(-1, n), environments), jobs
+    ).reshape(instances, n, points, n)
+    return np.stack([served[:, i, :, i] for i in range(n)], axis=1)
+
+
+def monotonicity_survey(
+    setting: RosaSetting,
+    seed: int,
+    instances: int,
+    points: int = 11,
+    learners: Sequence[str] | None = None,
+    jobs: int = 1,
+) -> MonotonicitySurvey:
+    """Each learner's ex-post monotonicity violations over ``instances`` random instances."""
+    names = tuple(learners) if learners is not None else tuple(LEARNERS.names())
+    instance_counts, pair_counts = [], []
+    for name in names:
+        counts = monotonicity_counts(setting.replace(learner=name), seed, instances, points, jobs)
+        rising = np.any(np.diff(counts, axis=2) > 0, axis=2)
+        instance_counts.append(int(rising.any(axis=1).sum()))
+        pair_counts.append(int(rising.sum()))
+    return MonotonicitySurvey(
+        setting=setting,
+        seed=seed,
+        learners=names,
+        instances=instances,
+        grid_points=points,
+        instance_violations=tuple(instance_counts),
+        provider_violations=tuple(pair_counts),
+    )
