@@ -30,6 +30,7 @@ import argparse
 import json
 
 from market.core import output
+from market.core.cli import engine_options, engine_settings
 from market.core.parallel import progress_wanted
 from market.core.values import count, optional_count, optional_number
 
@@ -109,7 +110,6 @@ def metagame_parser(commands) -> None:
     scenario_options(meta)
     meta.add_argument("--seeds", default="2", help="replicate seeds per profile (default 2)")
     meta.add_argument("--seed", default="42", help="root random seed (default 42)")
-    meta.add_argument("--jobs", default="1", help="worker processes (default 1)")
     meta.add_argument(
         "--start", default="honest", help="start profile: one name per provider or one for all"
     )
@@ -125,6 +125,7 @@ def metagame_parser(commands) -> None:
         action="store_true",
         help="skip the continuous check of Theorem 5.2",
     )
+    engine_options(meta)
     meta.add_argument("--out", required=True, help="output directory (created if missing)")
     meta.add_argument("--json", action="store_true", help="print one JSON object")
     meta.set_defaults(handler=metagame_command)
@@ -150,12 +151,13 @@ def scenario_options(parser: argparse.ArgumentParser) -> None:
 
 
 def replicate_options(parser: argparse.ArgumentParser) -> None:
-    """--seeds, --seed, --jobs."""
+    """--seeds, --seed, and the engine's --store, --executor, --jobs, --scheduler, --json."""
     parser.add_argument(
         "--seeds", default="1", help="replicate seeds per profile (default 1: the root seed itself)"
     )
     parser.add_argument("--seed", default="42", help="root random seed (default 42)")
-    parser.add_argument("--jobs", default="1", help="worker processes (default 1)")
+    engine_options(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def eps_of(args: argparse.Namespace) -> float | None:
@@ -213,9 +215,9 @@ def sweep_command(args: argparse.Namespace) -> int:
         eps=eps_of(args),
         seeds=count(args.seeds, "seeds"),
         seed=count(args.seed, "seed", minimum=0),
-        jobs=count(args.jobs, "jobs"),
         mechanism=args.mechanism,
         progress=progress_wanted(),
+        **engine_settings(args),
     )
     s = result.settings
     label = (
@@ -250,13 +252,35 @@ def sweep_command(args: argparse.Namespace) -> int:
         from market.delegation.payoffs import store_sweep
 
         written.append(store_sweep(result, args.scenario, None, args.cache))
+    if args.json:
+        print(json.dumps(command_json("delegation sweep", s, result.timings, written, args)))
+        return 0
     print(
         f"{s['runs']} runs ({s['profiles']} profiles x {s['seeds']} seed(s)) of {label} in "
-        f"{result.timings['simulate_seconds']:.2f} s on {s['jobs']} process(es)"
+        f"{result.timings['simulate_seconds']:.2f} s on {s['jobs']} worker(s)"
+        + store_note(result.timings, args.store)
     )
     print(f"  mechanism: {note}")
     print(f"Wrote {', '.join(str(p) for p in written)}")
     return 0
+
+
+def store_note(timings: dict, store) -> str:
+    """``; 12 runs from the store PATH`` when a store was used."""
+    if store is None:
+        return ""
+    return f"; {timings['runs_from_store']} run(s) from the store {store}"
+
+
+def command_json(command: str, settings: dict, timings: dict, written, args) -> dict:
+    """The ``--json`` object of a sweep: settings, timings, store and files written."""
+    return {
+        "command": command,
+        "settings": settings,
+        "timings": timings,
+        "store": args.store,
+        "files": [str(p) for p in written],
+    }
 
 
 def metagame_command(args: argparse.Namespace) -> int:
@@ -275,7 +299,7 @@ def metagame_command(args: argparse.Namespace) -> int:
         mechanism=args.mechanism,
         seeds=count(args.seeds, "seeds"),
         seed=count(args.seed, "seed", minimum=0),
-        jobs=count(args.jobs, "jobs"),
+        **engine_settings(args),
         start=args.start,
         rule=args.rule,
         tolerance=optional_number(args.tolerance, "tolerance"),
@@ -344,10 +368,10 @@ def horizon_command(args: argparse.Namespace) -> int:
         args.points,
         seeds=count(args.seeds, "seeds"),
         seed=count(args.seed, "seed", minimum=0),
-        jobs=count(args.jobs, "jobs"),
         eps=eps_of(args),
         mechanism=args.mechanism,
         progress=progress_wanted(),
+        **engine_settings(args),
     )
     s = result.settings
     title = (
@@ -368,9 +392,13 @@ def horizon_command(args: argparse.Namespace) -> int:
         }
     )
     written = output.write_outputs(out, files)
+    if args.json:
+        print(json.dumps(command_json("delegation horizon", s, result.timings, written, args)))
+        return 0
     print(
         f"{s['runs']} runs (T from {s['T_from']:,} to {s['T_to']:,}, {s['points']} points x "
         f"{s['seeds']} seed(s)) in {result.timings['simulate_seconds']:.2f} s"
+        + store_note(result.timings, args.store)
     )
     print(f"  mechanism: {note}")
     print(f"Wrote {', '.join(str(p) for p in written)}")

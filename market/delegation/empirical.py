@@ -185,17 +185,39 @@ def metagame(
     use_cache: bool = True,
     check_theorem: bool = True,
     progress: bool = False,
+    store=None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    resume_hint: str = "",
 ) -> MetagameResult:
     """Payoff table (cached), dynamics from ``start``, graph, sinks, basins, Theorem 5.2 check.
 
-    Bad rules, margins or start profiles raise a UserInputError before anything runs.
+    Bad rules, margins or start profiles raise a UserInputError before anything runs. The
+    payoff table's runs are a ``delegation/profiles`` experiment: ``store``, ``executor``,
+    ``scheduler`` as in :func:`market.delegation.runs.sweep`.
     """
     check_rule(rule)
     tolerance, z = check_margin(tolerance, "tolerance"), check_margin(z, "z")
     seed, max_plays = root_seed(seed), count(max_plays, "max-plays")
     started = time.perf_counter()
     table, cached = payoff_table(
-        preset, T, eps, mechanism, seeds, seed, jobs, strategies, cache_dir, use_cache, progress
+        preset,
+        T,
+        eps,
+        mechanism,
+        seeds,
+        seed,
+        jobs,
+        strategies,
+        cache_dir,
+        use_cache,
+        progress,
+        engine={
+            "store": store,
+            "executor": executor,
+            "scheduler": scheduler,
+            "resume_hint": resume_hint,
+        },
     )
     start_profile = parse_profile(start, table)
     tabled = time.perf_counter()

@@ -15,19 +15,19 @@ References:
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from market.core import output
+from market.core.experiments import package_version
+from market.delegation.experiments import scenario_fields
 from market.delegation.model import resolve_scenario
 from market.delegation.tables import PROFILE_SEPARATOR, profile_label
 
@@ -137,35 +137,15 @@ def table_from_sweep(sweep_result) -> PayoffTable:
 # ---- the cache ------------------------------------------------------------------------------
 
 
-def package_version() -> str:
-    """The installed llm-market version (part of every cache key)."""
-    try:
-        return version("llm-market")
-    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "unknown"
-
-
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/llm-market/delegation`` (``~/.cache/...`` when unset)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "llm-market" / "delegation"
 
 
-def data_stamp(path: str | None) -> list:
-    """The records file's identity for the cache key: path, size and modification time."""
-    if path is None:
-        return ["shipped"]
-    stat = Path(path).stat()
-    return [str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns]
-
-
 def configuration(scenario, strategies, seeds, seed) -> dict:
     """Everything that determines a payoff table, as JSON-ready data."""
-    fields = {f.name: getattr(scenario, f.name) for f in dataclasses.fields(scenario)}
-    fields["prices"] = dict(sorted(scenario.prices.items()))
-    fields["providers"] = [[p.name, list(p.models)] for p in scenario.providers]
-    fields["data"] = data_stamp(scenario.data)
-    fields.pop("description")
+    fields = scenario_fields(scenario)
     return {
         "format": CACHE_FORMAT,
         "version": package_version(),
@@ -235,6 +215,7 @@ def payoff_table(
     cache_dir: str | Path | None = None,
     use_cache: bool = True,
     progress: bool = False,
+    engine: dict | None = None,
 ) -> tuple[PayoffTable, bool]:
     """The payoff table of a scenario, from the cache when it holds this configuration.
 
@@ -250,6 +231,8 @@ def payoff_table(
         cache_dir: where cache files live (default :func:`default_cache_dir`).
         use_cache: False computes afresh and writes nothing.
         progress: show a progress bar while simulating.
+        engine: the experiment engine's keywords for the sweep (``store``, ``executor``,
+            ``scheduler``, ``resume_hint``; see :func:`market.delegation.runs.sweep`).
 
     Returns:
         The table and whether it came from the cache.
@@ -264,7 +247,13 @@ def payoff_table(
         if cached is not None:
             return cached, True
     result = sweep(
-        scenario, seeds=seeds, seed=seed, jobs=jobs, strategies=strategies, progress=progress
+        scenario,
+        seeds=seeds,
+        seed=seed,
+        jobs=jobs,
+        strategies=strategies,
+        progress=progress,
+        **(engine or {}),
     )
     table = table_from_sweep(result)
     if use_cache:

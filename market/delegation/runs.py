@@ -37,17 +37,20 @@ import pandas as pd
 
 from agents.delegation.strategies import STRATEGIES
 from market.core.errors import UserInputError
+from market.core.experiments import execute
 from market.core.parallel import cut_into_chunks, map_chunks
 from market.core.seeds import replicate_seeds, root_seed
 from market.core.values import count
 from market.delegation.economy import build_economy
+from market.delegation.experiments import INDEX as EXPERIMENT_COLUMNS
+from market.delegation.experiments import profiles_experiment
 from market.delegation.horizon import HorizonPlan, horizon_plan
 from market.delegation.model import DelegationMarket, mechanism_params, resolve_scenario
 from market.delegation.results import DelegationResult
 from market.delegation.spec import DelegationScenario
 from market.delegation.tables import (
     LEADER_STRATEGY,
-    profile_table,
+    PROFILE_COLUMNS,
     responses_to_leader,
     strategy_means,
     strategy_profiles,
@@ -211,8 +214,16 @@ def sweep(
     mechanism=None,
     strategies: Sequence[str] | None = None,
     progress: bool = False,
+    store=None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    resume_hint: str = "",
 ) -> SweepResult:
     """Run every strategy profile for every replicate seed (the paper's Section 6 sweep).
+
+    The runs are an experiment of kind ``delegation/profiles``
+    (:mod:`market.delegation.experiments`) run by the experiment engine: with ``store`` every
+    finished run is kept there, and the same call again resumes and returns the same table.
 
     Args:
         preset: preset name, TOML path or scenario.
@@ -220,10 +231,14 @@ def sweep(
         eps: epsilon override.
         seeds: number of replicate seeds (see :func:`market.core.seeds.replicate_seeds`).
         seed: the root seed.
-        jobs: worker processes (results do not depend on it).
+        jobs: workers (results do not depend on it).
         mechanism: mechanism override.
         strategies: the strategies to enumerate (default: all registered).
-        progress: show a tqdm bar on stderr.
+        progress: show a progress bar (with an ETA) on stderr.
+        store: the experiment store file (None: nothing is kept).
+        executor: ``"local"`` or ``"dask"``.
+        scheduler: a Dask scheduler's address (None: a local cluster).
+        resume_hint: the command that resumes, for the Ctrl-C message.
 
     Returns:
         The :class:`SweepResult`.
@@ -232,25 +247,34 @@ def sweep(
     seed, jobs = root_seed(seed), count(jobs, "jobs")
     replicates = replicate_seeds(seed, seeds)
     resolved, model = prepare(preset, T, eps, mechanism, seed)
-    horizon_T = int(model.preset.T)
+    horizon_T, horizon_eps = int(model.preset.T), float(model.preset.eps)
+    mechanism_name = model.platform.mechanism.name
     profiles = strategy_profiles(len(model.providers), strategies)
-    tasks = [
-        RunTask(i * len(replicates) + j, profile, s, horizon_T)
-        for i, profile in enumerate(profiles)
-        for j, s in enumerate(replicates)
-    ]
+    experiment = profiles_experiment(
+        resolved,
+        [(horizon_T, horizon_eps, mechanism_name, p, s) for p in profiles for s in replicates],
+        {"command": "delegation sweep", "seeds": list(replicates)},
+    )
     prepared = time.perf_counter()
-    results = run_tasks(resolved, tasks, jobs=jobs, progress=progress, description="profiles")
+    outcome = execute(
+        experiment,
+        store,
+        executor=executor,
+        jobs=jobs,
+        scheduler=scheduler,
+        progress=progress,
+        resume_hint=resume_hint,
+    )
     simulated = time.perf_counter()
-    table = profile_table(tasks, results)
+    table = profile_frame(outcome)
     summary = strategy_means(table)
     figure3 = responses_to_leader(table)
     aggregated = time.perf_counter()
     settings = {
         "scenario": resolved.name,
-        "mechanism": model.platform.mechanism.name,
+        "mechanism": mechanism_name,
         "T": horizon_T,
-        "eps": float(model.preset.eps),
+        "eps": horizon_eps,
         "seed": seed,
         "seeds": len(replicates),
         "replicate_seeds": list(replicates),
@@ -258,7 +282,7 @@ def sweep(
         "providers": [p.name for p in model.providers],
         "strategies": list(dict.fromkeys(name for profile in profiles for name in profile)),
         "profiles": len(profiles),
-        "runs": len(tasks),
+        "runs": len(experiment.runs),
         "data_notes": list(model.economy.table.notes),
         "u_sb": model.economy.second_best(horizon_T),
         "u_fb": model.economy.first_best(horizon_T),
@@ -267,9 +291,18 @@ def sweep(
         "prepare_seconds": prepared - started,
         "simulate_seconds": simulated - prepared,
         "aggregate_seconds": aggregated - simulated,
-        "seconds_per_run": (simulated - prepared) / max(1, len(tasks)),
+        "seconds_per_run": (simulated - prepared) / max(1, len(experiment.runs)),
+        "runs_computed": outcome.computed,
+        "runs_from_store": outcome.reused,
     }
     return SweepResult(settings, table, summary, figure3, timings)
+
+
+def profile_frame(outcome) -> pd.DataFrame:
+    """The tidy profile table (:data:`~market.delegation.tables.PROFILE_COLUMNS`) of a run."""
+    picks = [EXPERIMENT_COLUMNS[name] for name in PROFILE_COLUMNS]
+    rows = [tuple(row[i] for i in picks) for _, row in outcome.rows]
+    return pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
 
 
 # ---- the horizon sweep (Figure 4) ---------------------------------------------------------
@@ -306,10 +339,15 @@ def horizon(
     mechanism=None,
     strategy: str = LEADER_STRATEGY,
     progress: bool = False,
+    store=None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    resume_hint: str = "",
 ) -> HorizonResult:
     """Figure 4: everyone plays ``strategy``; totals against the horizon T.
 
-    The smallest T is checked for an exploitation phase before anything runs.
+    The smallest T is checked for an exploitation phase before anything runs. The runs are a
+    ``delegation/profiles`` experiment (``store``, ``executor``: see :func:`sweep`).
 
     Returns:
         A :class:`HorizonResult` whose table has, per T and seed, provider 1's delivered user
@@ -322,26 +360,42 @@ def horizon(
     replicates = replicate_seeds(seed, seeds)
     STRATEGIES.get(strategy, field="strategies")
     resolved, model = prepare(preset, values[0], eps, mechanism, seed)
-    n = len(model.providers)
-    tasks = [
-        RunTask(i * len(replicates) + j, (strategy,) * n, s, t)
-        for i, t in enumerate(values)
-        for j, s in enumerate(replicates)
-    ]
+    n, horizon_eps = len(model.providers), float(model.preset.eps)
+    mechanism_name = model.platform.mechanism.name
+    experiment = profiles_experiment(
+        resolved,
+        [(t, horizon_eps, mechanism_name, (strategy,) * n, s) for t in values for s in replicates],
+        {"command": "delegation horizon", "seeds": list(replicates)},
+    )
     prepared = time.perf_counter()
-    results = run_tasks(resolved, tasks, jobs=jobs, progress=progress, description="horizons")
+    outcome = execute(
+        experiment,
+        store,
+        executor=executor,
+        jobs=jobs,
+        scheduler=scheduler,
+        progress=progress,
+        resume_hint=resume_hint,
+    )
     simulated = time.perf_counter()
+    column = EXPERIMENT_COLUMNS
     table = pd.DataFrame(
         [
-            (r.T, task.seed, r.providers[0].user_utility, r.user_utility, r.u_sb)
-            for task, r in zip(tasks, results, strict=True)
+            (
+                rows[0][column["T"]],
+                rows[0][column["seed"]],
+                rows[0][column["user_utility"]],
+                rows[0][column["run_user_utility"]],
+                model.economy.second_best(rows[0][column["T"]]),
+            )
+            for rows in outcome.rows_by_position()
         ],
         columns=list(HORIZON_COLUMNS),
     )
     settings = {
         "scenario": resolved.name,
-        "mechanism": model.platform.mechanism.name,
-        "eps": float(model.preset.eps),
+        "mechanism": mechanism_name,
+        "eps": horizon_eps,
         "strategy": strategy,
         "T_from": values[0],
         "T_to": values[-1],
@@ -350,7 +404,12 @@ def horizon(
         "seeds": len(replicates),
         "replicate_seeds": list(replicates),
         "jobs": jobs,
-        "runs": len(tasks),
+        "runs": len(experiment.runs),
     }
-    timings = {"prepare_seconds": prepared - started, "simulate_seconds": simulated - prepared}
+    timings = {
+        "prepare_seconds": prepared - started,
+        "simulate_seconds": simulated - prepared,
+        "runs_computed": outcome.computed,
+        "runs_from_store": outcome.reused,
+    }
     return HorizonResult(settings, table, timings)

@@ -47,28 +47,6 @@ def profile_label(strategies: Sequence[str]) -> str:
     return PROFILE_SEPARATOR.join(strategies)
 
 
-def profile_table(tasks, results) -> pd.DataFrame:
-    """The tidy table: one row per profile, seed and provider (providers numbered from 1).
-
-    ``tasks`` are the runs (with ``strategies`` and ``seed``) and ``results`` their
-    :class:`~market.delegation.results.DelegationResult`, in the same order.
-    """
-    rows = [
-        (
-            profile_label(task.strategies),
-            task.seed,
-            k,
-            p.strategy,
-            p.provider_utility,
-            p.user_utility,
-            p.delegations,
-        )
-        for task, result in zip(tasks, results, strict=True)
-        for k, p in enumerate(result.providers, start=1)
-    ]
-    return pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
-
-
 def strategy_means(profiles: pd.DataFrame) -> pd.DataFrame:
     """Figure 2's aggregation for every provider.
 

@@ -1,0 +1,138 @@
+"""Grid files: a game, an experiment kind, a root seed and lists of parameters, in TOML.
+
+::
+
+    game = "delegation"          # which game (delegation, ttc, ...)
+    kind = "profiles"            # which experiment kind of that game
+    seed = 42                    # the root seed (default 42)
+    seeds = 2                    # replicate seeds per configuration (default 1)
+
+    [grid]                       # each entry: a value or a list of values
+    preset = "cao2026"
+    T = [100000, 1000000]
+    mechanism = ["second-best-artifact", "explore-then-commit"]
+
+The experiment is every combination of the ``[grid]`` values (their Cartesian product, in the
+order written) times the replicate seeds. Mistakes are one-line errors naming the entry: an
+unknown key, an empty list, a value of the wrong type, an unknown game or kind.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from market.core.errors import UserInputError
+from market.core.values import count
+
+TOP_KEYS = ("game", "kind", "seed", "seeds", "grid")
+
+
+@dataclass
+class GridFile:
+    """A parsed grid file; kinds take their parameters with :meth:`values`, then :meth:`done`.
+
+    Attributes:
+        path: the file.
+        game: the game's name.
+        kind: the experiment kind's name.
+        seed: the root seed.
+        seeds: replicate seeds per configuration.
+        grid: the ``[grid]`` table (entries are removed as the kind reads them).
+    """
+
+    path: str
+    game: str
+    kind: str
+    seed: int
+    seeds: int
+    grid: dict[str, Any] = field(default_factory=dict)
+
+    def field(self, name: str) -> str:
+        """How an entry is named in errors: ``grid.T`` (with the file)."""
+        return f"{Path(self.path).name}: grid.{name}"
+
+    def values(self, name: str, parse: Callable[[Any, str], Any], default: list | None) -> list:
+        """The entry's values (a list, or one value as a list), each read by ``parse``.
+
+        ``default`` is used when the entry is absent (None: the entry is required).
+        """
+        where = self.field(name)
+        if name not in self.grid:
+            if default is None:
+                raise UserInputError(where, "a value or a list of values (required)", None)
+            return list(default)
+        given = self.grid.pop(name)
+        items = given if isinstance(given, list) else [given]
+        if not items:
+            raise UserInputError(where, "a non-empty list", given)
+        values = [parse(item, where) for item in items]
+        if len(set(map(repr, values))) != len(values):
+            raise UserInputError(where, "distinct values", given)
+        return values
+
+    def done(self, known: Sequence[str]) -> None:
+        """Refuse any ``[grid]`` entry the kind did not read (``known``: its parameters)."""
+        if self.grid:
+            unknown = sorted(self.grid)[0]
+            raise UserInputError(
+                self.field(unknown),
+                f"a parameter of {self.game}/{self.kind}: {', '.join(known)}",
+                unknown,
+            )
+
+
+def read_grid(path) -> GridFile:
+    """Read and check a grid file's top level (the kind checks ``[grid]``)."""
+    where = str(path)
+    file = Path(path)
+    if not file.is_file():
+        raise UserInputError("grid", "an existing TOML grid file", where)
+    try:
+        data = tomllib.loads(file.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise UserInputError("grid", "a valid TOML file", where, note=str(error)) from None
+    name = file.name
+    unknown = sorted(set(data) - set(TOP_KEYS))
+    if unknown:
+        raise UserInputError(f"{name}: {unknown[0]}", f"one of {', '.join(TOP_KEYS)}", unknown[0])
+    for key in ("game", "kind"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise UserInputError(f"{name}: {key}", "a name (text)", data.get(key))
+    grid = data.get("grid", {})
+    if not isinstance(grid, dict):
+        raise UserInputError(f"{name}: grid", "a [grid] table", grid)
+    return GridFile(
+        path=where,
+        game=data["game"],
+        kind=data["kind"],
+        seed=whole(data.get("seed", 42), f"{name}: seed", minimum=0),
+        seeds=whole(data.get("seeds", 1), f"{name}: seeds", minimum=1),
+        grid=dict(grid),
+    )
+
+
+def whole(value, where: str, minimum: int = 1) -> int:
+    """An integer >= ``minimum`` given as a TOML integer (or text like ``"1e6"``)."""
+    if isinstance(value, float | bool) or not isinstance(value, int | str):
+        raise UserInputError(where, f"an integer >= {minimum}", value)
+    return count(value, where, minimum=minimum)
+
+
+def text(value, where: str) -> str:
+    """A non-empty string."""
+    if not isinstance(value, str) or not value.strip():
+        raise UserInputError(where, "a name (text)", value)
+    return value.strip()
+
+
+def real(value, where: str) -> float:
+    """A finite number (TOML integer or float)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UserInputError(where, "a number", value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise UserInputError(where, "a finite number", value)
+    return float(value)

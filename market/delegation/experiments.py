@@ -1,0 +1,203 @@
+"""The delegation game's experiment kinds, for the experiment engine (:mod:`market.core`).
+
+One kind, ``profiles``: one run is one strategy profile of one scenario at one (T, eps,
+mechanism) and one seed, computed by :func:`market.delegation.runs.run_profile` (the Mesa
+model, never a second simulator). Its tidy rows (table ``delegation_profiles``) have one row per
+provider. The strategy sweep (Figures 2-3), the horizon sweep (Figure 4), the metagame's payoff
+table and ``llm-market experiment run`` grids are all experiments of this kind, so a run stored
+by one is found by the others.
+
+A grid file (:mod:`market.core.grids`) for this kind::
+
+    game = "delegation"
+    kind = "profiles"
+    seed = 42
+    seeds = 2
+    [grid]
+    preset = "cao2026"                    # preset names or TOML files
+    T = [100000, 1000000]                 # default: the scenario's
+    eps = [0.25, 0.3]                     # default: the scenario's
+    mechanism = ["second-best-artifact", "explore-then-commit"]  # default: the scenario's
+    strategies = ["ours", "honest"]       # each provider's choices (default: the six)
+
+References:
+    Cao et al. (2026), Section 6; ``shared/specs/delegation.md`` section 5.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+
+from market.core.experiments import Experiment, ExperimentKind, digest, make_runs
+from market.core.grids import GridFile, real, text, whole
+from market.core.seeds import replicate_seeds
+from market.core.store import Column
+
+PROFILE_SEPARATOR = "|"
+GRID_PARAMETERS = ("preset", "T", "eps", "mechanism", "strategies")
+COLUMNS = (
+    Column("preset", str),
+    Column("T", int),
+    Column("eps", float),
+    Column("mechanism", str),
+    Column("profile", str),
+    Column("seed", int),
+    Column("provider", int),
+    Column("strategy", str),
+    Column("provider_utility", float),
+    Column("user_utility", float),
+    Column("delegations", int),
+    Column("run_user_utility", float),
+    Column("queries_used", int),
+    Column("validated", bool),
+    Column("chosen", int),
+)
+INDEX = {c.name: i for i, c in enumerate(COLUMNS)}
+
+
+def data_stamp(path: str | None) -> list:
+    """The records file's identity: path, size and modification time ("shipped" for ours)."""
+    if path is None:
+        return ["shipped"]
+    stat = Path(path).stat()
+    return [str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns]
+
+
+def scenario_fields(scenario) -> dict:
+    """Everything that determines a scenario's runs, as JSON-ready data (not its text)."""
+    fields = {f.name: getattr(scenario, f.name) for f in dataclasses.fields(scenario)}
+    fields["prices"] = dict(sorted(scenario.prices.items()))
+    fields["providers"] = [[p.name, list(p.models)] for p in scenario.providers]
+    fields["data"] = data_stamp(scenario.data)
+    fields.pop("description")
+    return fields
+
+
+def scenario_id(scenario) -> str:
+    """A short hash of :func:`scenario_fields` without T, eps and mechanism (run parameters)."""
+    fields = scenario_fields(scenario)
+    for name in ("T", "eps", "mechanism"):
+        fields.pop(name)
+    return digest(fields)[:16]
+
+
+def profile_rows(config: dict, seed: int, result) -> list[tuple]:
+    """The rows of one finished run: one per provider, in :data:`COLUMNS` order."""
+    label = PROFILE_SEPARATOR.join(config["strategies"])
+    chosen = None if result.chosen is None else result.chosen + 1
+    return [
+        (
+            config["preset"],
+            config["T"],
+            config["eps"],
+            config["mechanism"],
+            label,
+            seed,
+            k,
+            p.strategy,
+            p.provider_utility,
+            p.user_utility,
+            p.delegations,
+            result.user_utility,
+            result.queries_used,
+            result.validated,
+            chosen,
+        )
+        for k, p in enumerate(result.providers, start=1)
+    ]
+
+
+def compute_profiles(context: dict, runs) -> list[list[tuple]]:
+    """Run each ``(config, seed)`` with :func:`~market.delegation.runs.run_profile`.
+
+    ``context`` maps scenario ids to resolved scenarios. Top-level, so it pickles.
+    """
+    from market.delegation.runs import run_profile
+
+    rows = []
+    for config, seed in runs:
+        scenario = context[config["scenario"]]
+        result = run_profile(
+            scenario,
+            tuple(config["strategies"]),
+            seed,
+            T=config["T"],
+            eps=config["eps"],
+            mechanism=config["mechanism"],
+        )
+        rows.append(profile_rows(config, seed, result))
+    return rows
+
+
+PROFILES = ExperimentKind(
+    name="profiles",
+    game="delegation",
+    table="delegation_profiles",
+    columns=COLUMNS,
+    compute=compute_profiles,
+    seconds_per_run=0.005,
+)
+KINDS = {PROFILES.name: PROFILES}
+
+
+def profile_config(scenario, key: str, T: int, eps: float, mechanism: str, strategies) -> dict:
+    """A run's configuration (``key``: the scenario's id; T, eps and mechanism resolved)."""
+    return {
+        "preset": scenario.name,
+        "scenario": key,
+        "T": int(T),
+        "eps": float(eps),
+        "mechanism": mechanism,
+        "strategies": list(strategies),
+    }
+
+
+def profiles_experiment(scenario, runs: Sequence[tuple], spec: dict) -> Experiment:
+    """An experiment of ``(T, eps, mechanism, profile, seed)`` runs of one resolved scenario."""
+    key = scenario_id(scenario)
+    items = [
+        (profile_config(scenario, key, T, eps, mechanism, profile), seed, (T, seed))
+        for T, eps, mechanism, profile, seed in runs
+    ]
+    full_spec = {"scenario": scenario_fields(scenario), **spec}
+    context = {key: scenario}
+    return Experiment(PROFILES, full_spec, make_runs(PROFILES, items), context)
+
+
+def grid_experiment(grid: GridFile) -> Experiment:
+    """The experiment of a ``delegation/profiles`` grid file (every combination x seeds)."""
+    from agents.delegation.strategies import base_strategy_names
+    from market.delegation.runs import prepare
+    from market.delegation.tables import strategy_profiles
+
+    presets = grid.values("preset", text, None)
+    Ts = grid.values("T", lambda v, w: whole(v, w), [None])
+    epss = grid.values("eps", real, [None])
+    mechanisms = grid.values("mechanism", text, [None])
+    strategies = grid.values("strategies", text, list(base_strategy_names()))
+    grid.done(GRID_PARAMETERS)
+    seeds = replicate_seeds(grid.seed, grid.seeds)
+    items, context = [], {}
+    for preset, T, eps, mechanism in itertools.product(presets, Ts, epss, mechanisms):
+        resolved, model = prepare(preset, T, eps, mechanism, grid.seed)
+        key = scenario_id(resolved)
+        context[key] = resolved
+        name = model.platform.mechanism.name
+        for profile in strategy_profiles(len(model.providers), strategies):
+            for seed in seeds:
+                config = profile_config(resolved, key, resolved.T, resolved.eps, name, profile)
+                items.append((config, seed, (resolved.T, seed)))
+    spec = {
+        "presets": [context[k].name for k in context],
+        "scenarios": {k: scenario_fields(s) for k, s in context.items()},
+        "T": Ts,
+        "eps": epss,
+        "mechanism": mechanisms,
+        "strategies": strategies,
+        "seed": grid.seed,
+        "seeds": grid.seeds,
+    }
+    return Experiment(PROFILES, spec, make_runs(PROFILES, items), context)
