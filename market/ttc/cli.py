@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from market.core.cli import engine_options, engine_settings
 from market.core.errors import UserInputError
 from market.core.output import (
     csv_bytes,
@@ -34,6 +35,7 @@ from market.core.output import (
     png_bytes,
     write_outputs,
 )
+from market.core.parallel import progress_wanted
 from market.core.values import integer_text, number, optional_number, split_range
 from market.ttc import plots, runs
 from market.ttc.curves import APPROXIMATE_NOTE
@@ -110,6 +112,8 @@ def register(games: argparse._SubParsersAction) -> None:
         default="1:1e6:100",
         help="LO:HI:N, N log-spaced values from LO to HI (default 1:1e6:100, as in the paper)",
     )
+    engine_options(sweep)
+    sweep.add_argument("--json", action="store_true", help="print one JSON object")
     _out_option(sweep)
     sweep.set_defaults(handler=sweep_beta_command)
 
@@ -361,8 +365,17 @@ def sweep_beta_command(args: argparse.Namespace) -> int:
         )
     out = output_dir(args.out)
     betas = parse_betas(args.betas)
+    engine = engine_settings(args)
     spec = game_spec(args, beta=float(betas[0]))
-    sweep = runs.sweep_beta(spec.game, betas, args.dynamics, args.schedule, args.seed)
+    sweep = runs.sweep_beta(
+        spec.game,
+        betas,
+        args.dynamics,
+        args.schedule,
+        args.seed,
+        progress=progress_wanted(),
+        **engine,
+    )
     announce(spec)
     table = sweep.table
     figure = plots.plot_poa_vs_beta(
@@ -377,6 +390,10 @@ def sweep_beta_command(args: argparse.Namespace) -> int:
         "meta.json": meta_json(spec, extra),
     }
     write_outputs(out, files)
+    if args.json:
+        written = [str(out / name) for name in files]
+        print(json.dumps({"command": "ttc sweep-beta", **extra, "files": written}))
+        return 0
     say_approximate(spec)
     finite = table["poa"][np.isfinite(table["poa"])]
     print(

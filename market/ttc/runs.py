@@ -30,6 +30,7 @@ import pandas as pd
 from agents.ttc.strategies import PROVIDER_STRATEGIES
 from agents.ttc.users import UserPopulation
 from market.core.errors import UserInputError
+from market.core.experiments import execute
 from market.core.seeds import root_seed
 from market.ttc.analysis import price_of_anarchy, pure_equilibria
 from market.ttc.curves import load_curves
@@ -254,24 +255,53 @@ def sweep_beta(
     rule: str = DEFAULT_RULE,
     schedule: str = DEFAULT_SCHEDULE,
     seed: Any = DEFAULT_SEED,
+    *,
+    store=None,
+    executor: str = "local",
+    jobs: int = 1,
+    scheduler: str | None = None,
+    progress: bool = False,
+    resume_hint: str = "",
 ) -> BetaSweep:
-    """Final PoA (exact maximum welfare over the reached equilibrium's welfare) per beta."""
+    """Final PoA (exact maximum welfare over the reached equilibrium's welfare) per beta.
+
+    The runs are a ``ttc/equilibria`` experiment (:mod:`market.ttc.experiments`) on the
+    experiment engine: ``store`` keeps every finished run (the same call again resumes),
+    ``executor``, ``jobs`` and ``scheduler`` say where runs are computed (results never depend
+    on them), ``progress`` shows a bar with an ETA.
+    """
+    from market.ttc.experiments import INDEX, beta_experiment
+
+    seed = root_seed(seed)
+    dynamics_rule(rule)
+    spec = {"command": "ttc sweep-beta", "seed": seed, "betas": [float(b) for b in betas]}
+    experiment = beta_experiment(game, betas, rule, schedule, seed, spec)
+    outcome = execute(
+        experiment,
+        store,
+        executor=executor,
+        jobs=jobs,
+        scheduler=scheduler,
+        progress=progress,
+        resume_hint=resume_hint,
+    )
     rows = []
-    for beta in betas:
-        model = run_dynamics(game.with_beta(float(beta)), rule, schedule, seed, collect=False)
-        state = model.state
+    for provider_rows in outcome.rows_by_position():
+        first = provider_rows[0]
         rows.append(
             {
-                "beta": float(beta),
-                "poa": state.inefficiency,
-                "max_welfare": model.max_welfare,
-                "welfare": state.welfare,
-                "steps": int(model.steps),
-                "is_equilibrium": bool(model.equilibrium_reached),
-                **{f"theta[{p}]": t for p, t in zip(game.providers, state.thetas, strict=True)},
+                "beta": first[INDEX["beta"]],
+                "poa": first[INDEX["poa"]],
+                "max_welfare": first[INDEX["max_welfare"]],
+                "welfare": first[INDEX["welfare"]],
+                "steps": first[INDEX["steps"]],
+                "is_equilibrium": first[INDEX["is_equilibrium"]],
+                **{
+                    f"theta[{row[INDEX['provider']]}]": row[INDEX["theta"]] for row in provider_rows
+                },
             }
         )
-    return BetaSweep(seed=root_seed(seed), table=pd.DataFrame(rows))
+    return BetaSweep(seed=seed, table=pd.DataFrame(rows))
 
 
 def comparison_table(game: TTCGame, state) -> pd.DataFrame:
