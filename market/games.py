@@ -13,11 +13,25 @@ from market.ttc import GAME as TTC
 GAMES = (DELEGATION, TTC, ROSA)
 
 
+#: Every command module, imported only when one of its commands runs (fast ``--help``).
+COMMANDS = (
+    *(cli.LazyCommands(game.cli_path, ((game.name, game.title),)) for game in GAMES),
+    cli.LazyCommands(
+        "market.experiment_cli",
+        (
+            ("experiment", "run a grid of runs from a TOML file, kept in a store (resumable)"),
+            ("results", "list, filter and export what an experiment store holds"),
+        ),
+    ),
+    cli.LazyCommands("market.dashboard", (("dashboard", "serve the interactive dashboard"),)),
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``llm-market`` console script; returns the exit code (2 for a user mistake)."""
-    from market import dashboard
+    from market.core.experiments import package_version
 
-    return cli.run([*(game.cli for game in GAMES), dashboard], argv)
+    return cli.run(COMMANDS, argv, version=package_version())
 
 
 if __name__ == "__main__":

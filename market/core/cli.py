@@ -10,9 +10,11 @@ one line on stderr and exit code 2 (argparse usage errors and
 from __future__ import annotations
 
 import argparse
+import importlib
 import shlex
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from market.core.errors import UserInputError
 
@@ -27,19 +29,58 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser(modules: Sequence) -> argparse.ArgumentParser:
-    """The top-level parser with the sub-commands of every command module in ``modules``."""
+@dataclass(frozen=True)
+class LazyCommands:
+    """A command module imported only when one of its commands is chosen.
+
+    ``llm-market --help`` lists every command from these one-line helps without importing any
+    game (numpy, pandas, Mesa and matplotlib stay unloaded: start-up in a few hundredths of a
+    second); the chosen command's module is imported and registers its full parser.
+
+    Attributes:
+        path: the module's import path (it has ``register(subparsers)``).
+        helps: each top-level command it adds, with its one-line help.
+    """
+
+    path: str
+    helps: tuple[tuple[str, str], ...]
+
+    def register(self, commands, chosen: str | None) -> None:
+        """Register the real commands if ``chosen`` is one of ours, else placeholders."""
+        if chosen in dict(self.helps):
+            importlib.import_module(self.path).register(commands)
+            return
+        for name, text in self.helps:
+            commands.add_parser(name, help=text)
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The first word of ``argv`` that is not an option (the top-level command)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def build_parser(modules: Sequence, argv: Sequence[str] = (), version: str = "") -> OneLineParser:
+    """The top-level parser with the sub-commands of every command module in ``modules``.
+
+    ``modules`` are command modules (``register(subparsers)``) or :class:`LazyCommands`.
+    """
     parser = OneLineParser(
         prog="llm-market",
         description="Agent-based simulator of markets for LLM services.",
     )
-    commands = parser.add_subparsers(dest="game", required=True, metavar="GAME")
+    if version:
+        parser.add_argument("--version", action="version", version=f"llm-market {version}")
+    commands = parser.add_subparsers(dest="game", required=True, metavar="COMMAND")
+    chosen = chosen_command(argv)
     for module in modules:
-        module.register(commands)
+        if isinstance(module, LazyCommands):
+            module.register(commands, chosen)
+        else:
+            module.register(commands)
     return parser
 
 
-def run(modules: Sequence, argv: Sequence[str] | None = None) -> int:
+def run(modules: Sequence, argv: Sequence[str] | None = None, version: str = "") -> int:
     """Parse ``argv`` and run the chosen command; returns the exit code (2: user mistake).
 
     Ctrl-C ends the command with one line on stderr and exit code 130, never a traceback
@@ -48,7 +89,7 @@ def run(modules: Sequence, argv: Sequence[str] | None = None) -> int:
     from market.core.experiments import ExperimentInterrupted
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(modules).parse_args(argv)
+    args = build_parser(modules, argv, version).parse_args(argv)
     args.command_line = shlex.join(["llm-market", *argv])
     try:
         return int(args.handler(args) or 0)

@@ -24,6 +24,7 @@ import functools
 import hashlib
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -37,6 +38,8 @@ from market.core.parallel import progress_bar
 from market.core.store import Column, ExperimentStore, RunRecord, store_path
 
 TARGET_CHUNK_SECONDS = 1.0
+#: Environment variable that sets the compute seconds aimed at per chunk (tests use 0.05).
+CHUNK_SECONDS_VARIABLE = "LLM_MARKET_CHUNK_SECONDS"
 CHUNKS_IN_FLIGHT_PER_JOB = 2
 WAIT_SECONDS = 0.2
 
@@ -234,7 +237,7 @@ def run_experiment(
     jobs: int = 1,
     scheduler: str | None = None,
     progress: bool = False,
-    target_seconds: float = TARGET_CHUNK_SECONDS,
+    target_seconds: float | None = None,
     resume_hint: str = "",
 ) -> Outcome:
     """Compute every run of ``experiment`` not yet in ``store``; return all its rows in order.
@@ -246,13 +249,16 @@ def run_experiment(
         jobs: workers (results never depend on it).
         scheduler: a Dask scheduler's address (None: a LocalCluster).
         progress: show a progress bar with an ETA on stderr.
-        target_seconds: the compute time to aim at per chunk.
+        target_seconds: the compute time to aim at per chunk (default: the environment
+            variable ``LLM_MARKET_CHUNK_SECONDS``, else :data:`TARGET_CHUNK_SECONDS`).
         resume_hint: how to resume, for the Ctrl-C message.
 
     Raises:
         ExperimentInterrupted: on Ctrl-C, after killing the workers (finished chunks stay).
     """
     started = time.perf_counter()
+    if target_seconds is None:
+        target_seconds = float(os.environ.get(CHUNK_SECONDS_VARIABLE, TARGET_CHUNK_SECONDS))
     kind = experiment.kind
     store.ensure_table(kind.table, kind.columns)
     keys = [run.key for run in experiment.runs]

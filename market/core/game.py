@@ -35,6 +35,8 @@ class GameDescription:
         mechanisms_path: ``module:Registry`` of the mechanisms.
         runs_path: the runs module (plain functions with explicit parameters).
         cli_path: the thin CLI module (``register(subparsers)``).
+        experiments_path: the module of its experiment kinds (``KINDS`` and
+            ``grid_experiment``), or "" when it has none.
     """
 
     name: str
@@ -47,6 +49,7 @@ class GameDescription:
     mechanisms_path: str
     runs_path: str
     cli_path: str
+    experiments_path: str = ""
 
     @property
     def model(self) -> type:
@@ -77,3 +80,8 @@ class GameDescription:
     def cli(self):
         """The CLI module."""
         return load(self.cli_path)
+
+    @property
+    def experiments(self):
+        """The experiment kinds' module (None when the game has none)."""
+        return load(self.experiments_path) if self.experiments_path else None

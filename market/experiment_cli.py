@@ -1,0 +1,228 @@
+"""``llm-market experiment run`` and ``llm-market results``: grids on the experiment engine.
+
+- ``experiment run GRID.toml --store PATH [--executor local|dask] [--jobs J] [--scheduler
+  ADDRESS] [--json]``: every run of the grid file (:mod:`market.core.grids`) not yet in the
+  store, on the chosen executor; Ctrl-C stops it within a second or two (exit code 130) and
+  the same command resumes.
+- ``results PATH``: the experiments in a store with their progress (done / total, ETA), also
+  while a driver is writing (from a second terminal); ``--experiment ID`` or ``--table NAME``
+  selects rows, ``--filter COLUMN=VALUE`` (also ``!=``, ``<``, ``<=``, ``>``, ``>=``; repeat to
+  combine) filters them, ``--export FILE.csv|FILE.parquet`` writes them, ``--json`` prints JSON.
+
+A thin layer: it parses, calls :mod:`market.core.experiments` and the games' experiment
+modules, and prints. Mistakes are one-line errors with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+from market.core.cli import engine_options, engine_settings
+from market.core.errors import UserInputError
+
+FILTER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|!=|=|<|>)\s*(.*?)\s*$")
+SHOWN_ROWS = 20
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``experiment`` and ``results`` commands."""
+    experiment = commands.add_parser(
+        "experiment",
+        help="run a grid of runs from a TOML file, kept in a store (resumable)",
+        description="Run every run of a grid file that the store does not hold yet.",
+    )
+    verbs = experiment.add_subparsers(dest="experiment_command", required=True, metavar="COMMAND")
+    run = verbs.add_parser("run", help="run a grid file into a store")
+    run.add_argument("grid", help="the grid file (TOML: game, kind, seed, seeds, [grid])")
+    engine_options(run)
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.set_defaults(handler=run_command)
+
+    results = commands.add_parser(
+        "results",
+        help="list, filter and export what a store holds",
+        description="Without options: the experiments in the store and their progress.",
+    )
+    results.add_argument("store", help="the store file")
+    results.add_argument("--experiment", default=None, help="an experiment's id (or a prefix)")
+    results.add_argument("--table", default=None, help="a result table (all its rows)")
+    results.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        help="COLUMN=VALUE (or !=, <, <=, >, >=); repeat to combine",
+    )
+    results.add_argument("--export", default=None, help="write the rows to FILE.csv or .parquet")
+    results.add_argument("--json", action="store_true", help="print JSON")
+    results.set_defaults(handler=results_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """``experiment run``: compute what the store lacks; print where the table is."""
+    from market.core.experiments import execute
+    from market.core.grids import read_grid
+    from market.core.parallel import progress_wanted
+    from market.games import GAMES
+
+    if args.store is None:
+        raise UserInputError("store", "--store PATH (an experiment's runs are kept there)", None)
+    engine = engine_settings(args)
+    grid = read_grid(args.grid)
+    games = {g.name: g for g in GAMES if g.experiments_path}
+    if grid.game not in games:
+        raise UserInputError(
+            f"{Path(grid.path).name}: game", f"one of {', '.join(games)}", grid.game
+        )
+    module = games[grid.game].experiments
+    if grid.kind not in module.KINDS:
+        raise UserInputError(
+            f"{Path(grid.path).name}: kind", f"one of {', '.join(module.KINDS)}", grid.kind
+        )
+    experiment = module.grid_experiment(grid)
+    store = engine.pop("store")
+    outcome = execute(experiment, store, progress=progress_wanted(), **engine)
+    summary = {
+        "experiment": outcome.experiment_id,
+        "game": experiment.game,
+        "kind": experiment.kind.name,
+        "table": experiment.table,
+        "runs": len(experiment.runs),
+        "computed": outcome.computed,
+        "from_store": outcome.reused,
+        "seconds": outcome.seconds,
+        "workers": outcome.workers,
+        "store": str(store),
+    }
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    print(
+        f"experiment {outcome.experiment_id} ({experiment.game}/{experiment.kind.name}): "
+        f"{len(experiment.runs)} runs, {outcome.computed} computed, {outcome.reused} from the "
+        f"store, in {outcome.seconds:.2f} s ({outcome.workers})"
+    )
+    print(
+        f"rows in table {experiment.table} of {store}: llm-market results {store} "
+        f"--experiment {outcome.experiment_id}"
+    )
+    return 0
+
+
+def results_command(args: argparse.Namespace) -> int:
+    """``results``: progress, or the selected rows (filtered, printed or exported)."""
+    from market.core.store import ExperimentStore
+
+    if not str(args.store).strip():
+        raise UserInputError("store", "an existing store file", args.store)
+    with ExperimentStore(args.store, readonly=True) as store:
+        if args.experiment is None and args.table is None and not (args.filter or args.export):
+            return show_progress(store, args.json)
+        frame = selected_rows(store, args)
+    if args.export:
+        return export(frame, args.export, args.json)
+    if args.json:
+        print(frame.to_json(orient="records"))
+        return 0
+    print(
+        f"{len(frame):,} rows" + (f"; the first {SHOWN_ROWS}:" if len(frame) > SHOWN_ROWS else ":")
+    )
+    print(frame.head(SHOWN_ROWS).to_string(index=False))
+    return 0
+
+
+def show_progress(store, as_json: bool) -> int:
+    """Print every experiment's progress (done / total, ETA)."""
+    entries = store.progress()
+    if as_json:
+        print(json.dumps([p.to_dict() for p in entries]))
+        return 0
+    if not entries:
+        print(f"no experiments in {store.path}")
+    for p in entries:
+        eta = "" if p.eta_seconds is None else f", ETA {p.eta_seconds:,.0f} s"
+        state = "done" if p.done >= p.total else f"{100 * p.done / max(1, p.total):.0f} %{eta}"
+        print(
+            f"{p.experiment_id}  {p.game}/{p.kind:<12} table {p.result_table:<20} "
+            f"{p.done:,} / {p.total:,} runs ({state})"
+        )
+    return 0
+
+
+def selected_rows(store, args):
+    """The rows of ``--experiment`` or ``--table`` (or the only table), with ``--filter``."""
+    import pandas as pd
+
+    params: list = []
+    if args.experiment is not None:
+        table, experiment_id = find_experiment(store, args.experiment)
+        source = (
+            f'SELECT t.* FROM experiment_runs e JOIN "{table}" t ON t.run_key = e.run_key '
+            'WHERE e.experiment_id = ? ORDER BY e.position, t."row"'
+        )
+        params.append(experiment_id)
+    else:
+        tables = store.tables()
+        table = args.table if args.table is not None else (tables[0] if len(tables) == 1 else None)
+        if table not in tables:
+            raise UserInputError("table", f"one of {', '.join(tables) or '(none yet)'}", args.table)
+        source = f'SELECT * FROM "{table}" ORDER BY rowid'
+    columns = [row[1] for row in store.connection.execute(f'PRAGMA table_info("{table}")')]
+    where = []
+    for text in args.filter:
+        column, operator, value = parse_filter(text, columns)
+        where.append(f'"{column}" {operator} ?')
+        params.append(value)
+    query = f"SELECT * FROM ({source})" + (f" WHERE {' AND '.join(where)}" if where else "")
+    return pd.read_sql(query, store.connection, params=params)
+
+
+def find_experiment(store, prefix: str) -> tuple[str, str]:
+    """(result table, full id) of the experiment whose id starts with ``prefix``."""
+    found = store.connection.execute(
+        "SELECT result_table, id FROM experiments WHERE id LIKE ?", (prefix + "%",)
+    ).fetchall()
+    if len(found) != 1:
+        known = [i for (i,) in store.connection.execute("SELECT id FROM experiments")]
+        raise UserInputError("experiment", f"one of {', '.join(known) or '(none)'}", prefix)
+    return found[0]
+
+
+def parse_filter(text: str, columns: list[str]) -> tuple[str, str, object]:
+    """``COLUMN OP VALUE`` with a known column; the value as a number when it reads as one."""
+    match = FILTER.match(text)
+    if not match:
+        raise UserInputError("filter", "COLUMN=VALUE (or !=, <, <=, >, >=)", text)
+    column, operator, value = match.groups()
+    if column not in columns:
+        raise UserInputError("filter", f"a column: {', '.join(columns)}", column)
+    try:
+        number = float(value)
+        value = int(number) if number.is_integer() and "." not in value else number
+    except ValueError:
+        pass
+    return column, operator, value
+
+
+def export(frame, target: str, as_json: bool) -> int:
+    """Write the rows to a CSV or Parquet file, atomically."""
+    from market.core.output import csv_bytes, write_outputs
+
+    path = Path(target)
+    if path.suffix not in (".csv", ".parquet") or not path.name.strip(". "):
+        raise UserInputError("export", "a FILE.csv or FILE.parquet path", target)
+    if path.suffix == ".csv":
+        content = csv_bytes(frame, "%.17g")
+    else:
+        try:
+            content = frame.to_parquet(index=False)
+        except ImportError:
+            raise UserInputError(
+                "export", "pyarrow for Parquet (pip install 'llm-market[parquet]')", target
+            ) from None
+    written = write_outputs(path.parent if str(path.parent) else Path("."), {path.name: content})
+    message = {"rows": len(frame), "file": str(written[0])}
+    print(json.dumps(message) if as_json else f"wrote {len(frame):,} rows to {written[0]}")
+    return 0

@@ -1,0 +1,158 @@
+"""A real driver killed (SIGKILL) or interrupted (Ctrl-C) mid-sweep, then resumed.
+
+Each check starts ``llm-market delegation sweep ... --store`` as a real process, waits until the
+store shows progress, kills it at a random moment after that, checks that no worker outlives it
+and that the store holds no run twice, then resumes; the final files must equal an
+uninterrupted run's, byte for byte. Chunks are made small (``LLM_MARKET_CHUNK_SECONDS``) so the
+store fills in many transactions within a few seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+SWEEP = ["delegation", "sweep", "--scenario", "cao2026", "--T", "60000", "--seeds", "3"]
+COMPARED = ("profiles.csv", "summary.csv", "figure3.csv", "figure2.png", "figure3.png")
+ENV = {**os.environ, "LLM_MARKET_CHUNK_SECONDS": "0.03", "CI": "1"}
+
+
+def command() -> list[str]:
+    return [sys.executable, "-m", "market"]
+
+
+def stored_runs(store: Path) -> int:
+    if not store.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as con:
+            return con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    except sqlite3.OperationalError:  # tables not created yet
+        return 0
+
+
+def start(store: Path, out: Path, jobs: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*command(), *SWEEP, "--jobs", jobs, "--store", str(store), "--out", str(out)],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_progress(process: subprocess.Popen, store: Path, beyond: int) -> int:
+    """Wait until the store holds more than ``beyond`` runs (the driver is mid-sweep)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done = stored_runs(store)
+        if done > beyond:
+            return done
+        if process.poll() is not None:
+            pytest.fail(f"the sweep ended before it was stopped:\n{process.stderr.read()}")
+        time.sleep(0.02)
+    pytest.fail("the store showed no progress within 60 s")
+
+
+def workers_of(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def assert_no_survivors(workers: list[psutil.Process]) -> None:
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == [], f"workers outlived the driver: {[p.pid for p in alive]}"
+
+
+def assert_no_duplicates(store: Path) -> None:
+    with sqlite3.connect(store) as con:
+        runs, distinct = con.execute("SELECT COUNT(*), COUNT(DISTINCT key) FROM runs").fetchone()
+        rows, keys = con.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT run_key) FROM delegation_profiles"
+        ).fetchone()
+    assert runs == distinct
+    assert keys == runs and rows == 3 * runs  # every stored run has its 3 rows, no more
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reference")
+    done = subprocess.run(
+        [*command(), *SWEEP, "--jobs", "1", "--out", str(out)], env=ENV, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def assert_same_outputs(reference: Path, out: Path) -> None:
+    for name in COMPARED:
+        assert (out / name).read_bytes() == (reference / name).read_bytes(), name
+
+
+def test_sigkill_at_random_moments_then_resume(tmp_path, reference):
+    store = tmp_path / "runs.db"
+    rng = random.Random(20260)
+    done = 0
+    for attempt in range(3):
+        process = start(store, tmp_path / f"out{attempt}", jobs="2")
+        done = wait_for_progress(process, store, done)
+        time.sleep(rng.uniform(0.0, 0.3))
+        workers = workers_of(process.pid)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        assert_no_survivors(workers)
+        assert_no_duplicates(store)
+        assert not (tmp_path / f"out{attempt}").exists()  # nothing written before the end
+        done = stored_runs(store)
+    finished = subprocess.run(
+        [*command(), *SWEEP, "--jobs", "2", "--store", str(store), "--out", str(tmp_path / "out")],
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert_no_duplicates(store)
+    assert stored_runs(store) == 216 * 3
+    assert_same_outputs(reference, tmp_path / "out")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_stops_within_seconds_with_one_line_then_resumes(tmp_path, reference, jobs):
+    store = tmp_path / "runs.db"
+    process = start(store, tmp_path / "out", jobs=jobs)
+    wait_for_progress(process, store, 0)
+    workers = workers_of(process.pid)
+    sent = time.monotonic()
+    os.kill(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    waited = time.monotonic() - sent
+    assert process.returncode == 130
+    assert waited < 3.0, f"Ctrl-C took {waited:.1f} s"
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    assert "interrupted" in lines[0] and "the same command resumes" in lines[0]
+    assert str(store) in lines[0]
+    assert_no_survivors(workers)
+    assert_no_duplicates(store)
+    kept = stored_runs(store)
+    assert 0 < kept < 216 * 3
+    resumed = subprocess.run(
+        [*command(), *SWEEP, "--jobs", jobs, "--store", str(store), "--out", str(tmp_path / "out")],
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{kept} run(s) from the store" in resumed.stdout
+    assert_same_outputs(reference, tmp_path / "out")
