@@ -27,6 +27,7 @@ import math
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from market.core.executors import Workers, open_workers
-from market.core.parallel import progress_bar
+from market.core.parallel import FORK_WARNING, progress_bar
 from market.core.store import Column, ExperimentStore, RunRecord, store_path
 
 TARGET_CHUNK_SECONDS = 1.0
@@ -348,7 +349,9 @@ def drive(
                 work = ChunkWork(
                     kind.compute, experiment.context, tuple((r.config, r.seed) for r in chunk)
                 )
-                in_flight[workers.executor.submit(compute_chunk, work)] = chunk
+                with warnings.catch_warnings():  # forking workers (see parallel.process_context)
+                    warnings.filterwarnings("ignore", FORK_WARNING, DeprecationWarning)
+                    in_flight[workers.executor.submit(compute_chunk, work)] = chunk
             finished, _ = wait(list(in_flight), timeout=WAIT_SECONDS, return_when=FIRST_COMPLETED)
             for future in finished:
                 chunk = in_flight.pop(future)

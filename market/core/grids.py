@@ -74,6 +74,15 @@ class GridFile:
             raise UserInputError(where, "distinct values", given)
         return values
 
+    def checked(self, entry: str, build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``build(*args, **kwargs)``, its one-line error re-worded to name the grid ``entry``."""
+        try:
+            return build(*args, **kwargs)
+        except UserInputError as error:
+            raise UserInputError(
+                f"{self.field(entry)} ({error.field})", error.expected, error.given
+            ) from None
+
     def done(self, known: Sequence[str]) -> None:
         """Refuse any ``[grid]`` entry the kind did not read (``known``: its parameters)."""
         if self.grid:

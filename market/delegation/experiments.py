@@ -182,11 +182,14 @@ def grid_experiment(grid: GridFile) -> Experiment:
     seeds = replicate_seeds(grid.seed, grid.seeds)
     items, context = [], {}
     for preset, T, eps, mechanism in itertools.product(presets, Ts, epss, mechanisms):
-        resolved, model = prepare(preset, T, eps, mechanism, grid.seed)
+        resolved, model = grid.checked(
+            "preset, T, eps, mechanism", prepare, preset, T, eps, mechanism, grid.seed
+        )
         key = scenario_id(resolved)
         context[key] = resolved
         name = model.platform.mechanism.name
-        for profile in strategy_profiles(len(model.providers), strategies):
+        profiles = grid.checked("strategies", strategy_profiles, len(model.providers), strategies)
+        for profile in profiles:
             for seed in seeds:
                 config = profile_config(resolved, key, resolved.T, resolved.eps, name, profile)
                 items.append((config, seed, (resolved.T, seed)))

@@ -199,13 +199,13 @@ def grid_experiment(grid: GridFile) -> Experiment:
     schedules = grid.values("schedule", text, [DEFAULT_SCHEDULE])
     grid.done(GRID_PARAMETERS)
     for rule in rules:
-        dynamics_rule(rule)
+        grid.checked("dynamics", dynamics_rule, rule)
     if any(s < 0 for s in spreads):
         raise UserInputError(grid.field("user_spread"), "standard deviations >= 0", spreads)
     seeds = replicate_seeds(grid.seed, grid.seeds)
     games = {}
     for preset in presets:
-        game = build_game(preset=preset, beta=betas[0]).game
+        game = grid.checked("preset", build_game, preset=preset, beta=betas[0]).game
         games[preset] = game
         for n in users:
             check_user_memory(n, game, grid.field("users"))
