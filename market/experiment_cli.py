@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import time
 from pathlib import Path
 
 from market.core.cli import engine_options, engine_settings
@@ -143,6 +144,8 @@ def show_progress(store, as_json: bool) -> int:
         print(f"no experiments in {store.path}")
     for p in entries:
         eta = "" if p.eta_seconds is None else f", ETA {p.eta_seconds:,.0f} s"
+        if p.last_finished is not None and p.done < p.total:
+            eta += f", last run {time.time() - p.last_finished:,.0f} s ago"
         state = "done" if p.done >= p.total else f"{100 * p.done / max(1, p.total):.0f} %{eta}"
         print(
             f"{p.experiment_id}  {p.game}/{p.kind:<12} table {p.result_table:<20} "

@@ -303,7 +303,7 @@ class ExperimentStore:
         ]
 
     def with_eta(self, progress: Progress) -> Progress:
-        """``progress`` with an ETA: the remaining runs at the pace of its last finished runs."""
+        """``progress`` with an ETA: the remaining runs at the pace of its last runs, until now."""
         remaining = progress.total - progress.done
         if remaining <= 0 or progress.done < 2:
             return progress
@@ -316,14 +316,15 @@ class ExperimentStore:
                 (progress.experiment_id,),
             )
         ]
-        if len(times) < 2 or times[0] <= times[-1]:
+        span = max(time.time(), times[0]) - times[-1] if times else 0.0
+        if len(times) < 2 or span <= 0:
             return progress
         recent = self.connection.execute(
             "SELECT COUNT(*) FROM experiment_runs e JOIN runs r ON r.key = e.run_key "
             "WHERE e.experiment_id = ? AND r.finished_at > ?",
             (progress.experiment_id, times[-1]),
         ).fetchone()[0]
-        rate = recent / (times[0] - times[-1])
+        rate = recent / span  # up to now: a stopped driver's ETA grows
         return Progress(**{**progress.__dict__, "eta_seconds": remaining / rate if rate else None})
 
     def tables(self) -> list[str]:

@@ -134,7 +134,9 @@ def user_population(
 
     Identical users when ``spread`` is 0; otherwise log-normal value per accuracy point and
     rationality with standard deviation ``spread``, drawn from the root seed's own stream
-    (:func:`market.ttc.model.population_seed`).
+    (:func:`market.ttc.model.population_seed`). A population whose deviation checks would need
+    more than 2 GB is refused before anything is allocated
+    (:func:`market.ttc.experiments.check_user_memory`).
     """
     if isinstance(users, bool) or not isinstance(users, int | np.integer) or users < 0:
         raise UserInputError("users", "a non-negative integer", users)
@@ -142,6 +144,9 @@ def user_population(
         raise UserInputError("user-spread", "a standard deviation >= 0", spread)
     if users == 0:
         return None
+    from market.ttc.experiments import check_user_memory
+
+    check_user_memory(int(users), game)
     if spread == 0:
         return UserPopulation.identical(int(users), game.beta, v0=game.v0)
     rng = np.random.default_rng(population_seed(root_seed(seed)))
