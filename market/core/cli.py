@@ -106,8 +106,8 @@ def run(modules: Sequence, argv: Sequence[str] | None = None, version: str = "")
         return 0
 
 
-def engine_options(parser: argparse.ArgumentParser, jobs_help: str = "") -> None:
-    """``--store``, ``--executor``, ``--jobs`` and ``--scheduler`` of a command on the engine."""
+def engine_options(parser: argparse.ArgumentParser, jobs: bool = True) -> None:
+    """``--store``, ``--executor``, ``--jobs`` (unless the command has it) and ``--scheduler``."""
     parser.add_argument(
         "--store",
         default=None,
@@ -117,9 +117,8 @@ def engine_options(parser: argparse.ArgumentParser, jobs_help: str = "") -> None
     parser.add_argument(
         "--executor", default="local", help="local (processes, default) or dask (llm-market[dask])"
     )
-    parser.add_argument(
-        "--jobs", default=None, help=jobs_help or "workers (default: the number of cores)"
-    )
+    if jobs:
+        parser.add_argument("--jobs", default=None, help="workers (default: the number of cores)")
     parser.add_argument(
         "--scheduler",
         default=None,

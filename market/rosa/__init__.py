@@ -27,4 +27,5 @@ GAME = GameDescription(
     mechanisms_path="mechanisms.rosa.resampling:MECHANISMS",
     runs_path="market.rosa.runs",
     cli_path="market.rosa.cli",
+    experiments_path="market.rosa.experiments",
 )

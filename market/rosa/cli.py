@@ -21,8 +21,10 @@ from __future__ import annotations
 import argparse
 import json
 
+from market.core.cli import engine_options, engine_settings
 from market.core.errors import UserInputError
 from market.core.output import csv_bytes, json_bytes, output_dir, png_bytes, write_outputs
+from market.core.parallel import progress_wanted
 from market.core.seeds import fresh_seed, root_seed
 from market.core.values import count, number, split_range
 
@@ -78,6 +80,7 @@ def register(games: argparse._SubParsersAction) -> None:
     regret.add_argument("--points", required=True, help="number of horizons (>= 2)")
     regret.add_argument("--runs", default="10", help="runs per horizon (default 10)")
     common_options(regret, out_required=True)
+    engine_options(regret, jobs=False)
     regret.set_defaults(handler=regret_command)
 
     mono = commands.add_parser("monotonicity", help="learners' ex-post monotonicity violations")
@@ -311,8 +314,14 @@ def regret_command(args) -> int:
     grid = horizons(args)
     setting = setting.replace(T=grid[-1])
     output_dir(args.out)  # checked before any work
+    engine = engine_settings(args)
     curve = runs.regret_curve(
-        setting, seed, grid, count(args.runs, "runs"), count(args.jobs, "jobs")
+        setting,
+        seed,
+        grid,
+        count(args.runs, "runs"),
+        progress=progress_wanted(),
+        **engine,
     )
     table = curve.to_frame()
     payload = {**curve.to_dict(), "seed": seed}

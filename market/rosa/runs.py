@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from market.core.parallel import map_chunks
 from market.rosa.batches import (
     AllocationTask,
     RunsTally,
@@ -250,54 +249,78 @@ def standard_errors(samples: np.ndarray) -> np.ndarray:
 # ---- regret -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RegretTask:
-    """One horizon's runs."""
-
-    setting: RosaSetting
-    seed: int
-    runs: int
-    checkpoints: tuple[int, ...]
-
-
-def regret_task(task: RegretTask) -> RunsTally:
-    """Top-level worker: :func:`simulate_runs` for one horizon."""
-    return simulate_runs(task.setting, task.seed, range(task.runs), checkpoints=task.checkpoints)
-
-
 def regret_curve(
-    setting: RosaSetting, seed: int, horizons: Sequence[int], runs: int, jobs: int = 1
+    setting: RosaSetting,
+    seed: int,
+    horizons: Sequence[int],
+    runs: int,
+    jobs: int = 1,
+    *,
+    store=None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    progress: bool = False,
+    resume_hint: str = "",
 ) -> RegretCurve:
     """Regret against T for each horizon (runs 0..runs-1 each), truthful bids.
 
     The longest horizon also records mean cumulative regret and user utility along the way.
-    ``mu`` follows each T (``min(0.5, 1/sqrt(T))``) unless the setting fixes it.
+    ``mu`` follows each T (``min(0.5, 1/sqrt(T))``) unless the setting fixes it. The runs are
+    a ``rosa/regret`` experiment (:mod:`market.rosa.experiments`) on the experiment engine:
+    ``store`` keeps finished runs (the same call again resumes), ``executor``, ``jobs`` and
+    ``scheduler`` say where they run (results never depend on them).
     """
+    from market.core.experiments import execute
+    from market.rosa.experiments import INDEX, regret_experiment
+
     horizons = tuple(sorted(int(T) for T in horizons))
     settings = [setting.replace(T=T) for T in horizons]
     for s in settings:
         check_work(runs * len(horizons), s, "runs")
     longest = horizons[-1]
-    marks = np.unique(np.linspace(1, longest, TRAJECTORY_POINTS).round().astype(int))
-    tasks = [
-        RegretTask(s, seed, runs, tuple(int(m) for m in marks) if s.T == longest else ())
-        for s in settings
-    ]
-    tallies = map_chunks(regret_task, tasks, jobs=jobs)
-    last = tallies[-1]
+    marks = tuple(
+        int(m) for m in np.unique(np.linspace(1, longest, TRAJECTORY_POINTS).round().astype(int))
+    )
+    checkpoints = [marks if s.T == longest else () for s in settings]
+    spec = {"command": "rosa regret", "horizons": list(horizons), "runs": runs, "seed": seed}
+    experiment = regret_experiment(settings, seed, runs, checkpoints, spec)
+    outcome = execute(
+        experiment,
+        store,
+        executor=executor,
+        jobs=jobs,
+        scheduler=scheduler,
+        progress=progress,
+        resume_hint=resume_hint,
+    )
+    per_run = outcome.rows_by_position()  # horizon-major, then run
+    finals = np.array(
+        [[rows[-1][INDEX[name]] for rows in per_run] for name in FINAL_COLUMNS]
+    ).reshape(len(FINAL_COLUMNS), len(horizons), runs)
+    trajectory = np.array(
+        [
+            [[row[INDEX[name]] for row in rows[: len(marks)]] for rows in per_run[-runs:]]
+            for name in TRAJECTORY_COLUMNS
+        ]
+    )
+    trajectory = np.ascontiguousarray(trajectory.transpose(0, 2, 1))  # (series, points, runs)
     return RegretCurve(
         setting=settings[-1],
         seed=seed,
         horizons=horizons,
-        regret=np.stack([t.regret for t in tallies]),
-        user_utility=np.stack([t.user_utility for t in tallies]),
-        clairvoyant_utility=np.stack([t.clairvoyant_utility for t in tallies]),
-        trajectory_rounds=tuple(int(m) for m in marks),
-        trajectory_regret=tuple(last.checkpoint_regret.mean(axis=1)),
-        trajectory_user_utility=tuple(last.checkpoint_user_utility.mean(axis=1)),
-        trajectory_clairvoyant=tuple(last.checkpoint_clairvoyant.mean(axis=1)),
-        trajectory_surplus=tuple(last.checkpoint_surplus.mean(axis=1)),
+        regret=finals[0],
+        user_utility=finals[1],
+        clairvoyant_utility=finals[2],
+        trajectory_rounds=marks,
+        trajectory_regret=tuple(trajectory[0].mean(axis=1)),
+        trajectory_user_utility=tuple(trajectory[1].mean(axis=1)),
+        trajectory_clairvoyant=tuple(trajectory[2].mean(axis=1)),
+        trajectory_surplus=tuple(trajectory[3].mean(axis=1)),
     )
+
+
+FINAL_COLUMNS = ("regret", "user_utility", "clairvoyant_utility")
+TRAJECTORY_COLUMNS = ("regret", "user_utility", "clairvoyant_utility", "surplus")
 
 
 # ---- monotonicity survey --------------------------------------------------------------------

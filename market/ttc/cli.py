@@ -101,6 +101,7 @@ def register(games: argparse._SubParsersAction) -> None:
         help="heterogeneous users: standard deviation of log value per accuracy point and of "
         "log rationality (default 0: identical users)",
     )
+    dynamics.add_argument("--json", action="store_true", help="print one JSON object")
     _out_option(dynamics)
     dynamics.set_defaults(handler=dynamics_command)
 
@@ -120,6 +121,7 @@ def register(games: argparse._SubParsersAction) -> None:
     compare = commands.add_parser("compare", help="Table 2: market vs auction (CSV and table)")
     _game_options(compare)
     _dynamics_options(compare)
+    compare.add_argument("--json", action="store_true", help="print one JSON object")
     _out_option(compare)
     compare.set_defaults(handler=compare_command)
 
@@ -348,6 +350,10 @@ def dynamics_command(args: argparse.Namespace) -> int:
         "meta.json": meta_json(spec, extra),
     }
     write_outputs(out, files)
+    if args.json:
+        written = [str(out / name) for name in files]
+        print(json.dumps({"command": "ttc dynamics", **extra, "files": written}))
+        return 0
     say_approximate(spec)
     print(
         f"{run.steps} steps, pure Nash equilibrium: {yes_no(run.equilibrium_reached)}, "
@@ -418,6 +424,17 @@ def compare_command(args: argparse.Namespace) -> int:
         "is_equilibrium": comparison.is_equilibrium,
     }
     write_outputs(out, {"table2.csv": csv_bytes(table), "meta.json": meta_json(spec, extra)})
+    if args.json:
+        rows = {
+            row.quantity: {
+                "game": json_number(row.game),
+                "auction": json_number(row.auction),
+                "change_pct": json_number(row.change_pct),
+            }
+            for row in table.itertuples()
+        }
+        print(json.dumps({"command": "ttc compare", **extra, "table2": rows}, allow_nan=False))
+        return 0
     scale = 1e3 if table[["game", "auction"]].abs().to_numpy().max() < 0.1 else 1.0
     unit = "USD x 1e-3" if scale != 1.0 else "USD"
     print(
