@@ -274,3 +274,30 @@ def test_bad_grid_files_are_one_line_errors_and_write_nothing(tmp_path, capsys, 
 def test_experiment_run_needs_a_store(tmp_path, capsys):
     assert main(["experiment", "run", str(write(tmp_path, GRID))]) == 2
     assert "store" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["delegation", "sweep", "--scenario", "cao2026", "--T", "20000"],
+        [
+            "delegation",
+            "horizon",
+            "--scenario",
+            "cao2026",
+            "--T-from",
+            "2e4",
+            "--T-to",
+            "3e4",
+            "--points",
+            "2",
+        ],
+        ["ttc", "sweep-beta", "--scenario", "intro-example", "--betas", "1:10:2"],
+        ["rosa", "regret", "--T-from", "100", "--T-to", "200", "--points", "2", "--runs", "1"],
+    ],
+)
+def test_an_empty_out_is_an_error_not_the_current_directory(command, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main([*command, "--out", ""]) == 2
+    assert "out: expected a directory name" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())

@@ -9,6 +9,7 @@ store fills in many transactions within a few seconds.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import random
 import signal
@@ -40,9 +41,9 @@ def stored_runs(store: Path) -> int:
         return 0
 
 
-def start(store: Path, out: Path, jobs: str) -> subprocess.Popen:
+def start(store: Path, out: Path, jobs: str, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [*command(), *SWEEP, "--jobs", jobs, "--store", str(store), "--out", str(out)],
+        [*command(), *SWEEP, "--jobs", jobs, "--store", str(store), "--out", str(out), *extra],
         env=ENV,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -155,4 +156,28 @@ def test_ctrl_c_stops_within_seconds_with_one_line_then_resumes(tmp_path, refere
     )
     assert resumed.returncode == 0, resumed.stderr
     assert f"{kept} run(s) from the store" in resumed.stdout
+    assert_same_outputs(reference, tmp_path / "out")
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("distributed") is None,
+    reason="the dask extra is not installed (pip install -e '.[dask]')",
+)
+def test_dask_workers_die_with_a_killed_driver_and_the_sweep_resumes(tmp_path, reference):
+    store = tmp_path / "runs.db"
+    process = start(store, tmp_path / "out", "2", "--executor", "dask")
+    wait_for_progress(process, store, 0)
+    workers = workers_of(process.pid)
+    assert len(workers) >= 2  # the LocalCluster's worker processes
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    assert_no_survivors(workers)
+    assert_no_duplicates(store)
+    finished = subprocess.run(
+        [*command(), *SWEEP, "--jobs", "2", "--store", str(store), "--out", str(tmp_path / "out")],
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
+    assert finished.returncode == 0, finished.stderr
     assert_same_outputs(reference, tmp_path / "out")
