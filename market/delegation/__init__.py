@@ -19,5 +19,5 @@ GAME = GameDescription(
     mechanisms_path="mechanisms.delegation:MECHANISMS",
     runs_path="market.delegation.runs",
     cli_path="market.delegation.cli",
-    experiments_path="market.delegation.experiments",
+    experiments_path="market.delegation.grids",
 )

@@ -4,21 +4,8 @@ One kind, ``profiles``: one run is one strategy profile of one scenario at one (
 mechanism) and one seed, computed by :func:`market.delegation.runs.run_profile` (the Mesa
 model, never a second simulator). Its tidy rows (table ``delegation_profiles``) have one row per
 provider. The strategy sweep (Figures 2-3), the horizon sweep (Figure 4), the metagame's payoff
-table and ``llm-market experiment run`` grids are all experiments of this kind, so a run stored
-by one is found by the others.
-
-A grid file (:mod:`market.core.grids`) for this kind::
-
-    game = "delegation"
-    kind = "profiles"
-    seed = 42
-    seeds = 2
-    [grid]
-    preset = "cao2026"                    # preset names or TOML files
-    T = [100000, 1000000]                 # default: the scenario's
-    eps = [0.25, 0.3]                     # default: the scenario's
-    mechanism = ["second-best-artifact", "explore-then-commit"]  # default: the scenario's
-    strategies = ["ours", "honest"]       # each provider's choices (default: the six)
+table and ``llm-market experiment run`` grids (:mod:`market.delegation.grids`) are all
+experiments of this kind, so a run stored by one is found by the others.
 
 References:
     Cao et al. (2026), Section 6; ``shared/specs/delegation.md`` section 5.
@@ -27,13 +14,10 @@ References:
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
 from market.core.experiments import Experiment, ExperimentKind, digest, make_runs
-from market.core.grids import GridFile, real, text, whole
-from market.core.seeds import replicate_seeds
 from market.core.store import Column
 
 PROFILE_SEPARATOR = "|"
@@ -111,24 +95,26 @@ def profile_rows(config: dict, seed: int, result) -> list[tuple]:
 
 
 def compute_profiles(context: dict, runs) -> list[list[tuple]]:
-    """Run each ``(config, seed)`` with :func:`~market.delegation.runs.run_profile`.
+    """Run each ``(config, seed)``: the Mesa model played to the end in one step.
 
-    ``context`` maps scenario ids to resolved scenarios. Top-level, so it pickles.
+    Exactly :func:`market.delegation.runs.run_profile` (which the runs layer's sweeps call
+    through this kind). ``context`` maps scenario ids to resolved scenarios. Top-level, so it
+    pickles.
     """
-    from market.delegation.runs import run_profile
+    from market.delegation.model import DelegationMarket
 
     rows = []
     for config, seed in runs:
-        scenario = context[config["scenario"]]
-        result = run_profile(
-            scenario,
+        model = DelegationMarket(
+            context[config["scenario"]],
             tuple(config["strategies"]),
-            seed,
             T=config["T"],
             eps=config["eps"],
             mechanism=config["mechanism"],
+            rng=seed,
+            record_points=1,
         )
-        rows.append(profile_rows(config, seed, result))
+        rows.append(profile_rows(config, seed, model.run()))
     return rows
 
 
@@ -165,42 +151,3 @@ def profiles_experiment(scenario, runs: Sequence[tuple], spec: dict) -> Experime
     full_spec = {"scenario": scenario_fields(scenario), **spec}
     context = {key: scenario}
     return Experiment(PROFILES, full_spec, make_runs(PROFILES, items), context)
-
-
-def grid_experiment(grid: GridFile) -> Experiment:
-    """The experiment of a ``delegation/profiles`` grid file (every combination x seeds)."""
-    from agents.delegation.strategies import base_strategy_names
-    from market.delegation.runs import prepare
-    from market.delegation.tables import strategy_profiles
-
-    presets = grid.values("preset", text, None)
-    Ts = grid.values("T", lambda v, w: whole(v, w), [None])
-    epss = grid.values("eps", real, [None])
-    mechanisms = grid.values("mechanism", text, [None])
-    strategies = grid.values("strategies", text, list(base_strategy_names()))
-    grid.done(GRID_PARAMETERS)
-    seeds = replicate_seeds(grid.seed, grid.seeds)
-    items, context = [], {}
-    for preset, T, eps, mechanism in itertools.product(presets, Ts, epss, mechanisms):
-        resolved, model = grid.checked(
-            "preset, T, eps, mechanism", prepare, preset, T, eps, mechanism, grid.seed
-        )
-        key = scenario_id(resolved)
-        context[key] = resolved
-        name = model.platform.mechanism.name
-        profiles = grid.checked("strategies", strategy_profiles, len(model.providers), strategies)
-        for profile in profiles:
-            for seed in seeds:
-                config = profile_config(resolved, key, resolved.T, resolved.eps, name, profile)
-                items.append((config, seed, (resolved.T, seed)))
-    spec = {
-        "presets": [context[k].name for k in context],
-        "scenarios": {k: scenario_fields(s) for k, s in context.items()},
-        "T": Ts,
-        "eps": epss,
-        "mechanism": mechanisms,
-        "strategies": strategies,
-        "seed": grid.seed,
-        "seeds": grid.seeds,
-    }
-    return Experiment(PROFILES, spec, make_runs(PROFILES, items), context)

@@ -20,5 +20,5 @@ GAME = GameDescription(
     mechanisms_path="mechanisms.ttc:MECHANISMS",
     runs_path="market.ttc.runs",
     cli_path="market.ttc.cli",
-    experiments_path="market.ttc.experiments",
+    experiments_path="market.ttc.grids",
 )

@@ -36,12 +36,12 @@ from market.core.output import (
     write_outputs,
 )
 from market.core.parallel import progress_wanted
-from market.core.values import integer_text, number, optional_number, split_range
+from market.core.values import integer_text, number, optional_number
 from market.ttc import plots, runs
 from market.ttc.curves import APPROXIMATE_NOTE
 from market.ttc.economy import DEFAULT_MARGIN
 from market.ttc.model import SCHEDULES
-from market.ttc.results import GameSpec, beta_json
+from market.ttc.results import GameSpec, beta_json, parse_beta, parse_betas
 from mechanisms.ttc.optimum import DEFAULT_MAX_PROFILES
 
 DEFAULT_BETA = f"{runs.DEFAULT_BETA:g}"
@@ -182,37 +182,6 @@ def _out_option(parser: argparse.ArgumentParser) -> None:
 # ---- parsing text -------------------------------------------------------------------------
 
 
-def parse_beta(text: str, field: str = "beta") -> float:
-    """``inf`` (perfect rationality) or a finite number, read from text.
-
-    Only the words ``inf``/``infinity``/``perfect`` mean perfect rationality: a number too large
-    for a float (``1e400``) is refused rather than silently read as ``inf``. Whether the number
-    is a valid rationality (> 0) is checked once, where the game is built
-    (:func:`mechanisms.ttc.game.validate_beta`).
-    """
-    cleaned = str(text).strip().lower()
-    if cleaned in PERFECT_WORDS:
-        return math.inf
-    try:
-        value = float(cleaned)
-    except ValueError:
-        raise UserInputError(field, "a positive number or inf", text) from None
-    if not math.isfinite(value):
-        raise UserInputError(
-            field, "a finite positive number (write inf for perfect rationality)", text
-        )
-    return value
-
-
-def parse_betas(text: str) -> np.ndarray:
-    """``LO:HI:N`` -> N log-spaced betas from LO to HI (``0 < LO <= HI``, ``N >= 1``)."""
-    low_text, high_text, count = split_range(text, "betas", "1:1e6:100")
-    low, high = parse_beta(low_text, "betas"), parse_beta(high_text, "betas")
-    if not (0 < low <= high < math.inf):
-        raise UserInputError("betas", "finite 0 < LO <= HI in LO:HI:N", text)
-    return np.geomspace(low, high, count)
-
-
 def game_spec(args: argparse.Namespace, beta: float | None = None) -> GameSpec:
     """The game of ``--scenario`` or ``--curves/--benchmark/--method`` and the economics flags."""
     beta = parse_beta(args.beta) if beta is None else beta
@@ -260,6 +229,12 @@ def meta_json(spec: GameSpec, extra: dict[str, Any]) -> bytes:
     if spec.game.approximate:
         meta["note"] = APPROXIMATE_NOTE
     return json_bytes(meta)
+
+
+def print_json(command: str, extra: dict, out, files) -> int:
+    """``--json``: one object with the command, its settings and the files written."""
+    print(json.dumps({"command": command, **extra, "files": [str(out / f) for f in files]}))
+    return 0
 
 
 def fmt(x: float) -> str:
@@ -351,9 +326,7 @@ def dynamics_command(args: argparse.Namespace) -> int:
     }
     write_outputs(out, files)
     if args.json:
-        written = [str(out / name) for name in files]
-        print(json.dumps({"command": "ttc dynamics", **extra, "files": written}))
-        return 0
+        return print_json("ttc dynamics", extra, out, files)
     say_approximate(spec)
     print(
         f"{run.steps} steps, pure Nash equilibrium: {yes_no(run.equilibrium_reached)}, "
@@ -397,9 +370,7 @@ def sweep_beta_command(args: argparse.Namespace) -> int:
     }
     write_outputs(out, files)
     if args.json:
-        written = [str(out / name) for name in files]
-        print(json.dumps({"command": "ttc sweep-beta", **extra, "files": written}))
-        return 0
+        return print_json("ttc sweep-beta", extra, out, files)
     say_approximate(spec)
     finite = table["poa"][np.isfinite(table["poa"])]
     print(
@@ -423,18 +394,10 @@ def compare_command(args: argparse.Namespace) -> int:
         "seed": comparison.seed,
         "is_equilibrium": comparison.is_equilibrium,
     }
-    write_outputs(out, {"table2.csv": csv_bytes(table), "meta.json": meta_json(spec, extra)})
+    files = {"table2.csv": csv_bytes(table), "meta.json": meta_json(spec, extra)}
+    write_outputs(out, files)
     if args.json:
-        rows = {
-            row.quantity: {
-                "game": json_number(row.game),
-                "auction": json_number(row.auction),
-                "change_pct": json_number(row.change_pct),
-            }
-            for row in table.itertuples()
-        }
-        print(json.dumps({"command": "ttc compare", **extra, "table2": rows}, allow_nan=False))
-        return 0
+        return print_json("ttc compare", extra, out, files)
     scale = 1e3 if table[["game", "auction"]].abs().to_numpy().max() < 0.1 else 1.0
     unit = "USD x 1e-3" if scale != 1.0 else "USD"
     print(

@@ -6,9 +6,7 @@ rationality beta (and V_0, simulated user population, rule, schedule and seed) r
 have one row per provider with the resting level, share and utility and the run's welfare,
 exact maximum welfare, price of anarchy, steps and whether it is a verified equilibrium. The
 beta sweep (``ttc sweep-beta``) and ``llm-market experiment run`` grids are experiments of this
-kind.
-
-A grid file (:mod:`market.core.grids`) for this kind::
+kind; grid files: :mod:`market.ttc.grids`. For example::
 
     game = "ttc"
     kind = "equilibria"
@@ -26,14 +24,9 @@ References:
 
 from __future__ import annotations
 
-import itertools
-import math
-
-from market.core.errors import UserInputError
 from market.core.experiments import Experiment, ExperimentKind, digest, make_runs
-from market.core.grids import GridFile, real, text
-from market.core.seeds import replicate_seeds
 from market.core.store import Column
+from market.ttc.population import user_population
 
 GRID_PARAMETERS = ("preset", "beta", "v0", "users", "user_spread", "dynamics", "schedule")
 COLUMNS = (
@@ -58,11 +51,6 @@ COLUMNS = (
     Column("is_equilibrium", bool),
 )
 INDEX = {c.name: i for i, c in enumerate(COLUMNS)}
-#: Simulated users cost about this many bytes each per level and option (providers and
-#: abstention) while a provider checks its deviations: several (U, L, N + 1) float arrays at
-#: once (measured: 3.0 KB per user for 9 providers x 6 levels, 50 bytes per user and offer).
-BYTES_PER_USER_OFFER = 64
-USER_MEMORY_BUDGET = 2 * 1024**3
 
 
 def game_id(game) -> str:
@@ -78,21 +66,6 @@ def game_id(game) -> str:
             "approximate": bool(game.approximate),
         }
     )[:16]
-
-
-def check_user_memory(users: int, game, field: str = "users") -> None:
-    """Refuse a simulated population whose deviation checks would not fit in memory."""
-    per_user = BYTES_PER_USER_OFFER * game.n_levels * (game.n_providers + 1)
-    largest = USER_MEMORY_BUDGET // per_user
-    if users > largest:
-        raise UserInputError(
-            field,
-            f"at most {largest:,} simulated users for this game",
-            users,
-            note=f"each deviation check holds about {per_user * users / 1024**3:.1f} GB for "
-            f"{users:,} users ({game.n_providers} providers x {game.n_levels} levels); the "
-            f"limit keeps it under {USER_MEMORY_BUDGET / 1024**3:.0f} GB",
-        )
 
 
 def equilibrium_rows(config: dict, seed: int, game, model) -> list[tuple]:
@@ -125,19 +98,24 @@ def equilibrium_rows(config: dict, seed: int, game, model) -> list[tuple]:
 
 
 def compute_equilibria(context: dict, runs) -> list[list[tuple]]:
-    """Run each ``(config, seed)`` to rest with :func:`market.ttc.runs.run_dynamics`.
+    """Run each ``(config, seed)`` to rest: exactly :func:`market.ttc.runs.run_dynamics`.
 
     ``context`` maps game ids to games. Top-level, so it pickles.
     """
-    from market.ttc.runs import run_dynamics, user_population
+    from market.ttc.model import TTCMarket
 
     rows = []
     for config, seed in runs:
         game = context[config["game"]].with_beta(config["beta"]).with_v0(config["v0"])
         users = user_population(game, config["users"], config["user_spread"], seed)
-        model = run_dynamics(
-            game, config["dynamics"], config["schedule"], seed, users=users, collect=False
-        )
+        model = TTCMarket(
+            game,
+            strategy=config["dynamics"],
+            schedule=config["schedule"],
+            users=users,
+            collect=False,
+            rng=seed,
+        ).run_to_equilibrium()
         rows.append(equilibrium_rows(config, seed, game, model))
     return rows
 
@@ -174,56 +152,3 @@ def beta_experiment(game, betas, rule: str, schedule: str, seed: int, spec: dict
         for beta in betas
     ]
     return Experiment(EQUILIBRIA, {"game": key, **spec}, make_runs(EQUILIBRIA, items), {key: game})
-
-
-def beta_value(value, where: str) -> float:
-    """A rationality: a positive number, or ``"inf"`` for perfectly rational users."""
-    if isinstance(value, str) and value.strip().lower() in ("inf", "infinity", "perfect"):
-        return math.inf
-    number = real(value, where)
-    if number <= 0:
-        raise UserInputError(where, 'a rationality > 0 (or "inf")', value)
-    return number
-
-
-def grid_experiment(grid: GridFile) -> Experiment:
-    """The experiment of a ``ttc/equilibria`` grid file (every combination x seeds)."""
-    from market.core.grids import whole
-    from market.ttc.runs import DEFAULT_RULE, DEFAULT_SCHEDULE, build_game, dynamics_rule
-
-    presets = grid.values("preset", text, None)
-    betas = grid.values("beta", beta_value, [1000.0])
-    v0s = grid.values("v0", real, [0.0])
-    users = grid.values("users", lambda v, w: whole(v, w, minimum=0), [0])
-    spreads = grid.values("user_spread", real, [0.0])
-    rules = grid.values("dynamics", text, [DEFAULT_RULE])
-    schedules = grid.values("schedule", text, [DEFAULT_SCHEDULE])
-    grid.done(GRID_PARAMETERS)
-    for rule in rules:
-        grid.checked("dynamics", dynamics_rule, rule)
-    if any(s < 0 for s in spreads):
-        raise UserInputError(grid.field("user_spread"), "standard deviations >= 0", spreads)
-    seeds = replicate_seeds(grid.seed, grid.seeds)
-    games = {}
-    for preset in presets:
-        game = grid.checked("preset", build_game, preset=preset, beta=betas[0]).game
-        games[preset] = game
-        for n in users:
-            check_user_memory(n, game, grid.field("users"))
-    context = {game_id(game): game for game in games.values()}
-    items = []
-    for preset, beta, v0, n, spread, rule, schedule in itertools.product(
-        presets, betas, v0s, users, spreads, rules, schedules
-    ):
-        key = game_id(games[preset])
-        for seed in seeds:
-            config = equilibrium_config(key, beta, v0, n, spread, rule, schedule)
-            items.append((config, seed, None))
-    spec = {
-        "presets": presets,
-        "games": {p: game_id(g) for p, g in games.items()},
-        "grid": [betas, v0s, users, spreads, rules, schedules],
-        "seed": grid.seed,
-        "seeds": grid.seeds,
-    }
-    return Experiment(EQUILIBRIA, spec, make_runs(EQUILIBRIA, items), context)

@@ -10,9 +10,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from market.core.errors import UserInputError
 from market.core.output import json_number
+from market.core.values import split_range
 from market.ttc.curves import APPROXIMATE_NOTE
 from market.ttc.state import MarketState
 from mechanisms.ttc.auction import AuctionOutcome, Bid
@@ -233,3 +236,37 @@ class Comparison:
     seed: int
     is_equilibrium: bool
     table: pd.DataFrame
+
+
+PERFECT_WORDS = ("inf", "+inf", "infinity", "perfect")
+
+
+def parse_beta(text: str, field: str = "beta") -> float:
+    """``inf`` (perfect rationality) or a finite number, read from text.
+
+    Only the words ``inf``/``infinity``/``perfect`` mean perfect rationality: a number too large
+    for a float (``1e400``) is refused rather than silently read as ``inf``. Whether the number
+    is a valid rationality (> 0) is checked once, where the game is built
+    (:func:`mechanisms.ttc.game.validate_beta`).
+    """
+    cleaned = str(text).strip().lower()
+    if cleaned in PERFECT_WORDS:
+        return math.inf
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise UserInputError(field, "a positive number or inf", text) from None
+    if not math.isfinite(value):
+        raise UserInputError(
+            field, "a finite positive number (write inf for perfect rationality)", text
+        )
+    return value
+
+
+def parse_betas(text: str) -> np.ndarray:
+    """``LO:HI:N`` -> N log-spaced betas from LO to HI (``0 < LO <= HI``, ``N >= 1``)."""
+    low_text, high_text, count = split_range(text, "betas", "1:1e6:100")
+    low, high = parse_beta(low_text, "betas"), parse_beta(high_text, "betas")
+    if not (0 < low <= high < math.inf):
+        raise UserInputError("betas", "finite 0 < LO <= HI in LO:HI:N", text)
+    return np.geomspace(low, high, count)

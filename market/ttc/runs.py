@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from agents.ttc.strategies import PROVIDER_STRATEGIES
@@ -35,7 +34,8 @@ from market.core.seeds import root_seed
 from market.ttc.analysis import price_of_anarchy, pure_equilibria
 from market.ttc.curves import load_curves
 from market.ttc.economy import DEFAULT_MARGIN, game_from_curves
-from market.ttc.model import TTCMarket, population_seed
+from market.ttc.model import TTCMarket
+from market.ttc.population import user_population
 from market.ttc.results import (
     Analysis,
     BetaSweep,
@@ -125,34 +125,6 @@ def dynamics_rule(name: str) -> str:
     if name not in rules:
         raise UserInputError("dynamics", f"one of {', '.join(rules)}", name)
     return name
-
-
-def user_population(
-    game: TTCGame, users: int = 0, spread: float = 0.0, seed: Any = DEFAULT_SEED
-) -> UserPopulation | None:
-    """``users`` simulated users of the game's beta and ``V_0`` (None for 0 users).
-
-    Identical users when ``spread`` is 0; otherwise log-normal value per accuracy point and
-    rationality with standard deviation ``spread``, drawn from the root seed's own stream
-    (:func:`market.ttc.model.population_seed`). A population whose deviation checks would need
-    more than 2 GB is refused before anything is allocated
-    (:func:`market.ttc.experiments.check_user_memory`).
-    """
-    if isinstance(users, bool) or not isinstance(users, int | np.integer) or users < 0:
-        raise UserInputError("users", "a non-negative integer", users)
-    if not (spread >= 0):
-        raise UserInputError("user-spread", "a standard deviation >= 0", spread)
-    if users == 0:
-        return None
-    from market.ttc.experiments import check_user_memory
-
-    check_user_memory(int(users), game)
-    if spread == 0:
-        return UserPopulation.identical(int(users), game.beta, v0=game.v0)
-    rng = np.random.default_rng(population_seed(root_seed(seed)))
-    return UserPopulation.heterogeneous(
-        int(users), rng, beta=game.beta, weight_spread=spread, beta_spread=spread, v0=game.v0
-    )
 
 
 def run_dynamics(
