@@ -24,6 +24,7 @@ import numpy as np
 
 from agents.delegation.actions import ProviderView, ServiceAction
 from agents.delegation.strategies import DelegationStrategy
+from agents.delegation.sums import SHARED_LENGTH, SegmentSums
 from mechanisms.delegation import (
     EXPLOITATION,
     Delegation,
@@ -199,6 +200,7 @@ class PlatformAgent(mesa.Agent):
         self.segment: Segment | None = None
         self.served: list[ServedDelegation] = []  # closed delegations, in order
         self.finished = False
+        self.sums: SegmentSums | None = None  # shared running sums (set by sweeps)
 
     @property
     def phase(self) -> str:
@@ -271,27 +273,57 @@ class PlatformAgent(mesa.Agent):
     def serve(self, k: int) -> int:
         """Serve the next ``k`` queries of the open segment (vectorised); may stop early."""
         seg, provider = self.segment, self.segment.provider
-        ids = self.query_ids[self.used : self.used + k]
-        rewards = self.reward[seg.row].take(ids)
-        true_len = self.length[seg.row].take(ids)
-        reported = seg.action.report.apply(true_len, self.mechanism.params.max_length)
-        rewards[0] += provider.reward_sum
-        cum_reward = np.cumsum(rewards, out=rewards)
+        shared = self.shared_sums(seg, k)
+        if shared is None:
+            ids = self.query_ids[self.used : self.used + k]
+            rewards = self.reward[seg.row].take(ids)
+            true_len = self.length[seg.row].take(ids)
+            reported = seg.action.report.apply(true_len, self.mechanism.params.max_length)
+            rewards[0] += provider.reward_sum
+            cum_reward = np.cumsum(rewards, out=rewards)
+        else:
+            cum_reward, cum_true, cum_reports = shared
         rule = seg.delegation.validation
         if rule is not None:
-            cum_reported = np.cumsum(reported) + seg.reported
-            k = self.first_failure(rule, cum_reward, cum_reported, k)
+            if shared is None:
+                cum_reported = np.cumsum(reported) + seg.reported
+                k = self.first_failure(rule, cum_reward, cum_reported, k)
+            else:
+                cum_reported = cum_reports
+                k = self.first_shared_failure(rule, k)
             seg.reported = int(cum_reported[k - 1])
-        else:
+        elif shared is None:
             seg.reported += int(reported[:k].sum())
+        else:
+            seg.reported = int(cum_reports[k - 1])
         provider.reward_sum = float(cum_reward[k - 1])
         provider.reported_tokens = seg.base_reported + seg.reported
-        provider.true_tokens[seg.action.model] += int(true_len[:k].sum())
+        true_total = true_len[:k].sum() if shared is None else cum_true[k - 1]
+        provider.true_tokens[seg.action.model] += int(true_total)
         provider.delegations += k
         seg.served += k
         self.used += k
         self.phase_lengths[seg.delegation.phase] += k
         return k
+
+    def shared_sums(self, seg: Segment, k: int):
+        """The seed's shared running sums for a long segment's first ``k`` queries, or None.
+
+        Only when the model shares sums (sweeps), the segment starts here and is long, and the
+        billed lengths are integers (so every sum is exact): then the arrays are exactly those
+        :meth:`serve` would compute (:mod:`agents.delegation.sums`).
+        """
+        if self.sums is None or seg.served or k < SHARED_LENGTH:
+            return None
+        if not np.issubdtype(np.asarray(seg.action.report.amount).dtype, np.integer):
+            return None
+        start, carry = self.used, seg.provider.reward_sum
+        L = self.mechanism.params.max_length
+        return (
+            self.sums.running_rewards(seg.row, start, carry)[:k],
+            self.sums.running_lengths(seg.row, start)[:k],
+            self.sums.running_reports(seg.row, start, seg.action.report, L)[:k],
+        )
 
     def first_failure(self, rule, cum_reward, cum_reported, k) -> int:
         """Queries served before (and including) the first failed validation check, else k.
@@ -312,6 +344,25 @@ class PlatformAgent(mesa.Agent):
             return k
         seg.stopped_early = True
         return int(at[failed[0]]) + 1
+
+    def first_shared_failure(self, rule, k: int) -> int:
+        """:meth:`first_failure` for a shared segment's first ``k`` queries (binary search)."""
+        seg = self.segment
+        positions, falling = self.sums.falling_means(
+            seg.row,
+            self.used,
+            seg.provider.reward_sum,
+            seg.action.report,
+            seg.provider.menu.price,
+            rule,
+            self.mechanism.params.max_length,
+        )
+        checked = int(np.searchsorted(positions, k, side="right"))
+        first = int(np.searchsorted(falling, -rule.threshold, side="right"))
+        if first >= checked:
+            return k
+        seg.stopped_early = True
+        return int(positions[first])
 
     def close_segment(self) -> None:
         """Report the finished delegation's observations to the mechanism."""

@@ -98,7 +98,8 @@ def compute_profiles(context: dict, runs) -> list[list[tuple]]:
     """Run each ``(config, seed)``: the Mesa model played to the end in one step.
 
     Exactly :func:`market.delegation.runs.run_profile` (which the runs layer's sweeps call
-    through this kind). ``context`` maps scenario ids to resolved scenarios. Top-level, so it
+    through this kind), with the seed's running sums shared between runs (``share_sums``,
+    bit-identical results). ``context`` maps scenario ids to resolved scenarios. Top-level, so it
     pickles.
     """
     from market.delegation.model import DelegationMarket
@@ -113,6 +114,7 @@ def compute_profiles(context: dict, runs) -> list[list[tuple]]:
             mechanism=config["mechanism"],
             rng=seed,
             record_points=1,
+            share_sums=True,
         )
         rows.append(profile_rows(config, seed, model.run()))
     return rows

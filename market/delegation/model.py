@@ -23,6 +23,7 @@ References:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import lru_cache, partial
 
 import mesa
@@ -31,6 +32,7 @@ import numpy as np
 from agents.delegation.agents import PlatformAgent, ProviderAgent, draw_query_ids
 from agents.delegation.strategies import DelegationStrategy
 from agents.delegation.strategies import strategy as make_strategy
+from agents.delegation.sums import SegmentSums
 from market.core.errors import UserInputError
 from market.core.seeds import child_streams, model_seed
 from market.core.values import count
@@ -100,6 +102,27 @@ def seeded_query_stream(seed: int, T: int, n_queries: int, rules: str) -> np.nda
     return ids
 
 
+SHARED_STREAMS = 2
+_shared_sums: OrderedDict = OrderedDict()
+
+
+def shared_segment_sums(query_ids, reward, length) -> SegmentSums:
+    """The running sums shared by every model of this seed and data in this process.
+
+    Keyed by the arrays themselves (the seed's query ids and the response table), which the
+    cache holds, so a key is never reused for other data; the last :data:`SHARED_STREAMS`
+    are kept (a sweep works seed by seed).
+    """
+    key = (id(query_ids), id(reward), id(length))
+    if key in _shared_sums:
+        _shared_sums.move_to_end(key)
+        return _shared_sums[key]
+    sums = _shared_sums[key] = SegmentSums(query_ids, reward, length)
+    while len(_shared_sums) > SHARED_STREAMS:
+        _shared_sums.popitem(last=False)
+    return sums
+
+
 def provider_metric(index: int, field: str, model: DelegationMarket) -> float:
     """DataCollector reporter: provider ``index``'s ``field`` (bound with functools.partial)."""
     return getattr(model.providers[index], field)
@@ -136,6 +159,9 @@ class DelegationMarket(mesa.Model):
             the whole horizon in one step. Results never depend on it.
         rng: the root seed (None: a fresh one, reported in the result).
         record_points: about how many DataCollector rows a run records.
+        share_sums: reuse the running sums of long segments with the other models of this
+            seed in this process (:mod:`agents.delegation.sums`; sweeps). Never changes
+            results; keeps up to 160 MB per seed.
     """
 
     def __init__(
@@ -148,6 +174,7 @@ class DelegationMarket(mesa.Model):
         batch: int | None = None,
         rng=42,
         record_points: int = DEFAULT_RECORD_POINTS,
+        share_sums: bool = False,
     ):
         rng = model_seed(rng)
         super().__init__(rng=rng)
@@ -169,6 +196,8 @@ class DelegationMarket(mesa.Model):
             for i, (menu, plan) in enumerate(zip(self.economy.providers, chosen, strict=True))
         ]
         self.platform = PlatformAgent(self, mech, query_ids, table.reward, table.length)
+        if share_sums:
+            self.platform.sums = shared_segment_sums(query_ids, table.reward, table.length)
         self.record_every = max(1, mech.params.T // max(1, int(record_points)))
         self.next_record = self.record_every
         self.datacollector = mesa.DataCollector(model_reporters=self.reporters())
