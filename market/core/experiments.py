@@ -25,12 +25,11 @@ import hashlib
 import json
 import math
 import os
-import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -196,7 +195,6 @@ class Outcome:
     reused: int
     seconds: float
     workers: str = ""
-    timings: dict = field(default_factory=dict)
 
     def rows_by_position(self) -> list[list[tuple]]:
         """The rows grouped per run, in experiment order."""
@@ -335,17 +333,18 @@ def drive(
     """Submit chunks (a few in flight), store each as it finishes; returns runs computed."""
     kind = experiment.kind
     pace = Pace(kind.seconds_per_run)
-    queue = list(pending)
+    next_run = 0  # pending[next_run:] are not submitted yet
     in_flight: dict = {}
     computed = 0
     limit = CHUNKS_IN_FLIGHT_PER_JOB * workers.jobs
     total = len(experiment.runs)
     with progress_bar(total, kind.qualified, progress) as bar:
         bar.update(total - len(pending))
-        while queue or in_flight:
-            while queue and len(in_flight) < limit:
-                size = pace.chunk_size(len(queue), workers.jobs, target_seconds)
-                chunk, queue = queue[:size], queue[size:]
+        while next_run < len(pending) or in_flight:
+            while next_run < len(pending) and len(in_flight) < limit:
+                size = pace.chunk_size(len(pending) - next_run, workers.jobs, target_seconds)
+                chunk = pending[next_run : next_run + size]
+                next_run += size
                 work = ChunkWork(
                     kind.compute, experiment.context, tuple((r.config, r.seed) for r in chunk)
                 )
@@ -366,8 +365,3 @@ def drive(
                 computed += len(chunk)
                 bar.update(len(chunk))
     return computed
-
-
-def warn(message: str) -> None:
-    """A one-line warning on stderr."""
-    print(f"llm-market: warning: {message}", file=sys.stderr)
