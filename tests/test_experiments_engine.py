@@ -301,3 +301,15 @@ def test_an_empty_out_is_an_error_not_the_current_directory(command, capsys, tmp
     assert main([*command, "--out", ""]) == 2
     assert "out: expected a directory name" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+def test_chunks_end_with_their_last_group_when_it_is_small():
+    from market.core.experiments import Run, group_end
+
+    runs = [Run(i, {}, 0, str(i), group=i // 5) for i in range(20)]  # groups of 5
+    assert group_end(runs, 0, 3) == 5  # the rest of group 0 joins the chunk
+    assert group_end(runs, 0, 5) == 5  # already at a boundary
+    assert group_end(runs, 5, 12) == 20  # ends inside group 3: takes it whole
+    big = [Run(i, {}, 0, str(i), group=0) for i in range(20)]
+    assert group_end(big, 0, 4) == 4  # a group too large is split
+    assert group_end(big, 16, 10) == 20

@@ -322,6 +322,20 @@ def interrupted_message(finished: int, total: int, store: ExperimentStore, hint:
     )
 
 
+def group_end(pending: Sequence[Run], start: int, size: int) -> int:
+    """Where a chunk of about ``size`` runs from ``start`` ends: at the end of its last group.
+
+    Runs of one group (a seed) share per-process caches, so a chunk takes the rest of its last
+    group when that is at most ``size`` more runs.
+    """
+    end = min(start + size, len(pending))
+    limit = min(start + 2 * size, len(pending))
+    last = pending[end - 1].group
+    while end < limit and pending[end].group == last:
+        end += 1
+    return end if end == len(pending) or pending[end].group != last else start + size
+
+
 def drive(
     experiment: Experiment,
     pending: list[Run],
@@ -343,8 +357,9 @@ def drive(
         while next_run < len(pending) or in_flight:
             while next_run < len(pending) and len(in_flight) < limit:
                 size = pace.chunk_size(len(pending) - next_run, workers.jobs, target_seconds)
-                chunk = pending[next_run : next_run + size]
-                next_run += size
+                end = group_end(pending, next_run, size)
+                chunk = pending[next_run:end]
+                next_run = end
                 work = ChunkWork(
                     kind.compute, experiment.context, tuple((r.config, r.seed) for r in chunk)
                 )
