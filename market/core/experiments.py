@@ -31,8 +31,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
+from market.core.errors import UserInputError
 from market.core.executors import Workers, open_workers
 from market.core.parallel import FORK_WARNING, progress_bar
 from market.core.store import Column, ExperimentStore, RunRecord, store_path
@@ -295,17 +297,35 @@ def execute(
     progress: bool = False,
     resume_hint: str = "",
 ) -> Outcome:
-    """:func:`run_experiment` in the store file ``store_file`` (None: in memory, nothing kept)."""
-    with ExperimentStore(None if store_file is None else store_path(store_file)) as store:
-        return run_experiment(
-            experiment,
-            store,
-            executor=executor,
-            jobs=jobs,
-            scheduler=scheduler,
-            progress=progress,
-            resume_hint=resume_hint,
-        )
+    """:func:`run_experiment` in the store file ``store_file`` (None: in memory, nothing kept).
+
+    A store file created by this call is removed again if a user mistake (such as an
+    unreachable ``--scheduler``) stops it before any run: a mistake leaves nothing behind.
+    """
+    path = None if store_file is None else store_path(store_file)
+    fresh = path is not None and not path.exists()
+    try:
+        with ExperimentStore(path) as store:
+            return run_experiment(
+                experiment,
+                store,
+                executor=executor,
+                jobs=jobs,
+                scheduler=scheduler,
+                progress=progress,
+                resume_hint=resume_hint,
+            )
+    except UserInputError:
+        if fresh and not stored_runs(path):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
+
+
+def stored_runs(path: Path) -> int:
+    """How many runs the store file holds."""
+    with ExperimentStore(path, readonly=True) as store:
+        return store.connection.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
 
 
 def interrupted_message(finished: int, total: int, store: ExperimentStore, hint: str) -> str:
