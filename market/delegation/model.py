@@ -102,7 +102,7 @@ def seeded_query_stream(seed: int, T: int, n_queries: int, rules: str) -> np.nda
     return ids
 
 
-SHARED_STREAMS = 2
+SHARED_STREAMS = 1
 _shared_sums: OrderedDict = OrderedDict()
 
 
@@ -110,8 +110,8 @@ def shared_segment_sums(query_ids, reward, length) -> SegmentSums:
     """The running sums shared by every model of this seed and data in this process.
 
     Keyed by the arrays themselves (the seed's query ids and the response table), which the
-    cache holds, so a key is never reused for other data; the last :data:`SHARED_STREAMS`
-    are kept (a sweep works seed by seed).
+    cache holds, so a key is never reused for other data; only the last seed's sums are kept
+    (:data:`SHARED_STREAMS`; a sweep's chunks go seed by seed), at most 160 MB per process.
     """
     key = (id(query_ids), id(reward), id(length))
     if key in _shared_sums:
