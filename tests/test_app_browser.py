@@ -80,7 +80,7 @@ def test_home_page_renders_offline(new_tab, dashboard_url):
     tab.page.goto(dashboard_url + "/")
     tab.page.get_by_role("heading", name="Guided tours").wait_for(timeout=LOAD)
     assert tab.page.get_by_role("button", name="Start the tour").count() == len(TOURS)
-    assert tab.page.get_by_role("button", name="Open").count() == 2
+    assert tab.page.get_by_role("button", name="Open").count() == 4
     tab.screenshot("home")
     assert_no_error(tab)
 
