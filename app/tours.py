@@ -107,7 +107,7 @@ TOURS = (
         "truthful-bidding-pays",
         "Truthful bidding pays under ROSA",
         "rosa",
-        {"T": "2000", "batch": "20", "provider": "4", "bidding": "inflate", "factor": "1.5"},
+        {"T": "2000", "batch": "50", "provider": "4", "bidding": "inflate", "factor": "1.5"},
         "P4 inflates its bid by half. Press **Play**: unflagged by ROSA in this run, it is "
         "paid its inflated bid on every round it serves and ends above zero, while the "
         "truthful providers earn exactly zero. But one run is one draw of ROSA's coins: press"

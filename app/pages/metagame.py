@@ -26,9 +26,11 @@ from app.urlstate import page_url, parse_query
 from app.widgets import ErrorMessage, Explanation, Figures, RunControls, Svg, use_simulation
 from market.core.errors import UserInputError
 from market.core.seeds import model_seed
+from market.delegation.graph_plot import abbreviation
 
 PATH = "metagame"
 TITLE = "Strategy dynamics"
+TABLE_STYLE = "font-size:13px;border-spacing:10px 2px;align-self:flex-start;"
 
 INTRO = """
 **Strategy dynamics in the delegation game** (Cao et al. 2026). Here the providers are not
@@ -222,24 +224,40 @@ def status_text(frame: game.MetagameFrame, prepared: game.Prepared) -> str:
 
 @solara.component
 def ProfileTable(frame: game.MetagameFrame):
-    """The profile the next play uses, each provider's estimated utility and the user's."""
+    """Each provider's strategy now and its estimated utility with each of its strategies."""
     table = frame.game.table
-    row = table.index(frame.profile)
-    cells = "".join(
-        f"<tr><td>{name}</td><td data-testid='strategy-{k + 1}'>{frame.profile[k]}</td>"
-        f"<td>{table.provider_mean[row, k]:,.0f}</td></tr>"
-        for k, name in enumerate(frame.providers)
+    head = "<tr><th>provider</th><th>strategy now</th>" + "".join(
+        f"<th title='{s}'>{abbreviation(s)}</th>" for s in frame.strategies
     )
-    head = "<tr><th>provider</th><th>strategy now</th><th>estimated utility</th></tr>"
-    user = (
-        f"<tr><td>user</td><td></td><td>{table.user_mean[row]:,.0f} "
-        f"({frame.user_share(frame.profile):.2f} u_SB)</td></tr>"
+    rows = []
+    for k, name in enumerate(frame.providers):
+        best = int(frame.alternatives[k].argmax())
+        cells = []
+        for j, strategy in enumerate(frame.strategies):
+            style = "font-weight:700;color:#007a55;" if j == best else ""
+            if strategy == frame.profile[k]:
+                style += "outline:1.5px solid #0072B2;"
+            cells.append(f"<td style='{style}'>{frame.alternatives[k, j]:,.0f}</td>")
+        rows.append(
+            f"<tr><td>{name}</td><td data-testid='strategy-{k + 1}'>{frame.profile[k]}</td>"
+            + "".join(cells)
+            + "</tr>"
+        )
+    user = float(table.user_mean[table.index(frame.profile)])
+    rows.append(
+        f"<tr><td>user</td><td colspan='{1 + len(frame.strategies)}'>{user:,.0f} "
+        f"({frame.user_share(frame.profile):.2f} u_SB) at the current profile</td></tr>"
+    )
+    solara.Markdown(
+        "Each provider's estimated utility with each of its strategies, the others as now "
+        "(box: its strategy now; **bold green**: its best response; the better response moves "
+        "there when the gain exceeds the tolerance)."
     )
     solara.HTML(
         tag="table",
-        unsafe_innerHTML=head + cells + user,
+        unsafe_innerHTML=head + "</tr>" + "".join(rows),
         attributes={"data-testid": "profile-table"},
-        style="font-size:13px;border-spacing:10px 2px;width:auto;",
+        style=TABLE_STYLE,
     )
 
 
@@ -265,7 +283,7 @@ def SinksTable(frame: game.MetagameFrame):
         tag="table",
         unsafe_innerHTML=head + body,
         attributes={"data-testid": "sinks-table"},
-        style="font-size:13px;border-spacing:10px 2px;width:auto;",
+        style=TABLE_STYLE,
     )
 
 

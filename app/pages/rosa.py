@@ -53,8 +53,8 @@ definition is unknown).
 
 FACTOR_LABELS = {
     "shade": "shade factor F, bid = F x cost, 0 <= F < 1 (blank: 0.8)",
-    "inflate": "inflate factor F, bid = F x cost, F > 1 (blank: 1.25)",
-    "fixed": "fixed bid B (blank: the middle of the cost support)",
+    "inflate": "inflate factor F > 1, bid = min(F x cost, c_hi) (blank: 1.25)",
+    "fixed": "fixed bid B, kept in the cost support (blank: its middle)",
 }
 
 
@@ -99,7 +99,8 @@ def SettingsForm(settings: game.RosaSettings, change):
             values=values,
             on_value=lambda v, name=name: change(**{name: v}),
         )
-    text_field(settings, change, "mu", "mu (blank: min(0.5, 1/sqrt(T)))")
+    if settings.mechanism != "pay-as-bid":  # pay-as-bid never resamples: mu plays no part
+        text_field(settings, change, "mu", "mu (blank: min(0.5, 1/sqrt(T)))")
     choices = provider_choices(settings)
     solara.Select(
         label="Provider whose bidding you choose (the others bid truthfully)",
@@ -147,7 +148,7 @@ def ProvidersTable(frame: game.RosaFrame):
         tag="table",
         unsafe_innerHTML=head + "".join(rows),
         attributes={"data-testid": "providers-table"},
-        style="font-size:13px;border-spacing:10px 2px;width:auto;",
+        style="font-size:13px;border-spacing:10px 2px;align-self:flex-start;",
     )
 
 
