@@ -98,4 +98,5 @@ def test_a_mistake_on_the_new_pages_is_one_line(new_tab, dashboard_url, path, st
     assert message.inner_text().startswith(start)
     assert "\n" not in message.inner_text().strip()
     assert "Traceback" not in tab.page.inner_text("body")
+    tab.page.wait_for_timeout(1000)  # let the page finish fading in before the screenshot
     tab.screenshot(f"mistake-{path.split('?')[0].strip('/')}")

@@ -215,6 +215,9 @@ def curve_with(utilities, truthful, errors_, setting=None) -> TruthfulnessCurve:
 
 def test_truthfulness_verdicts():
     assert game.truthfulness_verdict(curve_with([1, 2], 3, [1, 1])).startswith("No bid")
+    # a flat stretch equal to the truthful utility up to rounding is no gain, even at zero error
+    tie = curve_with([1, 3 + 4e-16], 3, [1, 0.0])
+    assert game.truthfulness_verdict(tie).startswith("No bid")
     within = game.truthfulness_verdict(curve_with([1, 5], 4, [1, 0.6]))
     assert "within two standard errors" in within and "0.500" in within
     beyond = game.truthfulness_verdict(curve_with([1, 5], 4, [1, 0.4]))

@@ -41,6 +41,8 @@ PRESET = "patra2026"
 SERVICE_POINTS = 400
 #: The most work a study may ask of the dashboard: markets x T x providers (about 30 s here).
 STUDY_BUDGET = 1_000_000_000
+#: Relative size of a utility difference that is rounding, not a gain.
+ROUNDING = 1e-9
 CLI_HINT = "the CLI (llm-market rosa truthfulness / regret)"
 
 
@@ -399,13 +401,14 @@ def truthfulness_verdict(curve: TruthfulnessCurve) -> str:
     """Whether the best bid on the grid beats the true cost beyond two standard errors.
 
     The standard error is that of the difference from the truthful bid over the same runs
-    (common random numbers), the right one for this comparison.
+    (common random numbers), the right one for this comparison. Gains below rounding error
+    (bids that serve exactly the same rounds, e.g. on a flat part of the curve) are no gain.
     """
     best = int(np.argmax(curve.expected_utility))
     gap = curve.expected_utility[best] - curve.truthful_utility
     error = curve.difference_error[best]
     bid = f"The best bid on the grid, {curve.bids[best]:.3f},"
-    if gap <= 0:
+    if gap <= ROUNDING * max(1.0, abs(curve.truthful_utility)):
         return "No bid on the grid beats the true cost."
     if math.isfinite(error) and gap <= 2 * error:
         return (
