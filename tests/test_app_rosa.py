@@ -19,6 +19,7 @@ from test_app_pages import Harness, click, counter, errors, open_page, plots, wa
 from app.charts import svg
 from app.export import charts_png
 from app.games import rosa as game
+from app.games import rosa_studies as studies
 from app.pages import rosa as page
 from app.plots import rosa as rplots
 from app.urlstate import page_url, parse_query
@@ -167,25 +168,25 @@ def test_live_charts_and_png_export():
 
 
 def test_horizon_grid_known_answer_and_mistakes():
-    assert game.horizon_grid("500:8000:5") == (500, 1000, 2000, 4000, 8000)
+    assert studies.horizon_grid("500:8000:5") == (500, 1000, 2000, 4000, 8000)
     for bad in ("8000:500:5", "500:8000:1", "500:8000", "a:b:3"):
         with pytest.raises(UserInputError, match="horizons"):
-            game.horizon_grid(bad)
+            studies.horizon_grid(bad)
 
 
 def test_a_study_too_large_for_the_page_is_refused():
     with pytest.raises(UserInputError, match="runs: expected a study of at most"):
-        game.truthfulness_request(game.RosaSettings(study_T="1000000", runs="1000"), 1)
+        studies.truthfulness_request(game.RosaSettings(study_T="1000000", runs="1000"), 1)
     with pytest.raises(UserInputError, match="regret runs"):
-        game.regret_request(game.RosaSettings(horizons="1000:1000000:5", regret_runs="500"), 1)
+        studies.regret_request(game.RosaSettings(horizons="1000:1000000:5", regret_runs="500"), 1)
 
 
 def test_the_bid_study_is_about_the_live_run_provider():
     """The study uses the live run's seed, so its true cost is that provider's cost."""
     chosen = game.RosaSettings(provider="3", study_T="300", bids="3", runs="3")
     run = game.build_run(chosen)
-    request = game.truthfulness_request(chosen, run.model.root_seed)
-    curve = game.truthfulness(request)
+    request = studies.truthfulness_request(chosen, run.model.root_seed)
+    curve = studies.truthfulness(request)
     assert curve.true_cost == run.model.providers[2].cost
     assert curve.bids == (0.0, 0.25, 0.5)
     direct = runs.truthfulness_curve(request.setting, run.model.root_seed, 2, [0, 0.25, 0.5], 3)
@@ -214,34 +215,34 @@ def curve_with(utilities, truthful, errors_, setting=None) -> TruthfulnessCurve:
 
 
 def test_truthfulness_verdicts():
-    assert game.truthfulness_verdict(curve_with([1, 2], 3, [1, 1])).startswith("No bid")
+    assert studies.truthfulness_verdict(curve_with([1, 2], 3, [1, 1])).startswith("No bid")
     # a flat stretch equal to the truthful utility up to rounding is no gain, even at zero error
     tie = curve_with([1, 3 + 4e-16], 3, [1, 0.0])
-    assert game.truthfulness_verdict(tie).startswith("No bid")
-    within = game.truthfulness_verdict(curve_with([1, 5], 4, [1, 0.6]))
+    assert studies.truthfulness_verdict(tie).startswith("No bid")
+    within = studies.truthfulness_verdict(curve_with([1, 5], 4, [1, 0.6]))
     assert "within two standard errors" in within and "0.500" in within
-    beyond = game.truthfulness_verdict(curve_with([1, 5], 4, [1, 0.4]))
+    beyond = studies.truthfulness_verdict(curve_with([1, 5], 4, [1, 0.4]))
     assert "beyond two standard errors" in beyond and "try more runs" in beyond
     naive = get_setting("patra2026", learner="linucb")
-    assert "do not make truthful" in game.truthfulness_verdict(
+    assert "do not make truthful" in studies.truthfulness_verdict(
         curve_with([1, 5], 4, [1, 0.4], naive)
     )
 
 
 def test_only_rosa_with_a_monotone_learner_is_guaranteed():
-    assert game.guaranteed_truthful(get_setting("patra2026"))
-    assert game.guaranteed_truthful(get_setting("patra2026", learner="explore-then-commit"))
-    assert not game.guaranteed_truthful(get_setting("patra2026", learner="linucb"))
-    assert not game.guaranteed_truthful(get_setting("patra2026", mechanism="pay-as-bid"))
+    assert studies.guaranteed_truthful(get_setting("patra2026"))
+    assert studies.guaranteed_truthful(get_setting("patra2026", learner="explore-then-commit"))
+    assert not studies.guaranteed_truthful(get_setting("patra2026", learner="linucb"))
+    assert not studies.guaranteed_truthful(get_setting("patra2026", mechanism="pay-as-bid"))
 
 
 def test_study_charts_mark_the_true_cost_and_the_sqrt_fit():
     chosen = game.RosaSettings(study_T="300", bids="3", runs="3", horizons="100:400:3")
-    curve = game.truthfulness(game.truthfulness_request(chosen, 5))
+    curve = studies.truthfulness(studies.truthfulness_request(chosen, 5))
     chart = rplots.truthfulness_chart(curve)
     cost_line = next(s for s in chart.series if s.label.startswith("true cost"))
     assert list(cost_line.x) == [curve.true_cost, curve.true_cost]
-    regret = game.regret(game.regret_request(chosen, 5))
+    regret = studies.regret(studies.regret_request(chosen, 5))
     fit = rplots.regret_against_t_chart(regret).series[-1]
     assert fit.y[-1] == pytest.approx(regret.sqrt_scale * math.sqrt(400))
     assert charts_png([chart, rplots.regret_per_round_against_t_chart(regret)], "t")[:4] == (

@@ -3,9 +3,7 @@
 Every ROSA import of the dashboard is in this module: the page's settings (a frozen record that
 round-trips through the URL), building the Mesa model :class:`~market.rosa.model.RosaMarket`
 with one provider's bidding strategy (the others bid truthfully), per-step snapshots the plots
-read, and the two studies computed on demand by :mod:`market.rosa.runs` (the truthfulness curve
-and regret against T), each described by a frozen request so a result always matches the
-settings it was computed for.
+read. The two studies computed on demand are in :mod:`app.games.rosa_studies`.
 
 "Who serves which contexts" projects each sampled round's context onto the two directions in
 which the providers' true qualities differ most (the top two principal directions of the
@@ -28,10 +26,9 @@ import numpy as np
 from agents.rosa.strategies import STRATEGIES
 from market.core.errors import UserInputError
 from market.core.seeds import model_seed
-from market.core.values import count, number, split_range
-from market.rosa import runs
+from market.core.values import count, number
 from market.rosa.model import RosaMarket
-from market.rosa.records import ProviderOutcome, RegretCurve, TruthfulnessCurve
+from market.rosa.records import ProviderOutcome
 from market.rosa.scenarios import NOISES, RECONSTRUCTED, RosaSetting, get_setting
 from mechanisms.rosa.learners import LEARNERS
 from mechanisms.rosa.resampling import MECHANISMS
@@ -39,11 +36,6 @@ from mechanisms.rosa.resampling import MECHANISMS
 PRESET = "patra2026"
 #: Sampled rounds the "who serves which contexts" plots show (the most recent ones).
 SERVICE_POINTS = 400
-#: The most work a study may ask of the dashboard: markets x T x providers (about 30 s here).
-STUDY_BUDGET = 1_000_000_000
-#: Relative size of a utility difference that is rounding, not a gain.
-ROUNDING = 1e-9
-CLI_HINT = "the CLI (llm-market rosa truthfulness / regret)"
 
 
 @dataclass(frozen=True)
@@ -318,110 +310,3 @@ def frame_table(frame: RosaFrame):
     table.insert(0, "mechanism", frame.setting.mechanism)
     table["note"] = RECONSTRUCTED
     return table
-
-
-# ---- studies on demand ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TruthfulnessRequest:
-    """One provider's utility against its bid: everything the curve depends on."""
-
-    setting: RosaSetting
-    seed: int
-    provider: int
-    bids: tuple[float, ...]
-    runs: int
-
-
-@dataclass(frozen=True)
-class RegretRequest:
-    """Regret against T with truthful bids: everything the curve depends on."""
-
-    setting: RosaSetting
-    seed: int
-    horizons: tuple[int, ...]
-    runs: int
-
-
-def check_budget(work: float, field_name: str) -> None:
-    """Refuse a study above :data:`STUDY_BUDGET` provider-rounds (the page stays usable)."""
-    if work > STUDY_BUDGET:
-        raise UserInputError(
-            field_name,
-            f"a study of at most {STUDY_BUDGET:.0e} provider-rounds on the dashboard",
-            f"{work:.1e}",
-            note=f"use fewer runs or a shorter T, or {CLI_HINT}",
-        )
-
-
-def truthfulness_request(settings: RosaSettings, seed: int) -> TruthfulnessRequest:
-    """The utility-against-bid study the settings ask for (the live run's seed)."""
-    setting = market_setting(settings, T=settings.study_T)
-    points = count(settings.bids, "bids", minimum=2)
-    runs_ = count(settings.runs, "runs")
-    check_budget(2.0 * runs_ * (points + 1) * setting.T * setting.providers, "runs")
-    grid = np.linspace(setting.cost_lo, setting.cost_hi, points)
-    provider = chosen_provider(settings, setting.providers)
-    return TruthfulnessRequest(setting, seed, provider, tuple(float(b) for b in grid), runs_)
-
-
-def horizon_grid(text: str) -> tuple[int, ...]:
-    """``LO:HI:N`` horizons evenly spaced on a log scale (N >= 2, LO < HI)."""
-    low_text, high_text, points = split_range(text, "horizons", "500:8000:5")
-    low, high = count(low_text, "horizons"), count(high_text, "horizons")
-    if points < 2 or high <= low:
-        raise UserInputError("horizons", "LO:HI:N with LO < HI and N >= 2", text)
-    return tuple(int(v) for v in np.unique(np.geomspace(low, high, points).round().astype(int)))
-
-
-def regret_request(settings: RosaSettings, seed: int) -> RegretRequest:
-    """The regret study the settings ask for (truthful bids; the live run's seed)."""
-    horizons = horizon_grid(settings.horizons)
-    setting = market_setting(settings, T=str(horizons[-1]))
-    runs_ = count(settings.regret_runs, "regret runs")
-    check_budget(float(runs_ * sum(horizons) * setting.providers), "regret runs")
-    return RegretRequest(setting, seed, horizons, runs_)
-
-
-def truthfulness(request: TruthfulnessRequest) -> TruthfulnessCurve:
-    """:func:`market.rosa.runs.truthfulness_curve` of the request."""
-    return runs.truthfulness_curve(
-        request.setting, request.seed, request.provider, request.bids, request.runs
-    )
-
-
-def guaranteed_truthful(setting: RosaSetting) -> bool:
-    """Whether ROSA's theorem covers the setting: a resampling mechanism, a monotone learner."""
-    mechanism = MECHANISMS.get(setting.mechanism, field="mechanism")
-    return bool(mechanism.classifier.get("truthful")) and learner_is_monotone(setting.learner)
-
-
-def truthfulness_verdict(curve: TruthfulnessCurve) -> str:
-    """Whether the best bid on the grid beats the true cost beyond two standard errors.
-
-    The standard error is that of the difference from the truthful bid over the same runs
-    (common random numbers), the right one for this comparison. Gains below rounding error
-    (bids that serve exactly the same rounds, e.g. on a flat part of the curve) are no gain.
-    """
-    best = int(np.argmax(curve.expected_utility))
-    gap = curve.expected_utility[best] - curve.truthful_utility
-    error = curve.difference_error[best]
-    bid = f"The best bid on the grid, {curve.bids[best]:.3f},"
-    if gap <= ROUNDING * max(1.0, abs(curve.truthful_utility)):
-        return "No bid on the grid beats the true cost."
-    if math.isfinite(error) and gap <= 2 * error:
-        return (
-            f"{bid} earns {gap:.2f} more, within two standard errors of the difference "
-            f"({error:.2f}): noise, not a profitable lie."
-        )
-    if guaranteed_truthful(curve.setting):
-        why = "a monotone learner under ROSA should not allow this: try more runs"
-    else:
-        why = "this mechanism and learner do not make truthful bidding optimal"
-    return f"{bid} earns {gap:.2f} more, beyond two standard errors ({error:.2f}): {why}."
-
-
-def regret(request: RegretRequest) -> RegretCurve:
-    """:func:`market.rosa.runs.regret_curve` of the request."""
-    return runs.regret_curve(request.setting, request.seed, request.horizons, request.runs)

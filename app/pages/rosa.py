@@ -19,6 +19,7 @@ from app.background import DONE, FAILED, use_background
 from app.charts import svg
 from app.export import charts_png, table_csv
 from app.games import rosa as game
+from app.games import rosa_studies as studies
 from app.plots import rosa as plots
 from app.session import Session, user_message
 from app.tours import tour_named
@@ -244,7 +245,7 @@ def truthfulness_summary(curve) -> str:
     return (
         f"P{curve.provider + 1}'s true cost is **{curve.true_cost:.3f}**; bidding it earns "
         f"{curve.truthful_utility:.2f} +/- {curve.truthful_standard_error:.2f} in expectation. "
-        f"{game.truthfulness_verdict(curve)} Lowest utility of the truthful bid in any run: "
+        f"{studies.truthfulness_verdict(curve)} Lowest utility of the truthful bid in any run: "
         f"**{curve.min_truthful_run_utility:.2f}** (universal ex-post IR: >= 0)."
     )
 
@@ -272,8 +273,8 @@ def Studies(settings: game.RosaSettings, change, seed: int):
         settings,
         change,
         seed,
-        game.truthfulness_request,
-        game.truthfulness,
+        studies.truthfulness_request,
+        studies.truthfulness,
         lambda curve: [plots.truthfulness_chart(curve)],
         truthfulness_summary,
     )
@@ -286,8 +287,8 @@ def Studies(settings: game.RosaSettings, change, seed: int):
         settings,
         change,
         seed,
-        game.regret_request,
-        game.regret,
+        studies.regret_request,
+        studies.regret,
         lambda curve: [
             plots.regret_against_t_chart(curve),
             plots.regret_per_round_against_t_chart(curve),
