@@ -212,12 +212,12 @@ def test_page_steps_plays_resets_and_changes_a_parameter():
     assert len(before) == 5
     click(rc, "Step")
     wait_for(lambda: counter(rc) == 1)
-    assert plots(rc) != before
+    wait_for(lambda: plots(rc) != before)  # the counter may be redrawn before the plots
     click(rc, "Play")
     wait_for(lambda: "no provider can improve" in status(rc))
     click(rc, "Reset")
     wait_for(lambda: counter(rc) == 0)
-    assert plots(rc) == before
+    wait_for(lambda: plots(rc) == before)
     field = rc.find(v.TextField, label="T: queries per play").widget
     field.v_model = "40000"
     field.fire_event("focusout", None)
@@ -246,9 +246,9 @@ def test_the_table_is_computed_in_the_background_with_a_visible_state(monkeypatc
 def test_the_second_visit_reads_the_table_from_the_cache():
     url = f"/metagame?{SMALL}&seed=11"
     first = open_page(page, url)
-    assert "computed in" in status(first)
+    wait_for(lambda: "computed in" in status(first))
     second = open_page(page, url)
-    assert "read from the cache" in status(second)
+    wait_for(lambda: "read from the cache" in status(second))
 
 
 @pytest.mark.parametrize(

@@ -278,13 +278,13 @@ def test_page_steps_plays_resets_and_changes_a_parameter():
     assert len(before) == 6
     click(rc, "Step")
     wait_for(lambda: counter(rc) == 1)
-    assert plots(rc) != before
+    wait_for(lambda: plots(rc) != before)  # the counter may be redrawn before the plots
     click(rc, "Play")
     wait_for(lambda: counter(rc) == 4)
-    assert "Round 600 of 600" in status(rc)
+    wait_for(lambda: "Round 600 of 600" in status(rc))
     click(rc, "Reset")
     wait_for(lambda: counter(rc) == 0)
-    assert plots(rc) == before
+    wait_for(lambda: plots(rc) == before)
     field = rc.find(v.TextField, label="T: query rounds").widget
     field.v_model = "300"
     field.fire_event("focusout", None)
