@@ -99,6 +99,7 @@ def small_game():
 def test_the_page_plays_the_same_dynamics_as_the_cli(small_game):
     frame = finished(small_game)
     trace = small_game.game.trace
+    assert small_game.stored
     assert ["|".join(p) for p in frame.played] == list(trace["profile"])
     np.testing.assert_allclose(frame.user_utility, trace["user_utility"])
     assert frame.stop_reason == small_game.game.dynamics.stop_reason
@@ -186,8 +187,10 @@ def test_an_unwritable_cache_folder_is_not_fatal(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    result = game.empirical_game(game.game_request(game.MetagameSettings(T="30000", seeds="1"), 9))
-    assert result.settings["payoffs_from_cache"] is False
+    request = game.game_request(game.MetagameSettings(T="30000", seeds="1"), 9)
+    result, stored = game.empirical_game(request)
+    assert result.settings["payoffs_from_cache"] is False and not stored
+    assert result.table.K == 3
 
 
 # ---- the page, headless ---------------------------------------------------------------------

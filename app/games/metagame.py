@@ -162,10 +162,11 @@ def cli_hint() -> str:
     return "use llm-market delegation metagame for larger tables"
 
 
-def empirical_game(request: GameRequest) -> MetagameResult:
+def empirical_game(request: GameRequest) -> tuple[MetagameResult, bool]:
     """The payoff table (from the on-disk cache when it holds it), graph, sinks and basins.
 
-    A cache folder that cannot be written is not fatal: the table is then computed without it.
+    Returns the result and whether the table is in the cache now. A cache folder that cannot
+    be written is not fatal: the table is then computed without it.
     """
     arguments = dict(
         T=request.T,
@@ -178,11 +179,11 @@ def empirical_game(request: GameRequest) -> MetagameResult:
         check_theorem=False,
     )
     try:
-        return metagame(request.preset, **arguments)
+        return metagame(request.preset, **arguments), True
     except UserInputError as error:
         if error.field != "out":
             raise
-        return metagame(request.preset, use_cache=False, **arguments)
+        return metagame(request.preset, use_cache=False, **arguments), False
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,6 +193,7 @@ class Prepared:
     request: GameRequest
     game: MetagameResult
     seconds: float = 0.0
+    stored: bool = True
 
 
 @dataclass

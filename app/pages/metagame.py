@@ -157,8 +157,8 @@ def prepare(request: game.GameRequest) -> game.Prepared:
     import time
 
     started = time.perf_counter()
-    result = game.empirical_game(request)
-    return game.Prepared(request, result, time.perf_counter() - started)
+    result, stored = game.empirical_game(request)
+    return game.Prepared(request, result, time.perf_counter() - started, stored)
 
 
 @solara.component
@@ -210,11 +210,11 @@ def Ready(settings, change, tour, prepared: game.Prepared):
 def status_text(frame: game.MetagameFrame, prepared: game.Prepared) -> str:
     """Plays, why the dynamics stopped, and where the payoff table came from."""
     s = frame.game.settings
-    source = (
-        "read from the cache"
-        if s.get("payoffs_from_cache")
-        else f"computed in {prepared.seconds:.1f} s and cached"
-    )
+    if s.get("payoffs_from_cache"):
+        source = "read from the cache"
+    else:
+        stored = "and cached" if prepared.stored else "(the cache folder is not writable)"
+        source = f"computed in {prepared.seconds:.1f} s {stored}"
     state = frame.stop_reason or "a provider can still improve"
     return (
         f"{s['scenario']}, {s['mechanism']}, T = {s['T']:,}, {s['seeds']} seed(s), seed "
