@@ -118,7 +118,7 @@ def SettingsForm(settings: game.RosaSettings, change):
     if settings.bidding in FACTOR_LABELS:
         text_field(settings, change, "factor", FACTOR_LABELS[settings.bidding])
     text_field(settings, change, "seed", "Seed (blank: a fresh one)")
-    text_field(settings, change, "batch", "Rounds per step")
+    text_field(settings, change, "batch", "Rounds per step (plots: at most a point a step)")
 
 
 def number_text(value: float, digits: int = 4) -> str:

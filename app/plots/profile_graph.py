@@ -207,24 +207,58 @@ class ProfileGraphChart:
     # ---- matplotlib (PNG download) -------------------------------------------------------
 
     def draw(self, ax) -> None:
-        """The chart on matplotlib axes (straight arrows; same colours and marks)."""
+        """The chart on matplotlib axes (straight faint moves, arced path; same marks)."""
         spot = {n.profile: (n.column, n.row) for n in self.nodes}
         for a, b in self.edges:
             (x0, y0), (x1, y1) = spot[a], spot[b]
             ax.plot([x0, x1], [y0, y1], color="0.6", alpha=0.2, linewidth=0.5)
         for a, b in itertools.pairwise(self.path):
-            ax.annotate("", spot[b], spot[a], arrowprops={"arrowstyle": "->", "color": PATH_COLOUR})
+            ax.annotate(
+                "",
+                spot[b],
+                spot[a],
+                arrowprops={
+                    "arrowstyle": "->",
+                    "color": PATH_COLOUR,
+                    "linewidth": 1.8,
+                    "connectionstyle": "arc3,rad=0.25",
+                },
+                zorder=5,
+            )
         xs = [n.column for n in self.nodes]
         ys = [n.row for n in self.nodes]
-        ax.scatter(xs, ys, s=30, c=[share_colour(n.share) for n in self.nodes], zorder=3)
+        ax.scatter(xs, ys, s=24, c=[share_colour(n.share) for n in self.nodes], zorder=3)
         sinks = [spot[p] for p in self.sinks]
         if sinks:
             ax.scatter(
-                *zip(*sinks, strict=True), s=90, facecolors="none", edgecolors=SINK_COLOUR, zorder=4
+                *zip(*sinks, strict=True), s=80, facecolors="none", edgecolors=SINK_COLOUR, zorder=4
             )
-        ax.scatter(*spot[self.current], s=160, facecolors="none", edgecolors=PATH_COLOUR, zorder=4)
+        ax.scatter(*spot[self.start], s=90, marker="s", facecolors="none", edgecolors=PATH_COLOUR)
+        ax.scatter(*spot[self.current], s=150, facecolors="none", edgecolors=PATH_COLOUR, zorder=4)
+        n = len(self.strategies)
+        for block, name in enumerate(self.strategies):
+            ax.text(
+                block * (n + 1) + (n - 1) / 2,
+                0.6,
+                f"P1: {abbreviation(name)}",
+                ha="center",
+                fontsize=7,
+            )
+        ax.set_ylim(-self.rows + 0.4, 1.0)
         ax.set_axis_off()
-        ax.set_xlabel(", ".join(f"{abbreviation(s)} = {s}" for s in self.strategies))
+        names = [f"{abbreviation(s)} = {s}" for s in self.strategies]
+        half = (len(names) + 1) // 2
+        ax.text(
+            0.0,
+            -0.02,
+            "red ring: sink; square: start; blue ring: now; arrows: the path\n"
+            + ", ".join(names[:half])
+            + "\n"
+            + ", ".join(names[half:]),
+            transform=ax.transAxes,
+            fontsize=6,
+            va="top",
+        )
 
 
 def marker(name: str, colour: str) -> str:
