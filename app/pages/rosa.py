@@ -158,9 +158,10 @@ def status_text(frame: game.RosaFrame) -> str:
     s = frame.setting
     regret = frame.series["regret"][-1] if frame.series["regret"].size else 0.0
     root = math.sqrt(frame.rounds) if frame.rounds else 1.0
+    mu = "" if s.mechanism == "pay-as-bid" else f"; mu = {s.resolved_mu:.3g}"
     return (
         f"Round {frame.rounds:,} of {s.T:,}; cumulative regret {regret:.1f} "
-        f"(regret / sqrt(t) = {regret / root:.2f}); mu = {s.resolved_mu:.3g}; seed {frame.seed}"
+        f"(regret / sqrt(t) = {regret / root:.2f}){mu}; seed {frame.seed}"
     )
 
 
@@ -175,7 +176,7 @@ def guarantee_notes(frame: game.RosaFrame) -> list[str]:
         )
     if not game.learner_is_monotone(s.learner):
         notes.append(
-            f"{s.learner} is not ex-post monotone (measured: `llm-market rosa monotonicity`): "
+            f"{s.learner} is not ex-post monotone (measured by llm-market rosa monotonicity): "
             "ROSA's truthfulness guarantee does not cover it."
         )
     return notes
@@ -267,7 +268,8 @@ def Studies(settings: game.RosaSettings, change, seed: int):
         "Utility against bid (on demand)",
         f"The chosen provider (P{settings.provider}) bids each value on a grid over the cost "
         "support while the others bid truthfully; its utility is averaged over draws of "
-        "ROSA's coins (its own flag exactly), with the instance, contexts and noise fixed. "
+        "ROSA's coins (its own flag exactly; pay-as-bid has none), with the instance, "
+        "contexts and noise fixed. "
         "EPIC says the curve peaks at the true cost for a monotone learner.",
         [("study_T", "T for this study"), ("bids", "Bids on the grid"), ("runs", "Runs")],
         settings,
