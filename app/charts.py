@@ -2,8 +2,9 @@
 
 Each chart is a frozen record (:class:`LineChart`, :class:`TimelineChart`,
 :class:`NetworkChart`, :class:`BarChart`) drawn by :func:`svg` for the live page, or with
-matplotlib for the PNG download (:mod:`app.export`). The building blocks (ticks, frames, axes,
-legends; why SVG) are in :mod:`app.svg`.
+matplotlib for the PNG download (:mod:`app.export`). Other records may draw themselves (a
+``to_svg()`` and a ``draw(ax)`` method), e.g. :class:`app.scatter.ScatterChart`. The building
+blocks (ticks, frames, axes, legends; why SVG) are in :mod:`app.svg`.
 """
 
 from __future__ import annotations
@@ -303,7 +304,13 @@ class BarChart:
 
 
 def svg(chart) -> str:
-    """The SVG string of any chart record above."""
+    """The SVG string of any chart record above, or of a record that draws itself.
+
+    A record with ``to_svg()`` and ``draw(ax)`` methods (e.g. :class:`app.scatter.ScatterChart`)
+    draws itself, live and in the PNG download.
+    """
+    if hasattr(chart, "to_svg"):
+        return chart.to_svg()
     if isinstance(chart, LineChart):
         return line_chart(
             chart.series,

@@ -17,10 +17,12 @@ from market.core.output import csv_bytes, png_bytes
 
 
 def draw_line(ax, chart: LineChart) -> None:
-    """A line chart on matplotlib axes."""
+    """A line chart on matplotlib axes (markers named like a line share its legend entry)."""
+    lines = {s.label for s in chart.series if not s.points}
     for s in chart.series:
         if s.points:
-            ax.scatter(s.x, s.y, s=50, color=s.color, edgecolors="black", zorder=3, label=s.label)
+            label = None if s.label in lines else s.label
+            ax.scatter(s.x, s.y, s=50, color=s.color, edgecolors="black", zorder=3, label=label)
             continue
         style = "--" if s.dashed else "-"
         draw = ax.step if s.steps else ax.plot
@@ -125,7 +127,10 @@ def charts_png(charts: Sequence, title: str) -> bytes:
     figure.suptitle(title, fontsize=10)
     for i, chart in enumerate(charts):
         ax = figure.add_subplot(rows, columns, i + 1)
-        DRAWERS[type(chart)](ax, chart)
+        if type(chart) in DRAWERS:
+            DRAWERS[type(chart)](ax, chart)
+        else:
+            chart.draw(ax)  # a record that draws itself
         ax.set_title(chart.title, fontsize=9)
     return png_bytes(figure)
 

@@ -62,6 +62,28 @@ TOURS = (
         "Compare provider 1's utility with the naive platform's tour.",
     ),
     Tour(
+        "providers-learn-second-best",
+        "Providers learn to play the second-best strategy",
+        "metagame",
+        {"preset": "cao2026", "T": "1000000", "seeds": "2", "start": "honest,honest,honest"},
+        "Three providers start honest and switch to their best response between plays of the "
+        "mechanism (the scenario's own: the authors' variant of Mechanism 1, reconstructed). "
+        "The payoff table at T = 1,000,000 takes a few seconds the first time. Press "
+        "**Play**: provider 1, chosen by exploration, moves to **ours** and then nobody can "
+        "improve (Theorem 5.2). Every red-ringed sink has provider 1 playing ours, and the "
+        "user gets close to u_SB. Set T to 200,000 and the sinks move to dishonest-length.",
+    ),
+    Tour(
+        "providers-learn-to-cheat",
+        "Under a naive platform, providers learn to cheat",
+        "metagame",
+        {"preset": "cao2026", "mechanism": "explore-then-commit", "T": "200000", "seeds": "2"},
+        "The same learning providers under a naive explore-then-commit platform (a textbook "
+        "rule, not from the paper) that never checks after exploring. Press **Play**: "
+        "providers 2 and 3 switch to dishonest-all (a cheaper model, inflated bills), nobody "
+        "can improve from there, and the user's utility falls to a fraction of u_SB.",
+    ),
+    Tour(
         "competition-wastes-compute",
         "Why competition wastes compute",
         "ttc",
@@ -80,6 +102,19 @@ TOURS = (
         "welfare-maximising level at cost (truthful bidding is dominant, Theorem 5). The "
         "winner serves at low compute and welfare reaches its maximum, 1.15: the inefficiency "
         "line stays at 1. The table compares the market with the auction (the paper's Table 2).",
+    ),
+    Tour(
+        "truthful-bidding-pays",
+        "Truthful bidding pays under ROSA",
+        "rosa",
+        {"T": "2000", "batch": "50", "provider": "4", "bidding": "inflate", "factor": "1.5"},
+        "P4 inflates its bid by half. Press **Play**: unflagged by ROSA in this run, it is "
+        "paid its inflated bid on every round it serves and ends above zero, while the "
+        "truthful providers earn exactly zero. But one run is one draw of ROSA's coins: press"
+        " **Compute** under *Utility against bid*. Averaged over 50 draws, P4's expected "
+        "utility peaks at its true cost (up to the noise the page reports) and falls as the "
+        "bid rises. Then switch the mechanism to **pay-as-bid** and compute again: inflating "
+        "pays. (ROSA is reconstructed.)",
     ),
 )
 

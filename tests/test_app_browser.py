@@ -21,8 +21,13 @@ RUN = 120_000
 
 
 def wait_built(tab) -> None:
-    """Until the page's model is built (its step counter shows)."""
+    """Until the page's model is built and drawn (its step counter and plots show, settled).
+
+    Each widget's update arrives on its own: the counter may show before the plots do.
+    """
     tab.page.get_by_test_id("step-counter").wait_for(timeout=LOAD)
+    tab.page.locator("svg[data-testid^=plot]").first.wait_for(timeout=LOAD)
+    settle(tab, quiet=0.3)
 
 
 def counter(tab) -> int:
@@ -80,7 +85,7 @@ def test_home_page_renders_offline(new_tab, dashboard_url):
     tab.page.goto(dashboard_url + "/")
     tab.page.get_by_role("heading", name="Guided tours").wait_for(timeout=LOAD)
     assert tab.page.get_by_role("button", name="Start the tour").count() == len(TOURS)
-    assert tab.page.get_by_role("button", name="Open").count() == 2
+    assert tab.page.get_by_role("button", name="Open").count() == 4
     tab.screenshot("home")
     assert_no_error(tab)
 

@@ -14,7 +14,7 @@ import solara
 import solara.routing
 import solara.widgets
 
-from app.pages import PAGES, delegation, home, page_routes, ttc
+from app.pages import PAGES, delegation, home, metagame, page_routes, rosa, ttc
 from app.tours import TOURS
 
 FAST = "batch=200000"  # five steps for T = 1e6: keeps Play short
@@ -81,11 +81,27 @@ def click(rc, label: str) -> None:
     rc.find(v.Btn, children=[label]).widget.click()
 
 
-def open_page(page, url: str):
-    """Render ``page`` at ``url`` and wait until its model is built."""
+def open_page(page, url: str, timeout: float = 30.0):
+    """Render ``page`` at ``url`` and wait until its model is built and its plots drawn.
+
+    A page whose model is built in a background thread is rendered from that thread: wait
+    until two looks 50 ms apart find the same plots (no render half done).
+    """
     _box, rc = solara.render(Harness(page, url), handle_error=False)
-    wait_for(lambda: counter(rc) is not None)
+    wait_for(lambda: counter(rc) is not None and plots(rc), timeout=timeout)
+    settled(rc)
     return rc
+
+
+def settled(rc, quiet: float = 0.05) -> None:
+    """Until the plots look the same twice in a row, ``quiet`` seconds apart."""
+
+    def unchanged():
+        before = plots(rc)
+        time.sleep(quiet)
+        return plots(rc) == before
+
+    wait_for(unchanged)
 
 
 def play_to_end(rc) -> None:
@@ -96,35 +112,46 @@ def play_to_end(rc) -> None:
 
 def test_routes_are_one_per_page_module():
     routes = page_routes()
-    assert [r.path for r in routes] == ["/", "delegation", "ttc"]
+    assert [r.path for r in routes] == ["/", "delegation", "metagame", "ttc", "rosa"]
     assert len(routes) == len(PAGES)
 
 
 def test_home_has_a_card_per_game_and_per_tour():
     _box, rc = solara.render(Harness(home, "/"), handle_error=False)
-    assert len(rc.find(v.Btn, children=["Open"])) == 2
+    # the three games, and strategy dynamics next to the delegation game
+    assert len(rc.find(v.Btn, children=["Open"])) == 4
     assert len(rc.find(v.Btn, children=["Start the tour"])) == len(TOURS)
 
 
+@pytest.fixture(scope="module")
+def private_payoff_cache(tmp_path_factory):
+    """Payoff tables of the strategy-dynamics tours go to a temporary cache, not ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.mark.parametrize("tour", TOURS, ids=[t.name for t in TOURS])
-def test_every_tour_steps_plays_and_resets(tour):
-    page = {"delegation": delegation, "ttc": ttc}[tour.page]
-    url = tour.url + (f"&{FAST}" if tour.page == "delegation" else "")
-    rc = open_page(page, url)
+def test_every_tour_steps_plays_and_resets(tour, private_payoff_cache):
+    pages = {"delegation": delegation, "ttc": ttc, "rosa": rosa, "metagame": metagame}
+    page = pages[tour.page]
+    url = tour.url + {"delegation": f"&{FAST}", "rosa": "&batch=500"}.get(tour.page, "")
+    rc = open_page(page, url, timeout=90)
     assert counter(rc) == 0
     assert errors(rc) == []
     before = plots(rc)
     assert len(before) >= 5
     click(rc, "Step")
     wait_for(lambda: counter(rc) == 1)
-    after_step = plots(rc)
-    assert after_step != before, "a step must change the plots"
+    # the counter may be redrawn before the plots (a render from the play thread): a step
+    # must change the plots within the timeout, and Reset must bring the first ones back
+    wait_for(lambda: plots(rc) != before)
     play_to_end(rc)
     assert counter(rc) >= 1
     assert errors(rc) == []
     click(rc, "Reset")
     wait_for(lambda: counter(rc) == 0)
-    assert plots(rc) == before, "Reset rebuilds the same run from the same settings"
+    wait_for(lambda: plots(rc) == before)  # Reset rebuilds the same run from the same settings
 
 
 def test_the_tour_text_shows_on_its_page():

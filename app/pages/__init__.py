@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import solara
 
-from app.pages import delegation, home, ttc
+from app.pages import delegation, home, metagame, rosa, ttc
 
-PAGES = (home, delegation, ttc)
+PAGES = (home, delegation, metagame, ttc, rosa)
 
 
 def page_routes(pages=PAGES) -> list[solara.Route]:
