@@ -41,6 +41,15 @@ def stored_runs(store: Path) -> int:
         return 0
 
 
+def as_from_a_terminal() -> None:
+    """Give the driver the default Ctrl-C handling a terminal's foreground job has.
+
+    A test run started in the background by a non-interactive shell (as CI may be) inherits
+    SIGINT ignored, and an ignored signal stays ignored across exec.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(store: Path, out: Path, jobs: str, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [*command(), *SWEEP, "--jobs", jobs, "--store", str(store), "--out", str(out), *extra],
@@ -48,6 +57,7 @@ def start(store: Path, out: Path, jobs: str, *extra: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=as_from_a_terminal,
     )
 
 
