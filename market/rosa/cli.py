@@ -8,6 +8,10 @@ Sub-commands:
     regret        regret against T with a sqrt(T) reference and regret per round (``--out``).
     monotonicity  each learner's ex-post monotonicity violation rate over random instances.
 
+truthfulness, regret and monotonicity run on the experiment engine: ``--store PATH`` keeps every
+finished run (the same command again resumes, or redraws without computing), ``--executor``,
+``--jobs`` and ``--scheduler`` say where the runs go (outputs never depend on them).
+
 This module only parses, calls :mod:`market.rosa.runs` and prints or writes. Every user
 mistake is a :class:`~market.core.errors.UserInputError` (one line, exit code 2); outputs are
 written all at once or not at all (:func:`market.core.output.write_outputs`).
@@ -71,6 +75,7 @@ def register(games: argparse._SubParsersAction) -> None:
     )
     truth.add_argument("--runs", default="200", help="runs (ROSA coin draws; default 200)")
     common_options(truth, out_required=False)
+    engine_options(truth, jobs=False)
     truth.set_defaults(handler=truthfulness_command)
 
     regret = commands.add_parser("regret", help="regret against T (figures a-c)")
@@ -89,6 +94,7 @@ def register(games: argparse._SubParsersAction) -> None:
     mono.add_argument("--points", default="21", help="bids per provider (default 21)")
     mono.add_argument("--learners", default=None, help="comma-separated (default: all)")
     common_options(mono, out_required=False)
+    engine_options(mono, jobs=False)
     mono.set_defaults(handler=monotonicity_command)
 
 
@@ -254,8 +260,15 @@ def truthfulness_command(args) -> int:
         raise UserInputError("provider", f"a provider from 1 to {setting.providers}", provider)
     grid = bid_grid(args.bids, setting)
     out = output_dir(args.out) if args.out is not None else None
+    engine = engine_settings(args)
     curve = runs.truthfulness_curve(
-        setting, seed, provider - 1, grid, count(args.runs, "runs"), count(args.jobs, "jobs")
+        setting,
+        seed,
+        provider - 1,
+        grid,
+        count(args.runs, "runs"),
+        progress=progress_wanted(),
+        **engine,
     )
     payload = curve.to_dict()
     files = {}
@@ -351,13 +364,15 @@ def monotonicity_command(args) -> int:
         for name in learners:
             LEARNERS.get(name, field="learners")
     out = output_dir(args.out) if args.out is not None else None
+    engine = engine_settings(args)
     survey = runs.monotonicity_survey(
         setting,
         seed,
         count(args.instances, "instances"),
         count(args.points, "points", minimum=2),
         learners,
-        count(args.jobs, "jobs"),
+        progress=progress_wanted(),
+        **engine,
     )
     table = survey.to_frame()
     payload = {**survey.to_dict(), "seed": seed}
