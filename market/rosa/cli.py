@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from market.core.cli import engine_options, engine_settings
 from market.core.errors import UserInputError
@@ -156,6 +157,23 @@ def setting_of(args):
     return get_setting(args.preset, **changes)
 
 
+def engine_of(args, seed: int) -> dict:
+    """The engine's settings and progress bar; a fresh seed with ``--store`` is told at once.
+
+    Resuming needs the same seed: it joins the resume hint, and stderr says it before any run,
+    so even a killed command can be resumed with ``--seed``.
+    """
+    engine = {**engine_settings(args), "progress": progress_wanted()}
+    if engine["store"] is not None and args.seed in (None, ""):
+        engine["resume_hint"] = f"{engine['resume_hint']} --seed {seed}".strip()
+        print(
+            f"llm-market: fresh seed {seed}; to resume from {engine['store']}, "
+            f"run the same command with --seed {seed}",
+            file=sys.stderr,
+        )
+    return engine
+
+
 def emit(args, payload: dict, text: str, files: dict[str, bytes]) -> int:
     """Write ``files`` (with --out), then print JSON or the text summary."""
     if args.out is not None and files:
@@ -260,16 +278,9 @@ def truthfulness_command(args) -> int:
         raise UserInputError("provider", f"a provider from 1 to {setting.providers}", provider)
     grid = bid_grid(args.bids, setting)
     out = output_dir(args.out) if args.out is not None else None
-    engine = engine_settings(args)
-    curve = runs.truthfulness_curve(
-        setting,
-        seed,
-        provider - 1,
-        grid,
-        count(args.runs, "runs"),
-        progress=progress_wanted(),
-        **engine,
-    )
+    engine = engine_of(args, seed)
+    runs_ = count(args.runs, "runs")
+    curve = runs.truthfulness_curve(setting, seed, provider - 1, grid, runs_, **engine)
     payload = curve.to_dict()
     files = {}
     if out is not None:
@@ -327,15 +338,8 @@ def regret_command(args) -> int:
     grid = horizons(args)
     setting = setting.replace(T=grid[-1])
     output_dir(args.out)  # checked before any work
-    engine = engine_settings(args)
-    curve = runs.regret_curve(
-        setting,
-        seed,
-        grid,
-        count(args.runs, "runs"),
-        progress=progress_wanted(),
-        **engine,
-    )
+    engine = engine_of(args, seed)
+    curve = runs.regret_curve(setting, seed, grid, count(args.runs, "runs"), **engine)
     table = curve.to_frame()
     payload = {**curve.to_dict(), "seed": seed}
     files = {
@@ -364,16 +368,9 @@ def monotonicity_command(args) -> int:
         for name in learners:
             LEARNERS.get(name, field="learners")
     out = output_dir(args.out) if args.out is not None else None
-    engine = engine_settings(args)
-    survey = runs.monotonicity_survey(
-        setting,
-        seed,
-        count(args.instances, "instances"),
-        count(args.points, "points", minimum=2),
-        learners,
-        progress=progress_wanted(),
-        **engine,
-    )
+    engine = engine_of(args, seed)
+    instances, points = count(args.instances, "instances"), count(args.points, "points", minimum=2)
+    survey = runs.monotonicity_survey(setting, seed, instances, points, learners, **engine)
     table = survey.to_frame()
     payload = {**survey.to_dict(), "seed": seed}
     files = {}
