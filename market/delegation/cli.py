@@ -82,7 +82,7 @@ def register(games: argparse._SubParsersAction) -> None:
     plan.add_argument("--json", action="store_true", help="print one JSON object")
     plan.set_defaults(handler=plan_command)
 
-    metagame_parser(commands)
+    metagame_parser(commands, scenario_options)
 
     horizon = commands.add_parser("horizon", help="Figure 4: user utility against T")
     horizon.add_argument(

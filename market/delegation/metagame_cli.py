@@ -24,8 +24,11 @@ from market.core.values import count, optional_count, optional_number
 PRECISE = "%.17g"  # CSV floats: full precision
 
 
-def metagame_parser(commands) -> None:
-    """``delegation metagame``: better response over strategies (the empirical game)."""
+def metagame_parser(commands, scenario_options) -> None:
+    """``delegation metagame``: better response over strategies (the empirical game).
+
+    ``scenario_options``: adds the game's --scenario, --T, --eps and --mechanism.
+    """
     meta = commands.add_parser(
         "metagame",
         help="better response over strategies: payoff table, graph, sinks, dynamics",
@@ -33,8 +36,6 @@ def metagame_parser(commands) -> None:
         "better response on an estimated payoff table; the graph's sinks are the pure "
         "equilibria of the empirical game.",
     )
-    from market.delegation.cli import scenario_options
-
     scenario_options(meta)
     meta.add_argument("--seeds", default="2", help="replicate seeds per profile (default 2)")
     meta.add_argument("--seed", default="42", help="root random seed (default 42)")

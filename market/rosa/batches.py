@@ -25,7 +25,6 @@ from agents.rosa.strategies import BidderView, parse_strategies
 from market.core.errors import UserInputError
 from market.core.parallel import map_chunks
 from market.rosa.engine import MarketBatch
-from market.rosa.experiments import Markets
 from market.rosa.model import rosa_coins
 from market.rosa.scenarios import STRATEGY, RosaSetting, draw_instance, stream
 from mechanisms.rosa.resampling import MECHANISMS, ResamplingCoins
@@ -80,6 +79,15 @@ def served_counts(task: AllocationTask) -> np.ndarray:
     )
     batch.advance(task.setting.T)
     return batch.served
+
+
+@dataclass(frozen=True)
+class Markets:
+    """Distinct markets of one setting: row m plays index ``environments[m]`` with ``bids[m]``."""
+
+    setting: RosaSetting
+    environments: np.ndarray
+    bids: np.ndarray
 
 
 def market_allocations(setting: RosaSetting, seed: int, environments, bids) -> np.ndarray:

@@ -40,7 +40,6 @@ import dataclasses
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -219,17 +218,11 @@ ALLOCATIONS = ExperimentKind(
 )
 
 
-@dataclass(frozen=True)
-class Markets:
-    """Distinct markets of one setting: row m plays index ``environments[m]`` with ``bids[m]``."""
+def allocations_experiment(markets: Sequence, seed: int, spec: dict) -> Experiment:
+    """One run per market, in order (settings, then rows); chunks keep a setting together.
 
-    setting: object
-    environments: np.ndarray
-    bids: np.ndarray
-
-
-def allocations_experiment(markets: Sequence[Markets], seed: int, spec: dict) -> Experiment:
-    """One run per market, in order (settings, then rows); chunks keep a setting together."""
+    ``markets``: blocks of distinct markets (:class:`market.rosa.batches.Markets`).
+    """
     items = []
     for block in markets:
         fields = setting_config(block.setting)
@@ -243,7 +236,7 @@ def allocations_experiment(markets: Sequence[Markets], seed: int, spec: dict) ->
     return Experiment(ALLOCATIONS, spec, make_runs(ALLOCATIONS, items), None)
 
 
-def allocations(markets: Sequence[Markets], seed: int, spec: dict, **engine) -> list:
+def allocations(markets: Sequence, seed: int, spec: dict, **engine) -> list:
     """Rounds served in every market: one ``(rows, n)`` integer array per block of markets.
 
     ``engine``: :func:`market.core.experiments.execute`'s keywords (``store``, ``executor``,

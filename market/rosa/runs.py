@@ -29,6 +29,7 @@ import numpy as np
 
 from market.rosa.batches import (
     AllocationTask,
+    Markets,
     RunsTally,
     allocate,
     check_work,
@@ -37,7 +38,7 @@ from market.rosa.batches import (
     own_counts,
     simulate_runs,
 )
-from market.rosa.experiments import Markets, allocations, setting_config
+from market.rosa.experiments import allocations, setting_config
 from market.rosa.model import DEFAULT_RECORD_POINTS, RosaMarket, rosa_coins
 from market.rosa.records import (
     MonotonicityCheck,
