@@ -66,7 +66,7 @@ def same_files(a: Path, b: Path, names) -> None:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
-TRUTHFULNESS = ["rosa", "truthfulness", "--T", "2000", "--runs", "200", "--seed", "8", "--jobs"]
+TRUTHFULNESS = ["rosa", "truthfulness", "--T", "1000", "--runs", "200", "--seed", "8", "--jobs"]
 
 
 def test_rosa_truthfulness_resumes_after_sigkill(tmp_path, capsys):
@@ -82,7 +82,8 @@ def test_rosa_truthfulness_resumes_after_sigkill(tmp_path, capsys):
     same_files(reference, out, ("truthfulness.csv", "truthfulness.json", "truthfulness.png"))
 
 
-METAGAME = ["delegation", "metagame", "--scenario", "cao2026", "--T", "100000", "--seeds", "1"]
+SMALL = str(Path(__file__).parent / "data" / "small_scenario.toml")  # 36 profiles: a quick PNG
+METAGAME = ["delegation", "metagame", "--scenario", SMALL, "--T", "1000000", "--seeds", "2"]
 METAGAME_FILES = (
     "payoffs.csv",
     "graph.graphml",
