@@ -1,11 +1,12 @@
 """The empirical game: payoff tables, better-response moves, the graph's sinks, the dynamics.
 
 Synthetic payoff tables (random means and standard errors) test the better-response logic
-against brute force; small real tables test the cache, the Mesa model and the CLI.
+against brute force; small real tables test the store, the Mesa model and the CLI.
 """
 
 import itertools
 import json
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -236,26 +237,43 @@ def test_payoff_table_means_and_standard_errors_by_hand():
     assert table.user_mean[0] == 17.0 and table.user_se[0] == pytest.approx(6.0)
 
 
-def test_payoff_table_is_cached_and_read_back(tmp_path):
+def test_payoff_table_runs_are_kept_in_the_store_and_read_back(tmp_path):
+    store = tmp_path / "payoffs.db"
     kwargs = dict(T=5000, seeds=2, seed=7, strategies=["ours", "honest", "dishonest-all"])
-    first, cached = payoff_table(SMALL, cache_dir=tmp_path, **kwargs)
-    assert not cached and len(list(tmp_path.glob("payoffs-small-*.json"))) == 1
-    second, cached = payoff_table(SMALL, cache_dir=tmp_path, **kwargs)
+    first, cached = payoff_table(SMALL, store=store, **kwargs)
+    assert not cached and store.is_file()
+    second, cached = payoff_table(SMALL, store=store, **kwargs)
     assert cached
     np.testing.assert_array_equal(first.provider_mean, second.provider_mean)
     np.testing.assert_array_equal(first.user_se, second.user_se)
-    # another configuration gets its own file; a damaged file is recomputed
-    payoff_table(SMALL, cache_dir=tmp_path, **(kwargs | {"seeds": 1}))
-    files = sorted(tmp_path.glob("payoffs-small-*.json"))
-    assert len(files) == 2
-    for f in files:
-        f.write_text("{not json")
-    third, cached = payoff_table(SMALL, cache_dir=tmp_path, **kwargs)
+    # another configuration adds its own runs to the same store; one seed is the root seed
+    _, cached = payoff_table(SMALL, store=store, **(kwargs | {"seeds": 1}))
     assert not cached
-    np.testing.assert_array_equal(first.provider_mean, third.provider_mean)
+    with sqlite3.connect(store) as con:
+        assert con.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 9 * 2 + 9
+    # the same runs in memory give the same table
+    fresh, cached = payoff_table(SMALL, use_store=False, **kwargs)
+    assert not cached
+    np.testing.assert_array_equal(first.provider_mean, fresh.provider_mean)
     # honest earns exactly zero in every profile
     honest = [i for i, p in enumerate(first.profiles) if p[0] == "honest"]
     assert (first.provider_mean[honest, 0] == 0).all()
+
+
+def test_the_default_store_is_in_the_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    _, cached = payoff_table(SMALL, T=5000, seed=3, strategies=["ours", "honest"])
+    assert not cached
+    assert (tmp_path / "xdg" / "llm-market" / "delegation" / "payoffs.db").is_file()
+    assert payoff_table(SMALL, T=5000, seed=3, strategies=["ours", "honest"])[1]
+
+
+def test_a_damaged_store_is_a_one_line_error(tmp_path):
+    damaged = tmp_path / "payoffs.db"
+    damaged.write_text("not a store")
+    with pytest.raises(UserInputError) as error:
+        payoff_table(SMALL, T=5000, store=damaged, strategies=["ours", "honest"])
+    assert error.value.field == "store" and "\n" not in str(error.value)
 
 
 # ---- the CLI ------------------------------------------------------------------------------
@@ -299,6 +317,42 @@ def test_metagame_cli_errors_are_one_line(tmp_path, capsys, extra, word):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and word in err[0]
     assert not out.exists()
+
+
+def test_the_metagame_reuses_a_sweeps_runs_in_a_store(tmp_path, capsys):
+    store = str(tmp_path / "runs.db")
+    sweep = ["delegation", "sweep", "--scenario", SMALL, "--T", "5000", "--seeds", "2"]
+    assert main([*sweep, "--store", store, "--out", str(tmp_path / "sweep")]) == 0
+    meta = ["delegation", "metagame", "--scenario", SMALL, "--T", "5000", "--seeds", "2"]
+    meta += ["--store", store, "--out", str(tmp_path / "m")]
+    capsys.readouterr()
+    assert main([*meta, "--json"]) == 0
+    settings = json.loads(capsys.readouterr().out)["settings"]
+    assert settings["payoffs_from_cache"] is True and settings["payoff_store"] == store
+    # the Theorem 5.2 check's runs are kept too: a second call computes nothing
+    with sqlite3.connect(store) as con:
+        (deviations,) = con.execute("SELECT COUNT(*) FROM delegation_deviations").fetchone()
+    assert deviations > 0
+    assert main(meta) == 0
+    out = capsys.readouterr().out
+    assert "from the cache" in out and f"Runs kept in the store {store}" in out
+    with sqlite3.connect(store) as con:
+        assert con.execute("SELECT COUNT(*) FROM delegation_deviations").fetchone()[0] == deviations
+
+
+@pytest.mark.parametrize(
+    ("extra", "word"),
+    [
+        (["--cache", "c", "--store", "s.db"], "cache"),
+        (["--no-store", "--store", "s.db"], "no-store"),
+    ],
+)
+def test_store_options_that_contradict_are_one_line_errors(tmp_path, capsys, extra, word):
+    args = ["delegation", "metagame", "--scenario", SMALL, "--T", "5000"]
+    assert main([*args, "--out", str(tmp_path / "out"), *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and word in err[0]
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_metagame_reuses_a_sweeps_table(tmp_path, capsys):

@@ -15,7 +15,7 @@ from market.delegation.empirical import metagame
 
 def ends(mechanism, T):
     result = metagame(
-        "cao2026", T=T, mechanism=mechanism, seeds=1, check_theorem=False, use_cache=False
+        "cao2026", T=T, mechanism=mechanism, seeds=1, check_theorem=False, use_store=False
     )
     return result, {end.start[0]: end for end in result.claim_ends}
 

@@ -178,6 +178,11 @@ def test_monotonicity_json(capsys):
             "T-to",
         ),
         (["rosa", "monotonicity", "--learners", "elimination,nope"], "learners"),
+        (["rosa", "truthfulness", "--T", "50", "--store", "no/such/folder/s.db"], "store"),
+        (["rosa", "monotonicity", "--T", "50", "--store", "."], "store"),
+        (["rosa", "truthfulness", "--T", "50", "--executor", "cloud"], "executor"),
+        (["rosa", "monotonicity", "--T", "50", "--scheduler", "tcp://x:1"], "scheduler"),
+        (["rosa", "truthfulness", "--T", "50", "--jobs", "0"], "jobs"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(argv, field, capsys, tmp_path, monkeypatch):

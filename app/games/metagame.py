@@ -3,8 +3,10 @@
 One *play* is the whole mechanism over T queries; between plays each provider may switch to a
 strategy with a higher estimated utility against the others' current ones (better response).
 The estimates come from the payoff table of all ``6^K`` profiles, which is slow to compute
-(about 1 s at T = 2e5 with 2 seeds, 4-18 s at T = 1e6) and cached on disk
-(:func:`market.delegation.payoffs.payoff_table`); the page therefore computes the whole
+(about 1 s at T = 2e5 with 2 seeds, 4-18 s at T = 1e6) and kept on disk in the experiment
+store in the user's cache folder (:func:`market.delegation.payoffs.payoff_table`: the same
+runs as ``llm-market delegation metagame`` and ``delegation sweep --store`` with that store);
+the page therefore computes the whole
 :func:`market.delegation.empirical.metagame` result (table, graph, sinks with basins) in a
 background thread, keyed by a frozen :class:`GameRequest`, and then steps a per-tab
 :class:`~market.delegation.metagame.MetagameMarket` on that table, one play per step. The
@@ -153,7 +155,7 @@ def game_request(settings: MetagameSettings, seed: int) -> GameRequest:
 
 
 def cache_folder() -> str:
-    """Where payoff tables are cached."""
+    """The folder of the store that keeps payoff tables' runs (``payoffs.db`` in it)."""
     return str(default_cache_dir())
 
 
@@ -163,10 +165,11 @@ def cli_hint() -> str:
 
 
 def empirical_game(request: GameRequest) -> tuple[MetagameResult, bool]:
-    """The payoff table (from the on-disk cache when it holds it), graph, sinks and basins.
+    """The payoff table (from the store when it holds its runs), graph, sinks and basins.
 
-    Returns the result and whether the table is in the cache now. A cache folder that cannot
-    be written is not fatal: the table is then computed without it.
+    Returns the result and whether the table's runs are in the store now. A store that cannot
+    be created or written (an unwritable cache folder) is not fatal: the table is then
+    computed in memory.
     """
     arguments = dict(
         T=request.T,
@@ -181,9 +184,9 @@ def empirical_game(request: GameRequest) -> tuple[MetagameResult, bool]:
     try:
         return metagame(request.preset, **arguments), True
     except UserInputError as error:
-        if error.field != "out":
+        if error.field != "store":
             raise
-        return metagame(request.preset, use_cache=False, **arguments), False
+        return metagame(request.preset, use_store=False, **arguments), False
 
 
 @dataclass(frozen=True, eq=False)

@@ -84,6 +84,8 @@ class ExperimentKind:
             :attr:`columns` order.
         seconds_per_run: a first guess of one run's compute time (chunks are then sized from
             the measured pace).
+        min_chunk_runs: runs per chunk at least (for kinds whose chunk has a fixed cost, such
+            as one vectorised batch stepped T times, that would dominate chunks of a second).
     """
 
     name: str
@@ -92,6 +94,7 @@ class ExperimentKind:
     columns: tuple[Column, ...]
     compute: Callable[[Any, Sequence[tuple[dict, int | None]]], list[list[tuple]]]
     seconds_per_run: float = 0.01
+    min_chunk_runs: int = 1
 
     @property
     def qualified(self) -> str:
@@ -224,9 +227,9 @@ class Pace:
         """Seconds per run so far (the first guess until a chunk has come back)."""
         return self.seconds / self.runs if self.runs and self.seconds > 0 else self.first_guess
 
-    def chunk_size(self, remaining: int, jobs: int, target: float) -> int:
-        """Runs in the next chunk: about ``target`` seconds, and work left for every job."""
-        size = max(1, int(target / self.per_run))
+    def chunk_size(self, remaining: int, jobs: int, target: float, minimum: int = 1) -> int:
+        """Runs in the next chunk: about ``target`` seconds (``minimum`` or more), work for all."""
+        size = max(1, minimum, int(target / self.per_run))
         return max(1, min(size, math.ceil(remaining / jobs), remaining))
 
 
@@ -376,7 +379,9 @@ def drive(
         bar.update(total - len(pending))
         while next_run < len(pending) or in_flight:
             while next_run < len(pending) and len(in_flight) < limit:
-                size = pace.chunk_size(len(pending) - next_run, workers.jobs, target_seconds)
+                size = pace.chunk_size(
+                    len(pending) - next_run, workers.jobs, target_seconds, kind.min_chunk_runs
+                )
                 end = group_end(pending, next_run, size)
                 chunk = pending[next_run:end]
                 next_run = end

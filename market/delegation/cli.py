@@ -9,7 +9,8 @@ Sub-commands:
     plan     how long a horizon the market needs: B, M, what ``T_R`` reserves term by term,
              ``T_R`` and the expected phase lengths for honest play; with ``--json`` one
              object (:meth:`market.delegation.horizon.HorizonPlan.to_dict`).
-    metagame better response over strategies: the payoff table (cached), the better-response
+    metagame better response over strategies: the payoff table (its runs kept in an
+             experiment store, by default in the user's cache folder), the better-response
              graph (GraphML, PNG), its sinks with basins, the dynamics trace and a continuous
              check of Theorem 5.2; with ``--json`` one object.
     horizon  Figure 4: everyone plays "ours", provider 1's delivered user utility against T,
@@ -33,6 +34,7 @@ from market.core import output
 from market.core.cli import engine_options, engine_settings
 from market.core.parallel import progress_wanted
 from market.core.values import count, optional_count, optional_number
+from market.delegation.metagame_cli import cache_alias, metagame_parser
 
 PRECISE = "%.17g"  # CSV floats: full precision
 
@@ -68,7 +70,7 @@ def register(games: argparse._SubParsersAction) -> None:
     sweep.add_argument(
         "--cache",
         default=None,
-        help="also store the payoff table in this folder, for delegation metagame to reuse",
+        help="the same as --store DIR/payoffs.db (the metagame's store in that folder)",
     )
     sweep.add_argument("--out", required=True, help="output directory (created if missing)")
     sweep.set_defaults(handler=sweep_command)
@@ -80,7 +82,7 @@ def register(games: argparse._SubParsersAction) -> None:
     plan.add_argument("--json", action="store_true", help="print one JSON object")
     plan.set_defaults(handler=plan_command)
 
-    metagame_parser(commands)
+    metagame_parser(commands, scenario_options)
 
     horizon = commands.add_parser("horizon", help="Figure 4: user utility against T")
     horizon.add_argument(
@@ -96,39 +98,6 @@ def register(games: argparse._SubParsersAction) -> None:
     replicate_options(horizon)
     horizon.add_argument("--out", required=True, help="output directory (created if missing)")
     horizon.set_defaults(handler=horizon_command)
-
-
-def metagame_parser(commands) -> None:
-    """``delegation metagame``: better response over strategies (the empirical game)."""
-    meta = commands.add_parser(
-        "metagame",
-        help="better response over strategies: payoff table, graph, sinks, dynamics",
-        description="Providers revise their strategies between plays of the mechanism by "
-        "better response on an estimated payoff table; the graph's sinks are the pure "
-        "equilibria of the empirical game.",
-    )
-    scenario_options(meta)
-    meta.add_argument("--seeds", default="2", help="replicate seeds per profile (default 2)")
-    meta.add_argument("--seed", default="42", help="root random seed (default 42)")
-    meta.add_argument(
-        "--start", default="honest", help="start profile: one name per provider or one for all"
-    )
-    meta.add_argument("--rule", default="best", help="best (best response) or random")
-    meta.add_argument("--tolerance", default="0", help="a move must gain more (default 0)")
-    meta.add_argument("--z", default="0", help="... and more than z standard errors (default 0)")
-    meta.add_argument("--max-plays", dest="max_plays", default="200", help="play limit")
-    meta.add_argument("--cache", default=None, help="payoff cache folder (default ~/.cache/...)")
-    meta.add_argument("--no-cache", dest="no_cache", action="store_true", help="do not cache")
-    meta.add_argument(
-        "--no-theorem-check",
-        dest="no_theorem",
-        action="store_true",
-        help="skip the continuous check of Theorem 5.2",
-    )
-    engine_options(meta)
-    meta.add_argument("--out", required=True, help="output directory (created if missing)")
-    meta.add_argument("--json", action="store_true", help="print one JSON object")
-    meta.set_defaults(handler=metagame_command)
 
 
 def scenario_options(parser: argparse.ArgumentParser) -> None:
@@ -207,8 +176,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     from market.delegation.runs import mechanism_description, sweep
 
     out = output.output_dir(args.out)
-    if args.cache:
-        output.output_dir(args.cache)  # checked before any work, like --out
+    cache_alias(args)
     result = sweep(
         args.scenario,
         T=optional_count(args.T, "T"),
@@ -248,10 +216,6 @@ def sweep_command(args: argparse.Namespace) -> int:
         }
     )
     written = output.write_outputs(out, files)
-    if args.cache:
-        from market.delegation.payoffs import store_sweep
-
-        written.append(store_sweep(result, args.scenario, None, args.cache))
     if args.json:
         print(json.dumps(command_json("delegation sweep", s, result.timings, written, args)))
         return 0
@@ -281,77 +245,6 @@ def command_json(command: str, settings: dict, timings: dict, written, args) -> 
         "store": args.store,
         "files": [str(p) for p in written],
     }
-
-
-def metagame_command(args: argparse.Namespace) -> int:
-    """``delegation metagame``: payoffs, graph (GraphML, PNG), sinks, dynamics, Theorem 5.2."""
-    import networkx as nx
-
-    from market.delegation.empirical import metagame
-    from market.delegation.graph_plot import better_response_figure
-    from market.delegation.report import metagame_summary
-
-    out = output.output_dir(args.out)
-    result = metagame(
-        args.scenario,
-        T=optional_count(args.T, "T"),
-        eps=eps_of(args),
-        mechanism=args.mechanism,
-        seeds=count(args.seeds, "seeds"),
-        seed=count(args.seed, "seed", minimum=0),
-        **engine_settings(args),
-        start=args.start,
-        rule=args.rule,
-        tolerance=optional_number(args.tolerance, "tolerance"),
-        z=optional_number(args.z, "z"),
-        max_plays=count(args.max_plays, "max-plays"),
-        cache_dir=args.cache,
-        use_cache=not args.no_cache,
-        check_theorem=not args.no_theorem,
-        progress=progress_wanted(),
-    )
-    graphml = "\n".join(nx.generate_graphml(result.graph)).encode()
-    sinks = [s.to_dict() for s in result.sinks]
-    files = {
-        "payoffs.csv": output.csv_bytes(result.table.to_frame(), PRECISE),
-        "graph.graphml": graphml,
-        "graph.png": output.png_bytes(better_response_figure(result)),
-        "sinks.csv": output.csv_bytes(sinks_frame(sinks), PRECISE),
-        "dynamics.csv": output.csv_bytes(result.trace, PRECISE),
-    }
-    if result.theorem52 is not None:
-        files["theorem52.csv"] = output.csv_bytes(result.theorem52.points, PRECISE)
-    files["metagame.json"] = output.json_bytes(
-        {
-            "command": "delegation metagame",
-            **result.to_dict(),
-            "files": sorted([*files, "metagame.json"]),
-        }
-    )
-    written = output.write_outputs(out, files)
-    if args.json:
-        print(json.dumps(result.to_dict()))
-    else:
-        print(metagame_summary(result))
-        print(f"Wrote {', '.join(str(p) for p in written)}")
-    return 0
-
-
-def sinks_frame(sinks: list[dict]):
-    """The sinks as a table: profile, user utility, share of u_SB, basin, provider utilities."""
-    import pandas as pd
-
-    rows = [
-        {
-            "profile": "|".join(s["profile"]),
-            "user_utility": s["user_utility"],
-            "share_of_u_sb": s["share_of_u_sb"],
-            "basin": s["basin"],
-            **{f"provider{k + 1}_utility": u for k, u in enumerate(s["provider_utility"])},
-        }
-        for s in sinks
-    ]
-    return pd.DataFrame(rows)
 
 
 def horizon_command(args: argparse.Namespace) -> int:

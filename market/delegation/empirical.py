@@ -20,6 +20,7 @@ import pandas as pd
 
 from agents.delegation.better_response import check_margin, check_rule
 from market.core.seeds import root_seed
+from market.core.store import store_path
 from market.core.values import count
 from market.delegation.metagame import (
     DEFAULT_MAX_PLAYS,
@@ -29,7 +30,7 @@ from market.delegation.metagame import (
     graph_sinks,
     parse_profile,
 )
-from market.delegation.payoffs import PayoffTable, payoff_table
+from market.delegation.payoffs import PayoffTable, default_store, payoff_table
 from market.delegation.theorem import Theorem52Check, theorem52_check
 
 #: The starts whose ends the claims of the issue are about.
@@ -85,7 +86,8 @@ class MetagameResult:
     """Everything the metagame command writes (and the dashboard shows).
 
     Attributes:
-        settings: scenario, mechanism, T, eps, seeds, rule, tolerance, z, start, cache use.
+        settings: scenario, mechanism, T, eps, seeds, rule, tolerance, z, start, whether the
+            payoff table came whole from the store (``payoffs_from_cache``) and the store.
         table: the payoff table.
         graph: the better-response DiGraph (networkx).
         sinks: its sinks with basins.
@@ -181,25 +183,30 @@ def metagame(
     z: float = 0.0,
     max_plays: int = DEFAULT_MAX_PLAYS,
     strategies=None,
-    cache_dir=None,
-    use_cache: bool = True,
+    store=None,
+    use_store: bool = True,
     check_theorem: bool = True,
     progress: bool = False,
-    store=None,
     executor: str = "local",
     scheduler: str | None = None,
     resume_hint: str = "",
 ) -> MetagameResult:
-    """Payoff table (cached), dynamics from ``start``, graph, sinks, basins, Theorem 5.2 check.
+    """Payoff table (from the store), dynamics from ``start``, graph, sinks, basins, Theorem 5.2.
 
     Bad rules, margins or start profiles raise a UserInputError before anything runs. The
-    payoff table's runs are a ``delegation/profiles`` experiment: ``store``, ``executor``,
-    ``scheduler`` as in :func:`market.delegation.runs.sweep`.
+    payoff table's runs (``delegation/profiles``) and the Theorem 5.2 search's runs
+    (``delegation/deviations``) are kept in the experiment store ``store`` (None: the default
+    one in the user's cache folder; ``use_store=False``: nothing kept); ``executor``, ``jobs``
+    and ``scheduler`` as in :func:`market.delegation.runs.sweep`.
     """
     check_rule(rule)
     tolerance, z = check_margin(tolerance, "tolerance"), check_margin(z, "z")
     seed, max_plays = root_seed(seed), count(max_plays, "max-plays")
     started = time.perf_counter()
+    path = None
+    if use_store:
+        path = default_store() if store is None else store_path(store)
+    engine = {"executor": executor, "scheduler": scheduler, "resume_hint": resume_hint}
     table, cached = payoff_table(
         preset,
         T,
@@ -209,15 +216,10 @@ def metagame(
         seed,
         jobs,
         strategies,
-        cache_dir,
-        use_cache,
+        path,
+        use_store,
         progress,
-        engine={
-            "store": store,
-            "executor": executor,
-            "scheduler": scheduler,
-            "resume_hint": resume_hint,
-        },
+        engine=engine,
     )
     start_profile = parse_profile(start, table)
     tabled = time.perf_counter()
@@ -234,7 +236,9 @@ def metagame(
     analysed = time.perf_counter()
     check = None
     if check_theorem:
-        check = theorem52_check(preset, T, eps, mechanism, seeds, seed, jobs)
+        check = theorem52_check(
+            preset, T, eps, mechanism, seeds, seed, jobs, store=path, progress=progress, **engine
+        )
     checked = time.perf_counter()
     settings = dict(table.settings)
     settings.update(
@@ -244,6 +248,7 @@ def metagame(
         z=z,
         max_plays=max_plays,
         payoffs_from_cache=cached,
+        payoff_store=None if path is None else str(path),
     )
     return MetagameResult(
         settings=settings,

@@ -1,11 +1,17 @@
 """The delegation game's experiment kinds, for the experiment engine (:mod:`market.core`).
 
-One kind, ``profiles``: one run is one strategy profile of one scenario at one (T, eps,
-mechanism) and one seed, computed by :func:`market.delegation.runs.run_profile` (the Mesa
-model, never a second simulator). Its tidy rows (table ``delegation_profiles``) have one row per
-provider. The strategy sweep (Figures 2-3), the horizon sweep (Figure 4), the metagame's payoff
-table and ``llm-market experiment run`` grids (:mod:`market.delegation.grids`) are all
-experiments of this kind, so a run stored by one is found by the others.
+- ``profiles``: one run is one strategy profile of one scenario at one (T, eps, mechanism) and
+  one seed, computed by :func:`market.delegation.runs.run_profile` (the Mesa model, never a
+  second simulator). Its tidy rows (table ``delegation_profiles``) have one row per provider.
+  The strategy sweep (Figures 2-3), the horizon sweep (Figure 4), the metagame's payoff table
+  and ``llm-market experiment run`` grids (:mod:`market.delegation.grids`) are all experiments
+  of this kind, so a run stored by one is found by the others.
+- ``deviations``: one run is one provider's exploitation choice (a menu model and a length
+  report, :class:`agents.delegation.families.ExploitationDeviation`, or "ours") against "ours"
+  by everyone else, at one seed: the points of the continuous Theorem 5.2 check
+  (:mod:`market.delegation.theorem`). One row (table ``delegation_deviations``): the deviating
+  provider's utility and what the validation check's slack is read from (T_R, threshold, u').
+  Made by the metagame command, not by grid files.
 
 References:
     Cao et al. (2026), Section 6; ``shared/specs/delegation.md`` section 5.
@@ -128,6 +134,7 @@ PROFILES = ExperimentKind(
     compute=compute_profiles,
     seconds_per_run=0.005,
 )
+#: The kinds a grid file may name (``deviations`` runs are made by the Theorem 5.2 check).
 KINDS = {PROFILES.name: PROFILES}
 
 
@@ -153,3 +160,120 @@ def profiles_experiment(scenario, runs: Sequence[tuple], spec: dict) -> Experime
     full_spec = {"scenario": scenario_fields(scenario), **spec}
     context = {key: scenario}
     return Experiment(PROFILES, full_spec, make_runs(PROFILES, items), context)
+
+
+# ---- deviations: the Theorem 5.2 search ------------------------------------------------------
+
+DEVIATION_COLUMNS = (
+    Column("preset", str),
+    Column("T", int),
+    Column("eps", float),
+    Column("mechanism", str),
+    Column("seed", int),
+    Column("provider", int),
+    Column("model", int),
+    Column("report", str),
+    Column("amount", int),
+    Column("provider_utility", float),
+    Column("T_R", int),
+    Column("threshold", float),
+    Column("u_prime", float),
+)
+DEVIATION_INDEX = {c.name: i for i, c in enumerate(DEVIATION_COLUMNS)}
+OURS = "ours"
+
+
+def deviation_of(config: dict):
+    """The deviating provider's strategy: "ours", or the run's exploitation deviation."""
+    from agents.delegation.actions import LengthReport
+    from agents.delegation.families import ExploitationDeviation
+
+    if config["model"] is None:
+        return OURS
+    return ExploitationDeviation(config["model"], LengthReport(config["report"], config["amount"]))
+
+
+def deviation_row(config: dict, seed: int, result) -> tuple:
+    """A finished deviation run's row, in :data:`DEVIATION_COLUMNS` order."""
+    k = config["provider"]
+    return (
+        config["preset"],
+        config["T"],
+        config["eps"],
+        config["mechanism"],
+        seed,
+        k + 1,
+        config["model"],
+        config["report"],
+        config["amount"],
+        result.providers[k].provider_utility,
+        result.T_R,
+        result.threshold,
+        result.u_prime,
+    )
+
+
+def compute_deviations(context: dict, runs) -> list[list[tuple]]:
+    """Run each ``(config, seed)``: provider k deviates, everyone else plays "ours" (top-level).
+
+    The same Mesa model as :func:`compute_profiles`, with a strategy object for provider k.
+    """
+    from market.delegation.model import DelegationMarket
+
+    rows = []
+    for config, seed in runs:
+        scenario = context[config["scenario"]]
+        profile = [OURS] * len(scenario.providers)
+        profile[config["provider"]] = deviation_of(config)
+        model = DelegationMarket(
+            scenario,
+            tuple(profile),
+            T=config["T"],
+            eps=config["eps"],
+            mechanism=config["mechanism"],
+            rng=seed,
+            record_points=1,
+            share_sums=True,
+        )
+        rows.append([deviation_row(config, seed, model.run())])
+    return rows
+
+
+DEVIATIONS = ExperimentKind(
+    name="deviations",
+    game="delegation",
+    table="delegation_deviations",
+    columns=DEVIATION_COLUMNS,
+    compute=compute_deviations,
+    seconds_per_run=0.005,
+)
+
+
+def deviation_config(base: dict, provider: int, candidate) -> dict:
+    """A deviation run's configuration: ``base`` (scenario id, T, eps, mechanism) and a choice.
+
+    ``candidate`` is "ours" or an exploitation deviation (``model``, ``report.mode`` and
+    ``report.amount``).
+    """
+    chosen = {"model": None, "report": OURS, "amount": None}
+    if candidate != OURS:
+        chosen = {
+            "model": int(candidate.model),
+            "report": candidate.report.mode,
+            "amount": int(candidate.report.amount),
+        }
+    return {**base, "provider": int(provider), **chosen}
+
+
+def deviations_experiment(scenario, provider: int, candidates, seeds, T, eps, mechanism, spec):
+    """Every candidate at every seed (candidate-major) for ``provider`` of a resolved scenario."""
+    key = scenario_id(scenario)
+    base = {"preset": scenario.name, "scenario": key, "T": int(T), "eps": float(eps)}
+    base["mechanism"] = mechanism
+    items = [
+        (deviation_config(base, provider, candidate), seed, (int(T), seed))
+        for candidate in candidates
+        for seed in seeds
+    ]
+    full_spec = {"scenario": scenario_fields(scenario), **spec}
+    return Experiment(DEVIATIONS, full_spec, make_runs(DEVIATIONS, items), {key: scenario})

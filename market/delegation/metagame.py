@@ -163,8 +163,9 @@ class MetagameMarket(mesa.Model):
         tolerance: a move must gain more than this (utility units).
         z: ... and more than ``z`` standard errors of the estimated gain.
         max_plays: stop after this many plays even without an equilibrium.
-        table: a ready payoff table (else computed or read from the cache).
-        cache_dir: the payoff cache's folder (None: the default).
+        table: a ready payoff table (else computed, or read from the store).
+        store: the payoff table's experiment store (None: the default one in the user's
+            cache folder, :func:`market.delegation.payoffs.default_store`).
         rng: the root seed of the revision order and the random rule (and of the table).
     """
 
@@ -181,7 +182,7 @@ class MetagameMarket(mesa.Model):
         z: float = 0.0,
         max_plays: int = DEFAULT_MAX_PLAYS,
         table: PayoffTable | None = None,
-        cache_dir=None,
+        store=None,
         rng=42,
     ):
         rng = model_seed(rng)
@@ -190,7 +191,7 @@ class MetagameMarket(mesa.Model):
         check_rule(rule)
         self.max_plays = count(max_plays, "max-plays")
         if table is None:
-            table, _ = payoff_table(preset, T, eps, mechanism, seeds, rng, cache_dir=cache_dir)
+            table, _ = payoff_table(preset, T, eps, mechanism, seeds, rng, store=store)
         self.table = table
         self.profile = parse_profile(start, table)
         self.revision_rng = np.random.default_rng(child_streams(rng, 1)[0])

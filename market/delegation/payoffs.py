@@ -2,11 +2,13 @@
 
 For a scenario, each provider's mean utility and the user's, for every profile of base
 strategies (``6^K``, or a named subset), averaged over S replicate seeds with standard errors.
-It is computed by the strategy sweep (:func:`market.delegation.runs.sweep`: one engine, shared
-query ids per seed) and cached on disk, one small JSON file per configuration, named by a hash
-of everything that determines it (scenario with its data file's size and time stamp, T, eps,
-mechanism, strategies, seeds and the package version) and written atomically. The cache sits
-behind one function, :func:`payoff_table`, so a general experiment store can replace it.
+It is computed by the strategy sweep (:func:`market.delegation.runs.sweep`: runs of the
+experiment kind ``delegation/profiles``) and kept on disk in an experiment store
+(:mod:`market.core.store`; by default ``payoffs.db`` in the user's cache folder), where every
+run is keyed by a hash of its full configuration (the scenario with its data file's size and
+time stamp, T, eps, mechanism, the profile), its seed and the package version. A table whose
+runs are stored is read back without computing; ``delegation sweep --store`` fills the same
+store, so the metagame reuses a sweep's runs.
 
 References:
     Cao et al. (2026), Section 6 (the 216-profile experiment); ``shared/specs/delegation.md``
@@ -15,8 +17,6 @@ References:
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,13 +25,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from market.core import output
-from market.core.experiments import package_version
-from market.delegation.experiments import scenario_fields
-from market.delegation.model import resolve_scenario
+from market.core.errors import UserInputError
+from market.core.store import store_path
 from market.delegation.tables import PROFILE_SEPARATOR, profile_label
 
-CACHE_FORMAT = 1
+#: The default store's file name in the cache folder.
+STORE_NAME = "payoffs.db"
 
 
 @dataclass(frozen=True)
@@ -134,7 +133,7 @@ def table_from_sweep(sweep_result) -> PayoffTable:
     )
 
 
-# ---- the cache ------------------------------------------------------------------------------
+# ---- the store ------------------------------------------------------------------------------
 
 
 def default_cache_dir() -> Path:
@@ -143,64 +142,25 @@ def default_cache_dir() -> Path:
     return Path(base) / "llm-market" / "delegation"
 
 
-def configuration(scenario, strategies, seeds, seed) -> dict:
-    """Everything that determines a payoff table, as JSON-ready data."""
-    fields = scenario_fields(scenario)
-    return {
-        "format": CACHE_FORMAT,
-        "version": package_version(),
-        "scenario": fields,
-        "strategies": list(strategies) if strategies is not None else None,
-        "seeds": int(seeds),
-        "seed": int(seed),
-    }
+def store_in(folder, field: str = "cache") -> Path:
+    """The store ``payoffs.db`` in ``folder``, which is created if missing.
 
-
-def cache_path(cache_dir: Path, config: dict) -> Path:
-    """The cache file of ``config``: a hash of its canonical JSON in the name."""
-    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:20]
-    return Path(cache_dir) / f"payoffs-{config['scenario']['name']}-{digest}.json"
-
-
-def table_to_json(table: PayoffTable, config: dict) -> bytes:
-    """A payoff table and its configuration as JSON bytes (floats in full precision)."""
-    return output.json_bytes(
-        {
-            "configuration": config,
-            "settings": table.settings,
-            "strategies": list(table.strategies),
-            "providers": list(table.providers),
-            "profiles": [list(p) for p in table.profiles],
-            "provider_mean": table.provider_mean.tolist(),
-            "provider_se": table.provider_se.tolist(),
-            "user_mean": table.user_mean.tolist(),
-            "user_se": table.user_se.tolist(),
-            "u_sb": table.u_sb,
-            "u_fb": table.u_fb,
-        }
-    )
-
-
-def table_from_json(text: bytes | str, config: dict) -> PayoffTable | None:
-    """The table stored in a cache file, or None when it is unreadable or for another config."""
+    Raises:
+        UserInputError: (naming ``field``) when the folder cannot be created.
+    """
+    folder = Path(folder)
     try:
-        data = json.loads(text)
-        if data["configuration"] != config:
-            return None
-        return PayoffTable(
-            settings=data["settings"],
-            strategies=tuple(data["strategies"]),
-            providers=tuple(data["providers"]),
-            profiles=tuple(tuple(p) for p in data["profiles"]),
-            provider_mean=np.array(data["provider_mean"], dtype=float),
-            provider_se=np.array(data["provider_se"], dtype=float),
-            user_mean=np.array(data["user_mean"], dtype=float),
-            user_se=np.array(data["user_se"], dtype=float),
-            u_sb=float(data["u_sb"]),
-            u_fb=float(data["u_fb"]),
-        )
-    except (ValueError, KeyError, TypeError):
-        return None
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserInputError(
+            field, "a folder that exists or can be created", str(folder), note=str(error)
+        ) from None
+    return folder / STORE_NAME
+
+
+def default_store() -> Path:
+    """The payoff tables' default store: ``payoffs.db`` in :func:`default_cache_dir`."""
+    return store_in(default_cache_dir(), "store")
 
 
 def payoff_table(
@@ -212,12 +172,17 @@ def payoff_table(
     seed: int = 42,
     jobs: int = 1,
     strategies: Sequence[str] | None = None,
-    cache_dir: str | Path | None = None,
-    use_cache: bool = True,
+    store: str | Path | None = None,
+    use_store: bool = True,
     progress: bool = False,
     engine: dict | None = None,
 ) -> tuple[PayoffTable, bool]:
-    """The payoff table of a scenario, from the cache when it holds this configuration.
+    """The payoff table of a scenario: the strategy sweep's runs, kept in an experiment store.
+
+    The runs are the sweep's ``delegation/profiles`` runs (:func:`market.delegation.runs.sweep`),
+    each keyed by a hash of its full configuration, seed and the package version: a table
+    whose runs are all in the store is read back without computing, a partly computed one
+    resumes, and ``llm-market delegation sweep --store X`` fills the same store.
 
     Args:
         preset: preset name, TOML path or scenario.
@@ -225,52 +190,35 @@ def payoff_table(
         eps: epsilon override.
         mechanism: mechanism override.
         seeds: replicate seeds (the sweep's rule: one seed is the root seed itself).
-        seed: the root seed (an int: a cached table must be reproducible).
+        seed: the root seed.
         jobs: worker processes (never changes the table).
         strategies: the base strategies to enumerate (default: all).
-        cache_dir: where cache files live (default :func:`default_cache_dir`).
-        use_cache: False computes afresh and writes nothing.
+        store: the store file (None: :func:`default_store`).
+        use_store: False computes in memory and keeps nothing.
         progress: show a progress bar while simulating.
-        engine: the experiment engine's keywords for the sweep (``store``, ``executor``,
-            ``scheduler``, ``resume_hint``; see :func:`market.delegation.runs.sweep`).
+        engine: the experiment engine's other keywords (``executor``, ``scheduler``,
+            ``resume_hint``; see :func:`market.delegation.runs.sweep`).
 
     Returns:
-        The table and whether it came from the cache.
+        The table and whether every one of its runs came from the store.
     """
     from market.delegation.runs import sweep
 
-    scenario = resolve_scenario(preset, T, eps, mechanism)
-    config = configuration(scenario, strategies, seeds, seed)
-    path = cache_path(Path(cache_dir) if cache_dir else default_cache_dir(), config)
-    if use_cache and path.is_file():
-        cached = table_from_json(path.read_bytes(), config)
-        if cached is not None:
-            return cached, True
+    path = None
+    if use_store:
+        path = default_store() if store is None else store_path(store)
     result = sweep(
-        scenario,
+        preset,
+        T=T,
+        eps=eps,
+        mechanism=mechanism,
         seeds=seeds,
         seed=seed,
         jobs=jobs,
         strategies=strategies,
         progress=progress,
+        store=path,
         **(engine or {}),
     )
-    table = table_from_sweep(result)
-    if use_cache:
-        store_table(table, config, path)
-    return table, False
-
-
-def store_table(table: PayoffTable, config: dict, path: Path) -> None:
-    """Write a table into the cache atomically (a UserInputError if the folder is unusable)."""
-    output.write_outputs(output.output_dir(path.parent), {path.name: table_to_json(table, config)})
-
-
-def store_sweep(sweep_result, preset, strategies, cache_dir=None) -> Path:
-    """Put a finished sweep's table into the cache, so the metagame reuses it; its path."""
-    s = sweep_result.settings
-    scenario = resolve_scenario(preset, s["T"], s["eps"], s["mechanism"])
-    config = configuration(scenario, strategies, s["seeds"], s["seed"])
-    path = cache_path(Path(cache_dir) if cache_dir else default_cache_dir(), config)
-    store_table(table_from_sweep(sweep_result), config, path)
-    return path
+    from_store = path is not None and result.timings["runs_computed"] == 0
+    return table_from_sweep(result), from_store

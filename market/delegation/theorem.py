@@ -16,6 +16,7 @@ References:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,9 +24,11 @@ import pandas as pd
 
 from agents.delegation.actions import LengthReport
 from agents.delegation.families import ExploitationDeviation
+from market.core.experiments import execute
 from market.core.seeds import replicate_seeds, root_seed
 from market.core.values import count
-from market.delegation.runs import RunTask, prepare, run_tasks
+from market.delegation.experiments import DEVIATION_INDEX, OURS, deviations_experiment
+from market.delegation.runs import prepare
 from mechanisms.delegation import MECHANISMS
 
 DEFAULT_GRID = 12
@@ -95,8 +98,20 @@ def theorem52_check(
     seed: int = 42,
     jobs: int = 1,
     grid: int = DEFAULT_GRID,
+    *,
+    store=None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    progress: bool = False,
+    resume_hint: str = "",
 ) -> Theorem52Check:
     """Search the family for the chosen provider against "ours" by the others (see module).
+
+    Every searched point at every seed is a run of the ``delegation/deviations`` experiment kind
+    (:mod:`market.delegation.experiments`): one experiment per search round (the rounds depend
+    on the previous rounds' results, so they cannot be one experiment), all kept in ``store``
+    when given (the same call again resumes, or computes nothing); ``executor``, ``jobs`` and
+    ``scheduler`` say where the runs go (the check never depends on them).
 
     Returns None under a mechanism without a validation check (nobody is told u', so the
     theorem says nothing there).
@@ -110,20 +125,22 @@ def theorem52_check(
     k = int(np.argmax(economy.truthful_utilities()))
     menu, L = economy.providers[k], economy.max_length
     mode = "padded" if economy.rules == "artifact" else "at-least"
+    T_run, eps_run = int(model.preset.T), float(model.preset.eps)
+    engine = {"executor": executor, "jobs": jobs, "scheduler": scheduler}
+    engine.update(progress=progress, resume_hint=resume_hint)
 
-    def mean_utilities(candidates) -> np.ndarray:
-        tasks = [
-            RunTask(i * len(replicates) + j, profile_with(c, k, len(economy.providers)), s, T_run)
-            for i, c in enumerate(candidates)
-            for j, s in enumerate(replicates)
-        ]
-        results = run_tasks(resolved, tasks, jobs=jobs, description="deviations")
-        utility = [r.providers[k].provider_utility for r in results]
-        return np.array(utility).reshape(len(candidates), len(replicates)).mean(axis=1), results
+    def mean_utilities(candidates) -> tuple[np.ndarray, list[tuple]]:
+        spec = {"command": "theorem 5.2 check", "provider": k + 1, "seeds": list(replicates)}
+        spec["candidates"] = [repr(c) for c in candidates]
+        experiment = deviations_experiment(
+            resolved, k, candidates, replicates, T_run, eps_run, model.platform.mechanism.name, spec
+        )
+        rows = [row for _, row in execute(experiment, store, **engine).rows]
+        utility = [row[DEVIATION_INDEX["provider_utility"]] for row in rows]
+        return np.array(utility).reshape(len(candidates), len(replicates)).mean(axis=1), rows
 
-    T_run = int(model.preset.T)
-    ours, ours_runs = mean_utilities(["ours"])
-    slack = float(np.mean([validation_slack(r, economy.eta) for r in ours_runs]))
+    ours, ours_runs = mean_utilities([OURS])
+    slack = float(np.mean([validation_slack(row, economy.eta) for row in ours_runs]))
     members = deviations(range(len(menu.models)), mode, length_grid(0, L, grid))
     means, _ = mean_utilities(members)
     searched, values = list(members), list(means)
@@ -164,18 +181,14 @@ def theorem52_check(
     )
 
 
-def profile_with(candidate, k: int, n: int) -> tuple:
-    """Everyone plays "ours" except provider ``k``, who plays ``candidate``."""
-    profile = ["ours"] * n
-    profile[k] = candidate
-    return tuple(profile)
-
-
-def validation_slack(result, eta: float) -> float:
+def validation_slack(row: tuple, eta: float) -> float:
     """``eta T_R (R + p L) M / gamma``: the provider utility the check's margin allows.
 
-    The margin ``(R + p_{i*} L) M / gamma`` is read off the run as ``u' - threshold``.
+    The margin ``(R + p_{i*} L) M / gamma`` is read off an everyone-"ours" run (a
+    ``delegation/deviations`` row) as ``u' - threshold``; 0 when the run had no check.
     """
-    if result.threshold is None or result.u_prime is None:
+    T_R = row[DEVIATION_INDEX["T_R"]]
+    threshold, u_prime = row[DEVIATION_INDEX["threshold"]], row[DEVIATION_INDEX["u_prime"]]
+    if threshold is None or u_prime is None or math.isnan(threshold) or math.isnan(u_prime):
         return 0.0
-    return eta * (result.T_R or 0) * (result.u_prime - result.threshold)
+    return eta * (T_R or 0) * (u_prime - threshold)

@@ -3,9 +3,12 @@
 * :func:`simulate_runs` -- many independent runs as one vectorised batch (run r uses instance,
   environment and ROSA coins r, so its numbers do not depend on the batch or on ``jobs``; run
   r equals ``RosaMarket(rng=seed, run=r)``);
-* :func:`allocate` -- replay markets for their allocation only (given modified bids), split into
-  contiguous groups of rows, one per process; each row is simulated exactly as it would be
-  alone.
+* :func:`market_allocations` -- play markets for their allocation only (given modified bids)
+  as one batch (the ``rosa/allocations`` experiment kind's computation); each market's counts
+  are exactly those it would have alone;
+* :func:`allocate` -- the same on ``jobs`` processes, rows split into contiguous groups (the
+  monotonicity check of one run);
+* :func:`monotonicity_markets` -- the monotonicity survey's distinct markets of one learner.
 
 References:
     Patra et al. (2026); ``shared/specs/rosa.md``. Reconstructed.
@@ -24,7 +27,7 @@ from market.core.parallel import map_chunks
 from market.rosa.engine import MarketBatch
 from market.rosa.model import rosa_coins
 from market.rosa.scenarios import STRATEGY, RosaSetting, draw_instance, stream
-from mechanisms.rosa.resampling import ResamplingCoins
+from mechanisms.rosa.resampling import MECHANISMS, ResamplingCoins
 
 #: The most provider-rounds (rows x T x n) one command may ask for (about an hour here).
 MAX_WORK = 50_000_000_000
@@ -76,6 +79,35 @@ def served_counts(task: AllocationTask) -> np.ndarray:
     )
     batch.advance(task.setting.T)
     return batch.served
+
+
+@dataclass(frozen=True)
+class Markets:
+    """Distinct markets of one setting: row m plays index ``environments[m]`` with ``bids[m]``."""
+
+    setting: RosaSetting
+    environments: np.ndarray
+    bids: np.ndarray
+
+
+def market_allocations(setting: RosaSetting, seed: int, environments, bids) -> np.ndarray:
+    """Rounds served per market and provider, every market in one batch.
+
+    Market m plays instance ``environments[m]``'s qualities and environment
+    ``environments[m]``'s contexts, noise and priorities, the learner seeing the modified bids
+    ``bids[m]`` (nobody flagged). One shared instance when every market has the same index.
+    A market's counts do not depend on which markets share its batch.
+    """
+    environments = np.asarray(environments, dtype=np.int64)
+    drawn = {int(k): draw_instance(setting, seed, int(k)) for k in np.unique(environments)}
+    if len(drawn) == 1:
+        (instance,) = drawn.values()
+        thetas, costs = instance.thetas[None], instance.costs[None]
+    else:
+        thetas = np.stack([drawn[int(k)].thetas for k in environments])
+        costs = np.stack([drawn[int(k)].costs for k in environments])
+    bids = np.asarray(bids, dtype=float)
+    return served_counts(AllocationTask(setting, seed, thetas, costs, bids, environments))
 
 
 def allocate(task: AllocationTask, jobs: int) -> np.ndarray:
@@ -176,3 +208,41 @@ def simulate_runs(
         checkpoint_clairvoyant=np.array(recorded[2]) if checkpoints else None,
         checkpoint_surplus=np.array(recorded[3]) if checkpoints else None,
     )
+
+
+# ---- the monotonicity survey's markets -------------------------------------------------
+
+
+def monotonicity_grid(setting: RosaSetting, points: int) -> np.ndarray:
+    """``points`` bids evenly spaced over the cost support."""
+    return np.linspace(setting.cost_lo, setting.cost_hi, points)
+
+
+def monotonicity_markets(setting: RosaSetting, seed: int, instances: int, points: int):
+    """The survey's markets of one learner, deduplicated, and where each grid cell's market is.
+
+    Instance k uses instance, environment and ROSA coins k (truthful bids, then resampled);
+    only provider i's modified bid moves over the grid. Returns the distinct :class:`Markets`
+    and, for each ``(instance, provider, grid point)``, its market's row.
+    """
+    n = setting.providers
+    grid = monotonicity_grid(setting, points)
+    mechanism = MECHANISMS.get(setting.mechanism, field="mechanism")(setting.resampling)
+    rows = np.empty((instances, n, points, n))
+    for k in range(instances):
+        costs = draw_instance(setting, seed, k).costs
+        rows[k] = mechanism.modified_bids(costs, rosa_coins(setting, seed, k))
+        for i in range(n):
+            rows[k, i, :, i] = grid
+    environments = np.repeat(np.arange(instances), n * points)
+    check_work(len(environments), setting, "instances")
+    keyed = np.column_stack([environments, rows.reshape(-1, n)])
+    distinct, inverse = np.unique(keyed, axis=0, return_inverse=True)
+    markets = Markets(setting, distinct[:, 0].astype(np.int64), distinct[:, 1:])
+    return markets, inverse.reshape(instances, n, points)
+
+
+def own_counts(served: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Rounds served, shape ``(instances, n, points)``: provider i's own, with its bid moved."""
+    n = where.shape[1]
+    return np.stack([served[where[:, i, :], i] for i in range(n)], axis=1)

@@ -8,6 +8,10 @@ Sub-commands:
     regret        regret against T with a sqrt(T) reference and regret per round (``--out``).
     monotonicity  each learner's ex-post monotonicity violation rate over random instances.
 
+truthfulness, regret and monotonicity run on the experiment engine: ``--store PATH`` keeps every
+finished run (the same command again resumes, or redraws without computing), ``--executor``,
+``--jobs`` and ``--scheduler`` say where the runs go (outputs never depend on them).
+
 This module only parses, calls :mod:`market.rosa.runs` and prints or writes. Every user
 mistake is a :class:`~market.core.errors.UserInputError` (one line, exit code 2); outputs are
 written all at once or not at all (:func:`market.core.output.write_outputs`).
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from market.core.cli import engine_options, engine_settings
 from market.core.errors import UserInputError
@@ -71,6 +76,7 @@ def register(games: argparse._SubParsersAction) -> None:
     )
     truth.add_argument("--runs", default="200", help="runs (ROSA coin draws; default 200)")
     common_options(truth, out_required=False)
+    engine_options(truth, jobs=False)
     truth.set_defaults(handler=truthfulness_command)
 
     regret = commands.add_parser("regret", help="regret against T (figures a-c)")
@@ -89,6 +95,7 @@ def register(games: argparse._SubParsersAction) -> None:
     mono.add_argument("--points", default="21", help="bids per provider (default 21)")
     mono.add_argument("--learners", default=None, help="comma-separated (default: all)")
     common_options(mono, out_required=False)
+    engine_options(mono, jobs=False)
     mono.set_defaults(handler=monotonicity_command)
 
 
@@ -148,6 +155,23 @@ def setting_of(args):
             value = number(value, name)
         changes[name] = value
     return get_setting(args.preset, **changes)
+
+
+def engine_of(args, seed: int) -> dict:
+    """The engine's settings and progress bar; a fresh seed with ``--store`` is told at once.
+
+    Resuming needs the same seed: it joins the resume hint, and stderr says it before any run,
+    so even a killed command can be resumed with ``--seed``.
+    """
+    engine = {**engine_settings(args), "progress": progress_wanted()}
+    if engine["store"] is not None and args.seed in (None, ""):
+        engine["resume_hint"] = f"{engine['resume_hint']} --seed {seed}".strip()
+        print(
+            f"llm-market: fresh seed {seed}; to resume from {engine['store']}, "
+            f"run the same command with --seed {seed}",
+            file=sys.stderr,
+        )
+    return engine
 
 
 def emit(args, payload: dict, text: str, files: dict[str, bytes]) -> int:
@@ -254,9 +278,9 @@ def truthfulness_command(args) -> int:
         raise UserInputError("provider", f"a provider from 1 to {setting.providers}", provider)
     grid = bid_grid(args.bids, setting)
     out = output_dir(args.out) if args.out is not None else None
-    curve = runs.truthfulness_curve(
-        setting, seed, provider - 1, grid, count(args.runs, "runs"), count(args.jobs, "jobs")
-    )
+    engine = engine_of(args, seed)
+    runs_ = count(args.runs, "runs")
+    curve = runs.truthfulness_curve(setting, seed, provider - 1, grid, runs_, **engine)
     payload = curve.to_dict()
     files = {}
     if out is not None:
@@ -314,15 +338,8 @@ def regret_command(args) -> int:
     grid = horizons(args)
     setting = setting.replace(T=grid[-1])
     output_dir(args.out)  # checked before any work
-    engine = engine_settings(args)
-    curve = runs.regret_curve(
-        setting,
-        seed,
-        grid,
-        count(args.runs, "runs"),
-        progress=progress_wanted(),
-        **engine,
-    )
+    engine = engine_of(args, seed)
+    curve = runs.regret_curve(setting, seed, grid, count(args.runs, "runs"), **engine)
     table = curve.to_frame()
     payload = {**curve.to_dict(), "seed": seed}
     files = {
@@ -351,14 +368,9 @@ def monotonicity_command(args) -> int:
         for name in learners:
             LEARNERS.get(name, field="learners")
     out = output_dir(args.out) if args.out is not None else None
-    survey = runs.monotonicity_survey(
-        setting,
-        seed,
-        count(args.instances, "instances"),
-        count(args.points, "points", minimum=2),
-        learners,
-        count(args.jobs, "jobs"),
-    )
+    engine = engine_of(args, seed)
+    instances, points = count(args.instances, "instances"), count(args.points, "points", minimum=2)
+    survey = runs.monotonicity_survey(setting, seed, instances, points, learners, **engine)
     table = survey.to_frame()
     payload = {**survey.to_dict(), "seed": seed}
     files = {}

@@ -1,14 +1,25 @@
 """The ROSA game's experiment kinds, for the experiment engine (:mod:`market.core`).
 
-One kind, ``regret``: one run is run ``r`` of a market setting (its instance, environment and
-ROSA coins ``r`` of the root seed) with truthful bids, simulated by
-:func:`market.rosa.batches.simulate_runs` (runs of one setting in a chunk are simulated as one
-vectorised batch; each run's numbers do not depend on the batch). Its rows (table
-``rosa_regret``) hold the cumulative regret, user utility and clairvoyant utility at the
-recorded rounds (the trajectory of the longest horizon) and at the horizon T. The regret
-curve (``rosa regret``) and ``llm-market experiment run`` grids are experiments of this kind.
+Two kinds:
 
-A grid file (:mod:`market.core.grids`) for this kind::
+* ``regret``: one run is run ``r`` of a market setting (its instance, environment and ROSA
+  coins ``r`` of the root seed) with truthful bids, simulated by
+  :func:`market.rosa.batches.simulate_runs` (runs of one setting in a chunk are simulated as
+  one vectorised batch; each run's numbers do not depend on the batch). Its rows (table
+  ``rosa_regret``) hold the cumulative regret, user utility and clairvoyant utility at the
+  recorded rounds (the trajectory of the longest horizon) and at the horizon T. The regret
+  curve (``rosa regret``) and ``llm-market experiment run`` grids are experiments of this kind.
+* ``allocations``: one run is one distinct market played for its allocation only: a setting,
+  an index ``k`` (the market plays instance ``k``'s qualities and environment ``k``'s
+  contexts, noise and priorities) and the modified bid vector the learner sees (nobody
+  flagged). Its rows (table ``rosa_allocations``, one per provider) hold the rounds served.
+  The truthfulness curve and the monotonicity survey are experiments of this kind (the
+  drivers in :mod:`market.rosa.runs` deduplicate the markets and assemble the rows back);
+  the markets of one setting in a chunk are played as one vectorised batch
+  (:func:`market.rosa.batches.market_allocations`: a market's counts do not depend on the
+  batch). Its runs are made by those commands, not by grid files.
+
+A grid file (:mod:`market.core.grids`) for the ``regret`` kind::
 
     game = "rosa"
     kind = "regret"
@@ -28,8 +39,11 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from collections.abc import Sequence
 
-from market.core.experiments import Experiment, ExperimentKind, make_runs
+import numpy as np
+
+from market.core.experiments import Experiment, ExperimentKind, execute, make_runs
 from market.core.grids import GridFile, real, text, whole
 from market.core.store import Column
 
@@ -105,6 +119,7 @@ REGRET = ExperimentKind(
     compute=compute_regret,
     seconds_per_run=0.05,
 )
+#: The kinds a grid file may name (``allocations`` runs are made by the commands).
 KINDS = {REGRET.name: REGRET}
 
 
@@ -142,3 +157,98 @@ def grid_experiment(grid: GridFile) -> Experiment:
     spec = {"settings": [setting_config(s) for s in settings], "seed": grid.seed}
     spec["runs"] = grid.seeds
     return regret_experiment(settings, grid.seed, grid.seeds, [()] * len(settings), spec)
+
+
+# ---- allocations: markets played for the rounds each provider serves -------------------------
+
+ALLOCATION_COLUMNS = (
+    Column("preset", str),
+    Column("learner", str),
+    Column("mechanism", str),
+    Column("T", int),
+    Column("seed", int),
+    Column("environment", int),
+    Column("provider", int),
+    Column("bid", float),
+    Column("served", int),
+)
+ALLOCATION_INDEX = {c.name: i for i, c in enumerate(ALLOCATION_COLUMNS)}
+#: Markets per chunk at least: a batch costs about as much as 260 more markets whatever T is
+#: (T rounds of Python per batch), so smaller chunks would spend most of their time on that.
+MIN_MARKETS_PER_CHUNK = 1024
+
+
+def allocation_rows(setting, seed: int, environment: int, bids, served) -> list[tuple]:
+    """One market's rows: per provider (1-based), its modified bid and its rounds served."""
+    head = (setting.name, setting.learner, setting.mechanism, setting.T, seed, environment)
+    return [
+        (*head, i + 1, float(bid), int(count))
+        for i, (bid, count) in enumerate(zip(bids, served, strict=True))
+    ]
+
+
+def compute_allocations(context, runs) -> list[list[tuple]]:
+    """Play the markets of each setting in the chunk as one batch (top-level, so it pickles)."""
+    from market.rosa.batches import market_allocations
+    from market.rosa.scenarios import RosaSetting
+
+    groups: dict[str, list[int]] = {}
+    for i, (config, seed) in enumerate(runs):
+        groups.setdefault(repr((config["setting"], seed)), []).append(i)
+    rows: list = [None] * len(runs)
+    for members in groups.values():
+        config, seed = runs[members[0]]
+        setting = RosaSetting(**config["setting"])
+        environments = np.array([runs[i][0]["environment"] for i in members], dtype=np.int64)
+        bids = np.array([runs[i][0]["bids"] for i in members], dtype=float)
+        served = market_allocations(setting, seed, environments, bids)
+        for j, i in enumerate(members):
+            rows[i] = allocation_rows(setting, seed, int(environments[j]), bids[j], served[j])
+    return rows
+
+
+ALLOCATIONS = ExperimentKind(
+    name="allocations",
+    game="rosa",
+    table="rosa_allocations",
+    columns=ALLOCATION_COLUMNS,
+    compute=compute_allocations,
+    seconds_per_run=0.002,
+    min_chunk_runs=MIN_MARKETS_PER_CHUNK,
+)
+
+
+def allocations_experiment(markets: Sequence, seed: int, spec: dict) -> Experiment:
+    """One run per market, in order (settings, then rows); chunks keep a setting together.
+
+    ``markets``: blocks of distinct markets (:class:`market.rosa.batches.Markets`).
+    """
+    items = []
+    for block in markets:
+        fields = setting_config(block.setting)
+        for environment, bids in zip(block.environments, block.bids, strict=True):
+            config = {
+                "setting": fields,
+                "environment": int(environment),
+                "bids": [float(b) for b in bids],
+            }
+            items.append((config, seed, repr(fields)))
+    return Experiment(ALLOCATIONS, spec, make_runs(ALLOCATIONS, items), None)
+
+
+def allocations(markets: Sequence, seed: int, spec: dict, **engine) -> list:
+    """Rounds served in every market: one ``(rows, n)`` integer array per block of markets.
+
+    ``engine``: :func:`market.core.experiments.execute`'s keywords (``store``, ``executor``,
+    ``jobs``, ``scheduler``, ``progress``, ``resume_hint``).
+    """
+    experiment = allocations_experiment(markets, seed, spec)
+    outcome = execute(experiment, engine.pop("store", None), **engine)
+    per_run = outcome.rows_by_position()
+    column = ALLOCATION_INDEX["served"]
+    served, start = [], 0
+    for block in markets:
+        rows = per_run[start : start + len(block.bids)]
+        served.append(np.array([[row[column] for row in run] for run in rows], dtype=np.int64))
+        start += len(block.bids)
+    return served

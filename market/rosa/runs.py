@@ -10,8 +10,10 @@ This is the one layer the CLI, the dashboard, the benchmarks and the tests call:
 * :func:`regret_curve` -- regret against T (the paper's figures a and b, reconstructed);
 * :func:`monotonicity_survey` -- each learner's ex-post monotonicity violation rate.
 
-Parallel work is split into contiguous groups of rows, one per process; each row is simulated
-exactly as it would be alone.
+The truthfulness curve, the monotonicity survey and the regret curve run on the experiment
+engine (kinds ``rosa/allocations`` and ``rosa/regret``, :mod:`market.rosa.experiments`): with a
+``store`` they resume and redraw without recomputing; results never depend on ``jobs``, the
+executor or the chunking, since each market is simulated exactly as it would be alone.
 
 References:
     Patra et al. (2026), Def. 3-6, Experiments; ``shared/specs/rosa.md``. Reconstructed.
@@ -27,11 +29,16 @@ import numpy as np
 
 from market.rosa.batches import (
     AllocationTask,
+    Markets,
     RunsTally,
     allocate,
     check_work,
+    monotonicity_grid,
+    monotonicity_markets,
+    own_counts,
     simulate_runs,
 )
+from market.rosa.experiments import allocations, setting_config
 from market.rosa.model import DEFAULT_RECORD_POINTS, RosaMarket, rosa_coins
 from market.rosa.records import (
     MonotonicityCheck,
@@ -60,11 +67,6 @@ TRAJECTORY_POINTS = 200
 
 
 # ---- one run ------------------------------------------------------------------------------
-
-
-def monotonicity_grid(setting: RosaSetting, points: int) -> np.ndarray:
-    """``points`` bids evenly spaced over the cost support."""
-    return np.linspace(setting.cost_lo, setting.cost_hi, points)
 
 
 def check_monotonicity(
@@ -153,14 +155,16 @@ class BidOutcomes:
 
 
 def bid_outcomes(
-    setting: RosaSetting, seed: int, provider: int, bids, runs: int, jobs: int = 1
+    setting: RosaSetting, seed: int, provider: int, bids, runs: int, jobs: int = 1, **engine
 ) -> BidOutcomes:
     """Simulate ``provider`` at each bid (and at its true cost), the others truthful.
 
     Instance, contexts, noise and priorities are those of index 0 for every run and bid
     (common random numbers); run r draws ROSA's coins r. Both outcomes of the provider's own
     flag are simulated (with its V from run r), so the expectation over that flag is exact.
-    Identical markets (for example all unflagged runs at one bid) are simulated once.
+    Identical markets (for example all unflagged runs at one bid) are simulated once: the
+    distinct ones are a ``rosa/allocations`` experiment (:func:`allocations`; ``engine``: its
+    ``store``, ``executor``, ``scheduler``, ``progress`` and ``resume_hint``).
     """
     n = setting.providers
     mechanism = MECHANISMS.get(setting.mechanism, field="mechanism")(setting.resampling)
@@ -181,17 +185,10 @@ def bid_outcomes(
     modified = mechanism.modified_bids(reported, coin_rows).reshape(-1, n)
     distinct, inverse = np.unique(modified, axis=0, return_inverse=True)
     check_work(len(distinct), setting, "runs")
-    served = allocate(
-        AllocationTask(
-            setting,
-            seed,
-            instance.thetas[None],
-            instance.costs[None],
-            distinct,
-            np.zeros(len(distinct), dtype=np.int64),
-        ),
-        jobs,
-    )
+    spec = {"command": "rosa truthfulness", "provider": provider, "bids": points.tolist()}
+    spec.update(setting=setting_config(setting), seed=seed, runs=runs)
+    markets = Markets(setting, np.zeros(len(distinct), dtype=np.int64), distinct)
+    (served,) = allocations([markets], seed, spec, jobs=jobs, **engine)
     return BidOutcomes(
         cost=cost,
         points=points,
@@ -203,16 +200,32 @@ def bid_outcomes(
 
 
 def truthfulness_curve(
-    setting: RosaSetting, seed: int, provider: int, bids, runs: int, jobs: int = 1
+    setting: RosaSetting,
+    seed: int,
+    provider: int,
+    bids,
+    runs: int,
+    jobs: int = 1,
+    *,
+    store=None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    progress: bool = False,
+    resume_hint: str = "",
 ) -> TruthfulnessCurve:
     """One provider's expected utility over ``bids``, the others truthful, environment fixed.
 
     The expectation over ROSA's coins is estimated by the mean over ``runs`` runs of
     :func:`bid_outcomes` (the provider's own flag averaged exactly in each run, an unbiased,
     low-variance estimate); the true cost is evaluated too, for the truthful utility and its
-    worst realised run (universal ex-post IR: never below zero).
+    worst realised run (universal ex-post IR: never below zero). The distinct markets are a
+    ``rosa/allocations`` experiment on the experiment engine: ``store`` keeps them (the same
+    call again resumes, or computes nothing), ``executor``, ``jobs`` and ``scheduler`` say
+    where they run (the curve never depends on them).
     """
-    outcomes = bid_outcomes(setting, seed, provider, bids, runs, jobs)
+    engine = {"store": store, "executor": executor, "scheduler": scheduler}
+    engine.update(progress=progress, resume_hint=resume_hint)
+    outcomes = bid_outcomes(setting, seed, provider, bids, runs, jobs, **engine)
     per_run = outcomes.expected(outcomes.utility)
     mean = per_run.mean(axis=0)
     error = standard_errors(per_run)
@@ -327,30 +340,17 @@ TRAJECTORY_COLUMNS = ("regret", "user_utility", "clairvoyant_utility", "surplus"
 
 
 def monotonicity_counts(
-    setting: RosaSetting, seed: int, instances: int, points: int, jobs: int = 1
+    setting: RosaSetting, seed: int, instances: int, points: int, jobs: int = 1, **engine
 ) -> np.ndarray:
     """Rounds served, shape ``(instances, n, points)``: provider i's bid on the grid in row i.
 
-    Instance k uses instance, environment and ROSA coins k (truthful bids, then resampled);
-    only provider i's modified bid moves.
+    See :func:`monotonicity_markets`; ``engine`` as in :func:`bid_outcomes`.
     """
-    n = setting.providers
-    grid = monotonicity_grid(setting, points)
-    mechanism = MECHANISMS.get(setting.mechanism, field="mechanism")(setting.resampling)
-    drawn = [draw_instance(setting, seed, k) for k in range(instances)]
-    rows = np.empty((instances, n, points, n))
-    for k, inst in enumerate(drawn):
-        rows[k] = mechanism.modified_bids(inst.costs, rosa_coins(setting, seed, k))
-        for i in range(n):
-            rows[k, i, :, i] = grid
-    thetas = np.repeat(np.stack([i.thetas for i in drawn]), n * points, axis=0)
-    costs = np.repeat(np.stack([i.costs for i in drawn]), n * points, axis=0)
-    environments = np.repeat(np.arange(instances), n * points)
-    check_work(len(environments), setting, "instances")
-    served = allocate(
-        AllocationTask(setting, seed, thetas, costs, rows.reshape(-1, n), environments), jobs
-    ).reshape(instances, n, points, n)
-    return np.stack([served[:, i, :, i] for i in range(n)], axis=1)
+    markets, where = monotonicity_markets(setting, seed, instances, points)
+    spec = {"command": "rosa monotonicity", "setting": setting_config(setting), "seed": seed}
+    spec.update(instances=instances, points=points)
+    (served,) = allocations([markets], seed, spec, jobs=jobs, **engine)
+    return own_counts(served, where)
 
 
 def monotonicity_survey(
@@ -360,12 +360,31 @@ def monotonicity_survey(
     points: int = 11,
     learners: Sequence[str] | None = None,
     jobs: int = 1,
+    *,
+    store=None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    progress: bool = False,
+    resume_hint: str = "",
 ) -> MonotonicitySurvey:
-    """Each learner's ex-post monotonicity violations over ``instances`` random instances."""
+    """Each learner's ex-post monotonicity violations over ``instances`` random instances.
+
+    Every learner's distinct markets together are one ``rosa/allocations`` experiment
+    (``store``, ``executor``, ``jobs``, ``scheduler``: see :func:`truthfulness_curve`).
+    """
     names = tuple(learners) if learners is not None else tuple(LEARNERS.names())
+    surveyed = [
+        monotonicity_markets(setting.replace(learner=name), seed, instances, points)
+        for name in names
+    ]
+    spec = {"command": "rosa monotonicity", "setting": setting_config(setting), "seed": seed}
+    spec.update(instances=instances, points=points, learners=list(names))
+    engine = {"store": store, "executor": executor, "scheduler": scheduler}
+    engine.update(jobs=jobs, progress=progress, resume_hint=resume_hint)
+    served = allocations([markets for markets, _ in surveyed], seed, spec, **engine)
     instance_counts, pair_counts = [], []
-    for name in names:
-        counts = monotonicity_counts(setting.replace(learner=name), seed, instances, points, jobs)
+    for (_, where), counts_served in zip(surveyed, served, strict=True):
+        counts = own_counts(counts_served, where)
         rising = np.any(np.diff(counts, axis=2) > 0, axis=2)
         instance_counts.append(int(rising.any(axis=1).sum()))
         pair_counts.append(int(rising.sum()))
