@@ -1,4 +1,4 @@
-"""Building blocks every game page shares: SVG plots, the run controls and the play loop.
+"""Building blocks every game page shares: URL settings, SVG plots, run controls, the play loop.
 
 The play loop runs in a thread per tab (``solara.use_thread``): it steps the tab's
 :class:`~app.session.Session` ``every`` steps at a time, then hands the page one snapshot, so
@@ -11,16 +11,64 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import solara
 
+from app.export import charts_png, table_csv
 from app.session import Outcome, Session
+from app.tours import Tour, tour_named
+from app.urlstate import page_url, parse_query
 
 #: Pause between two rendered updates while playing (seconds): leaves the browser time to draw.
 PLAY_PAUSE = 0.02
 RENDER_EVERY_CHOICES = (1, 2, 5, 10, 20, 50, 100)
+
+
+@dataclass(frozen=True)
+class UrlSettings:
+    """A page's settings read from its URL, the tour it is on, and how to change them."""
+
+    settings: Any
+    tour: Tour | None
+    change: Callable[..., None]
+
+
+def use_url_settings(settings_class, path: str) -> UrlSettings:
+    """The page's settings (a frozen record with ``from_query``/``to_query``) from its URL.
+
+    ``change(field=value, ...)`` pushes a new URL with those fields changed, so every setting
+    lives in the address bar and a link reproduces the run; a tour's name stays in the URL
+    while its settings are changed, so its text stays beside the plots.
+    """
+    router = solara.use_router()
+    query = parse_query(router.search)
+    settings = solara.use_memo(lambda: settings_class.from_query(query), [router.search or ""])
+
+    def change(**fields):
+        kept = {"tour": query["tour"]} if "tour" in query else {}
+        router.push(page_url(path, {**replace(settings, **fields).to_query(), **kept}))
+
+    return UrlSettings(settings, tour_named(query.get("tour")), change)
+
+
+@solara.component
+def Downloads(name: str, table: Callable[[], Any], charts: Callable[[], list], title: str):
+    """CSV of the page's data and PNG of its plots (both built only when asked for)."""
+    with solara.Row():
+        solara.FileDownload(
+            lambda: table_csv(table()),
+            filename=f"{name}.csv",
+            label="Data (CSV)",
+            mime_type="text/csv",
+        )
+        solara.FileDownload(
+            lambda: charts_png(charts(), title),
+            filename=f"{name}.png",
+            label="Plots (PNG)",
+            mime_type="image/png",
+        )
 
 
 @solara.component

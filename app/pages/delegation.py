@@ -6,18 +6,21 @@ References:
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import solara
 
 from app.charts import svg
-from app.export import charts_png, table_csv
 from app.games import delegation as game
 from app.plots.delegation import all_charts, mechanism_rows
 from app.session import Session, user_message
-from app.tours import tour_named
-from app.urlstate import page_url, parse_query
-from app.widgets import ErrorMessage, Explanation, Figures, RunControls, use_simulation
+from app.widgets import (
+    Downloads,
+    ErrorMessage,
+    Explanation,
+    Figures,
+    RunControls,
+    use_simulation,
+    use_url_settings,
+)
 from market.core.errors import UserInputError
 
 PATH = "delegation"
@@ -117,36 +120,10 @@ def NumbersTable(frame: game.DelegationFrame):
 
 
 @solara.component
-def Downloads(frame: game.DelegationFrame):
-    """CSV of the recorded rows and PNG of the plots (drawn only when asked for)."""
-    name = f"delegation-{frame.scenario}-seed{frame.seed}"
-    with solara.Row():
-        solara.FileDownload(
-            lambda: table_csv(game.frame_table(frame)),
-            filename=f"{name}.csv",
-            label="Data (CSV)",
-            mime_type="text/csv",
-        )
-        solara.FileDownload(
-            lambda: charts_png(all_charts(frame), f"Delegation game: {frame.scenario}"),
-            filename=f"{name}.png",
-            label="Plots (PNG)",
-            mime_type="image/png",
-        )
-
-
-@solara.component
 def Page():
     """The delegation page."""
-    router = solara.use_router()
-    query = parse_query(router.search)
-    settings = solara.use_memo(
-        lambda: game.DelegationSettings.from_query(query), [router.search or ""]
-    )
-    tour = tour_named(query.get("tour"))
-
-    def change(**fields):
-        router.push(page_url(PATH, replace(settings, **fields).to_query()))
+    url = use_url_settings(game.DelegationSettings, PATH)
+    settings, tour, change = url.settings, url.tour, url.change
 
     sim = use_simulation(make_session, settings)
     frame = sim.frame
@@ -159,7 +136,12 @@ def Page():
             ErrorMessage(sim.error)
             if frame is not None:
                 RunControls(sim, frame.steps, frame.running)
-                Downloads(frame)
+                Downloads(
+                    f"delegation-{frame.scenario}-seed{frame.seed}",
+                    lambda: game.frame_table(frame),
+                    lambda: all_charts(frame),
+                    f"Delegation game: {frame.scenario}",
+                )
         with solara.Column():
             Explanation(INTRO)
             if frame is not None:

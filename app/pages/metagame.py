@@ -11,19 +11,23 @@ References:
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import solara
 
 from app.background import DONE, use_background
 from app.charts import svg
-from app.export import charts_png, table_csv
 from app.games import metagame as game
 from app.plots import metagame as plots
 from app.session import Session, user_message
-from app.tours import tour_named
-from app.urlstate import page_url, parse_query
-from app.widgets import ErrorMessage, Explanation, Figures, RunControls, Svg, use_simulation
+from app.widgets import (
+    Downloads,
+    ErrorMessage,
+    Explanation,
+    Figures,
+    RunControls,
+    Svg,
+    use_simulation,
+    use_url_settings,
+)
 from market.core.errors import UserInputError
 from market.core.seeds import model_seed
 from market.delegation.graph_plot import abbreviation
@@ -126,16 +130,8 @@ def resolved_seed(text: str) -> tuple[int | None, str]:
 @solara.component
 def Page():
     """The strategy-dynamics page."""
-    router = solara.use_router()
-    query = parse_query(router.search)
-    settings = solara.use_memo(
-        lambda: game.MetagameSettings.from_query(query), [router.search or ""]
-    )
-    tour = tour_named(query.get("tour"))
-
-    def change(**fields):
-        kept = {"tour": query["tour"]} if "tour" in query else {}
-        router.push(page_url(PATH, {**replace(settings, **fields).to_query(), **kept}))
+    url = use_url_settings(game.MetagameSettings, PATH)
+    settings, tour, change = url.settings, url.tour, url.change
 
     seed, problem = solara.use_memo(lambda: resolved_seed(settings.seed), [settings.seed])
     request = None
@@ -196,7 +192,12 @@ def Ready(settings, change, tour, prepared: game.Prepared):
             ErrorMessage(sim.error)
             if frame is not None:
                 RunControls(sim, frame.plays, frame.running, unit="play")
-                Downloads(frame)
+                Downloads(
+                    f"metagame-{frame.game.settings['scenario']}-seed{frame.seed}",
+                    lambda: game.frame_table(frame),
+                    lambda: [*plots.all_charts(frame), plots.graph_chart(frame)],
+                    "Strategy dynamics",
+                )
         with solara.Column():
             Explanation(INTRO)
             if frame is not None:
@@ -285,24 +286,3 @@ def SinksTable(frame: game.MetagameFrame):
         attributes={"data-testid": "sinks-table"},
         style=TABLE_STYLE,
     )
-
-
-@solara.component
-def Downloads(frame: game.MetagameFrame):
-    """CSV of the plays and PNG of the plots (the graph included)."""
-    name = f"metagame-{frame.game.settings['scenario']}-seed{frame.seed}"
-    with solara.Row():
-        solara.FileDownload(
-            lambda: table_csv(game.frame_table(frame)),
-            filename=f"{name}.csv",
-            label="Data (CSV)",
-            mime_type="text/csv",
-        )
-        solara.FileDownload(
-            lambda: charts_png(
-                [*plots.all_charts(frame), plots.graph_chart(frame)], "Strategy dynamics"
-            ),
-            filename=f"{name}.png",
-            label="Plots (PNG)",
-            mime_type="image/png",
-        )

@@ -11,20 +11,25 @@ References:
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import solara
 
 from app.background import DONE, FAILED, use_background
 from app.charts import svg
-from app.export import charts_png, table_csv
+from app.export import table_csv
 from app.games import rosa as game
 from app.games import rosa_studies as studies
 from app.plots import rosa as plots
 from app.session import Session, user_message
-from app.tours import tour_named
-from app.urlstate import page_url, parse_query
-from app.widgets import ErrorMessage, Explanation, Figures, RunControls, use_simulation
+from app.widgets import (
+    Downloads,
+    ErrorMessage,
+    Explanation,
+    Figures,
+    RunControls,
+    use_simulation,
+    use_url_settings,
+)
 from market.core.errors import UserInputError
 
 PATH = "rosa"
@@ -183,25 +188,6 @@ def guarantee_notes(frame: game.RosaFrame) -> list[str]:
 
 
 @solara.component
-def Downloads(frame: game.RosaFrame):
-    """CSV of the recorded rows and PNG of the live plots."""
-    name = f"rosa-{frame.setting.learner}-{frame.setting.mechanism}-seed{frame.seed}"
-    with solara.Row():
-        solara.FileDownload(
-            lambda: table_csv(game.frame_table(frame)),
-            filename=f"{name}.csv",
-            label="Data (CSV)",
-            mime_type="text/csv",
-        )
-        solara.FileDownload(
-            lambda: charts_png(plots.all_charts(frame), "ROSA (reconstructed)"),
-            filename=f"{name}.png",
-            label="Plots (PNG)",
-            mime_type="image/png",
-        )
-
-
-@solara.component
 def Study(title, text, fields, settings, change, seed, request_of, compute, charts_of, summary):
     """A study computed on demand in a thread: its settings, a button, its state and plots."""
     requested, set_requested = solara.use_state(None)
@@ -302,13 +288,8 @@ def Studies(settings: game.RosaSettings, change, seed: int):
 @solara.component
 def Page():
     """The ROSA page."""
-    router = solara.use_router()
-    query = parse_query(router.search)
-    settings = solara.use_memo(lambda: game.RosaSettings.from_query(query), [router.search or ""])
-    tour = tour_named(query.get("tour"))
-
-    def change(**fields):
-        router.push(page_url(PATH, {**replace(settings, **fields).to_query(), **tour_query(query)}))
+    url = use_url_settings(game.RosaSettings, PATH)
+    settings, tour, change = url.settings, url.tour, url.change
 
     sim = use_simulation(make_session, settings)
     frame = sim.frame
@@ -321,7 +302,12 @@ def Page():
             ErrorMessage(sim.error)
             if frame is not None:
                 RunControls(sim, frame.steps, frame.running)
-                Downloads(frame)
+                Downloads(
+                    f"rosa-{frame.setting.learner}-{frame.setting.mechanism}-seed{frame.seed}",
+                    lambda: game.frame_table(frame),
+                    lambda: plots.all_charts(frame),
+                    "ROSA (reconstructed)",
+                )
         with solara.Column():
             Explanation(INTRO)
             if frame is not None:
@@ -331,8 +317,3 @@ def Page():
                 ProvidersTable(frame)
                 Figures([(c.test_id, svg(c)) for c in plots.all_charts(frame)])
                 Studies(settings, change, frame.seed)
-
-
-def tour_query(query: dict[str, str]) -> dict[str, str]:
-    """Keep the tour's name in the URL while its settings are changed."""
-    return {"tour": query["tour"]} if "tour" in query else {}

@@ -6,18 +6,21 @@ References:
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import solara
 
 from app.charts import svg
-from app.export import charts_png, table_csv
 from app.games import ttc as game
 from app.plots.ttc import all_charts, comparison_rows, status_text
 from app.session import Session
-from app.tours import tour_named
-from app.urlstate import page_url, parse_query
-from app.widgets import ErrorMessage, Explanation, Figures, RunControls, use_simulation
+from app.widgets import (
+    Downloads,
+    ErrorMessage,
+    Explanation,
+    Figures,
+    RunControls,
+    use_simulation,
+    use_url_settings,
+)
 
 PATH = "ttc"
 TITLE = "Test-time compute game"
@@ -143,34 +146,10 @@ def ComparisonTable(frame: game.TTCFrame):
 
 
 @solara.component
-def Downloads(frame: game.TTCFrame):
-    """CSV of the plotted rows and PNG of the plots."""
-    name = f"ttc-seed{frame.seed}"
-    with solara.Row():
-        solara.FileDownload(
-            lambda: table_csv(game.frame_table(frame)),
-            filename=f"{name}.csv",
-            label="Data (CSV)",
-            mime_type="text/csv",
-        )
-        solara.FileDownload(
-            lambda: charts_png(all_charts(frame), "Test-time compute game"),
-            filename=f"{name}.png",
-            label="Plots (PNG)",
-            mime_type="image/png",
-        )
-
-
-@solara.component
 def Page():
     """The TTC page."""
-    router = solara.use_router()
-    query = parse_query(router.search)
-    settings = solara.use_memo(lambda: game.TTCSettings.from_query(query), [router.search or ""])
-    tour = tour_named(query.get("tour"))
-
-    def change(**fields):
-        router.push(page_url(PATH, replace(settings, **fields).to_query()))
+    url = use_url_settings(game.TTCSettings, PATH)
+    settings, tour, change = url.settings, url.tour, url.change
 
     sim = use_simulation(make_session, settings)
     frame = sim.frame
@@ -184,7 +163,12 @@ def Page():
             ErrorMessage(sim.error)
             if frame is not None:
                 RunControls(sim, frame.steps, frame.running, unit="iteration")
-                Downloads(frame)
+                Downloads(
+                    f"ttc-seed{frame.seed}",
+                    lambda: game.frame_table(frame),
+                    lambda: all_charts(frame),
+                    "Test-time compute game",
+                )
         with solara.Column():
             Explanation(INTRO)
             if frame is not None:
