@@ -12,6 +12,7 @@ import argparse
 import os
 import socket
 import sys
+import warnings
 
 from market.core.errors import UserInputError
 
@@ -86,6 +87,10 @@ def handler(args: argparse.Namespace) -> int:
 
     prepare_offline_assets()
     import solara.__main__
+
+    # served on the user's own machine over http: solara's note that a samesite=none cookie
+    # needs https (it falls back to lax, which is right here) says nothing a user can act on
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none", category=UserWarning)
 
     print(f"llm-market dashboard: http://{args.host}:{port}/  (Ctrl+C stops it)", flush=True)
     open_browser = has_display() and not args.no_open
