@@ -9,6 +9,7 @@ server, so a front end fetched from a CDN fails the test. Screenshots go to
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 from pathlib import Path
 
@@ -27,14 +28,26 @@ def browser_missing() -> str:
 
 
 @pytest.fixture(scope="session")
-def dashboard_url():
-    """The base URL of ``llm-market dashboard`` started for this test session."""
+def dashboard_url(tmp_path_factory):
+    """The base URL of ``llm-market dashboard`` started for this test session.
+
+    The server keeps its payoff tables in a cache folder of the session's own (through
+    ``XDG_CACHE_HOME``), never in the user's.
+    """
     reason = browser_missing()
     if reason:
         pytest.skip(reason)
     from app.serve import start_dashboard, stop_dashboard
 
-    process, url = start_dashboard()
+    saved = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    try:
+        process, url = start_dashboard()
+    finally:
+        if saved is None:
+            del os.environ["XDG_CACHE_HOME"]
+        else:
+            os.environ["XDG_CACHE_HOME"] = saved
     yield url
     stop_dashboard(process)
 
