@@ -98,6 +98,13 @@ def Explanation(markdown: str, title: str | None = None):
         solara.Markdown(markdown)
 
 
+@solara.component
+def TourExplanation(tour: Tour | None):
+    """The text of the guided tour the page was opened on (nothing without a tour)."""
+    if tour is not None:
+        Explanation(tour.text, title=f"Tour: {tour.title}")
+
+
 @dataclass(frozen=True)
 class Simulation:
     """A page's view of its run and the actions its controls call."""

@@ -25,6 +25,7 @@ from app.widgets import (
     Figures,
     RunControls,
     Svg,
+    TourExplanation,
     use_simulation,
     use_url_settings,
 )
@@ -162,8 +163,7 @@ def Preparing(settings, change, tour, request, problem: str):
     """The page while the payoff table is computed (or when the settings are wrong)."""
     with solara.Columns([1, 3]):
         with solara.Column():
-            if tour is not None:
-                Explanation(tour.text, title=f"Tour: {tour.title}")
+            TourExplanation(tour)
             SettingsForm(settings, change)
             ErrorMessage(problem)
         with solara.Column():
@@ -186,8 +186,7 @@ def Ready(settings, change, tour, prepared: game.Prepared):
     frame = sim.frame
     with solara.Columns([1, 3]):
         with solara.Column():
-            if tour is not None:
-                Explanation(tour.text, title=f"Tour: {tour.title}")
+            TourExplanation(tour)
             SettingsForm(settings, change)
             ErrorMessage(sim.error)
             if frame is not None:

@@ -18,6 +18,7 @@ from app.widgets import (
     Explanation,
     Figures,
     RunControls,
+    TourExplanation,
     use_simulation,
     use_url_settings,
 )
@@ -156,8 +157,7 @@ def Page():
     solara.Title(f"llm-market: {TITLE}")
     with solara.Columns([1, 3]):
         with solara.Column():
-            if tour is not None:
-                Explanation(tour.text, title=f"Tour: {tour.title}")
+            TourExplanation(tour)
             GameForm(settings, change)
             DynamicsForm(settings, change)
             ErrorMessage(sim.error)
