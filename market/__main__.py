@@ -1,7 +1,5 @@
 """``python -m market`` runs the CLI."""
 
-import sys
+from market.games import console
 
-from market.games import main
-
-sys.exit(main())
+console()

@@ -313,3 +313,28 @@ def test_chunks_end_with_their_last_group_when_it_is_small():
     big = [Run(i, {}, 0, str(i), group=0) for i in range(20)]
     assert group_end(big, 0, 4) == 4  # a group too large is split
     assert group_end(big, 16, 10) == 20
+    # a worker's share caps the growth: one seed's 216 profiles on two workers are two chunks
+    one_seed = [Run(i, {}, 0, str(i), group=0) for i in range(216)]
+    assert group_end(one_seed, 0, 108, most=108) == 108
+    assert group_end(runs, 0, 3, most=4) == 3  # finishing group 0 would pass the share
+    assert group_end(runs, 0, 3, most=5) == 5
+
+
+def test_local_workers_start_while_another_thread_runs():
+    """With a thread alive the pool uses forkserver, whose workers are the server's children:
+    they must not take the server for a dead driver (they once exited at once)."""
+    import os
+    import threading
+
+    from market.core.executors import open_workers
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with open_workers("local", 2) as workers:
+            pids = {workers.executor.submit(os.getpid).result(timeout=60) for _ in range(4)}
+    finally:
+        stop.set()
+        thread.join()
+    assert pids and os.getpid() not in pids

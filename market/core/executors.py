@@ -44,9 +44,14 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def die_with_parent() -> None:
-    """Make this worker process end when its parent does (SIGKILL driver included)."""
-    parent = os.getppid()
+def die_with_parent(parent: int | None = None) -> None:
+    """Make this worker process end when its parent does (SIGKILL driver included).
+
+    ``parent`` is the pid the parent had when it started this process (default: the current
+    parent): a parent killed before this call is noticed too, instead of watching the
+    process that adopted the orphan.
+    """
+    parent = os.getppid() if parent is None else parent
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -62,10 +67,10 @@ def watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-def local_worker_setup() -> None:
-    """Initializer of local worker processes: ignore Ctrl-C, die with the driver."""
+def local_worker_setup(driver: int | None = None) -> None:
+    """Initializer of local worker processes: ignore Ctrl-C, die with the driver (its pid)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with_parent()
+    die_with_parent(driver)
 
 
 class InlineExecutor(Executor):
@@ -158,10 +163,15 @@ def local_workers(jobs: int) -> Workers:
     """This process for one job, else a pool of worker processes that die with the driver."""
     if jobs <= 1:
         return Workers(InlineExecutor(), "local", 1)
+    context = process_context()
+    forked = context is not None and context.get_start_method() == "fork"
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", FORK_WARNING, DeprecationWarning)
         pool = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=process_context(), initializer=local_worker_setup
+            max_workers=jobs,
+            mp_context=context,
+            initializer=local_worker_setup,
+            initargs=(os.getpid() if forked else None,),  # a forkserver's workers are its own
         )
     return Workers(pool, "local", jobs)
 

@@ -345,14 +345,16 @@ def interrupted_message(finished: int, total: int, store: ExperimentStore, hint:
     )
 
 
-def group_end(pending: Sequence[Run], start: int, size: int) -> int:
+def group_end(pending: Sequence[Run], start: int, size: int, most: int | None = None) -> int:
     """Where a chunk of about ``size`` runs from ``start`` ends: at the end of its last group.
 
     Runs of one group (a seed) share per-process caches, so a chunk takes the rest of its last
-    group when that is at most ``size`` more runs.
+    group when that is at most ``size`` more runs and the chunk stays within ``most`` runs (the
+    share that keeps every worker busy; default ``2 * size``).
     """
+    most = 2 * size if most is None else max(size, min(most, 2 * size))
     end = min(start + size, len(pending))
-    limit = min(start + 2 * size, len(pending))
+    limit = min(start + most, len(pending))
     last = pending[end - 1].group
     while end < limit and pending[end].group == last:
         end += 1
@@ -382,7 +384,8 @@ def drive(
                 size = pace.chunk_size(
                     len(pending) - next_run, workers.jobs, target_seconds, kind.min_chunk_runs
                 )
-                end = group_end(pending, next_run, size)
+                share = math.ceil((len(pending) - next_run) / workers.jobs)
+                end = group_end(pending, next_run, size, share)
                 chunk = pending[next_run:end]
                 next_run = end
                 work = ChunkWork(

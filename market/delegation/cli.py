@@ -31,7 +31,7 @@ import argparse
 import json
 
 from market.core import output
-from market.core.cli import engine_options, engine_settings
+from market.core.cli import collector_paused, engine_options, engine_settings
 from market.core.parallel import progress_wanted
 from market.core.values import count, optional_count, optional_number
 from market.delegation.metagame_cli import cache_alias, metagame_parser
@@ -172,38 +172,35 @@ def plan_command(args: argparse.Namespace) -> int:
 
 def sweep_command(args: argparse.Namespace) -> int:
     """``delegation sweep``: all profiles x seeds; CSVs, Figures 2 and 3, settings JSON."""
-    from market.delegation import plots
-    from market.delegation.runs import mechanism_description, sweep
+    from market.core.renderer import BackgroundRenderer
 
     out = output.output_dir(args.out)
     cache_alias(args)
-    result = sweep(
-        args.scenario,
-        T=optional_count(args.T, "T"),
-        eps=eps_of(args),
-        seeds=count(args.seeds, "seeds"),
-        seed=count(args.seed, "seed", minimum=0),
-        mechanism=args.mechanism,
-        progress=progress_wanted(),
-        **engine_settings(args),
-    )
-    s = result.settings
-    label = (
-        f"{s['scenario']} ({s['mechanism']}), T = {s['T']:,}, eps = {s['eps']:g}, "
-        f"{s['seeds']} seed(s)"
-    )
-    figure2 = plots.figure2(
-        result.summary, 1, f"Provider 1 by strategy, mean over the others' profiles\n{label}"
-    )
-    figure3 = plots.figure3(
-        result.figure3, f'Providers 2..K by strategy, provider 1 playing "ours"\n{label}'
-    )
+    with BackgroundRenderer("market.delegation.plots") as renderer:
+        with collector_paused():
+            from market.delegation.runs import mechanism_description, sweep
+
+        result = sweep(
+            args.scenario,
+            T=optional_count(args.T, "T"),
+            eps=eps_of(args),
+            seeds=count(args.seeds, "seeds"),
+            seed=count(args.seed, "seed", minimum=0),
+            mechanism=args.mechanism,
+            progress=progress_wanted(),
+            **engine_settings(args),
+        )
+        s = result.settings
+        label = (
+            f"{s['scenario']} ({s['mechanism']}), T = {s['T']:,}, eps = {s['eps']:g}, "
+            f"{s['seeds']} seed(s)"
+        )
+        figures = renderer.draw(sweep_figures(result, label))
     files = {
         "profiles.csv": output.csv_bytes(result.profiles, PRECISE),
         "summary.csv": output.csv_bytes(result.summary, PRECISE),
         "figure3.csv": output.csv_bytes(result.figure3, PRECISE),
-        "figure2.png": output.png_bytes(figure2),
-        "figure3.png": output.png_bytes(figure3),
+        **figures,
     }
     note = mechanism_description(s["mechanism"])
     files["sweep.json"] = output.json_bytes(
@@ -227,6 +224,20 @@ def sweep_command(args: argparse.Namespace) -> int:
     print(f"  mechanism: {note}")
     print(f"Wrote {', '.join(str(p) for p in written)}")
     return 0
+
+
+def sweep_figures(result, label: str) -> dict:
+    """Figures 2 and 3 of a sweep, as calls of :mod:`market.delegation.plots` to draw."""
+    return {
+        "figure2.png": (
+            "figure2",
+            (result.summary, 1, f"Provider 1 by strategy, mean over the others' profiles\n{label}"),
+        ),
+        "figure3.png": (
+            "figure3",
+            (result.figure3, f'Providers 2..K by strategy, provider 1 playing "ours"\n{label}'),
+        ),
+    }
 
 
 def store_note(timings: dict, store) -> str:

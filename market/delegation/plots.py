@@ -12,16 +12,56 @@ References:
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from market.core.figures import new_figure
+from market.core.figures import Margins, new_figure, panel_grid, text_inches
 
 PANELS = (
     ("provider_utility", "Provider utility"),
     ("user_utility", "User utility"),
     ("delegations", "Delegations"),
 )
+
+
+LABEL_ANGLE = 35  # degrees: the strategy names under each bar
+TICK_ROOM = 0.12  # inches: a tick and its padding
+
+
+def tick_label_sample(values: np.ndarray) -> str:
+    """A string as wide as the widest number the y axis will show for ``values``.
+
+    Matplotlib writes at most six digits (larger values get a "1e6"-style offset above the
+    axis), at least a decimal like "0.25", with a minus sign when a value is negative.
+    """
+    largest = float(np.nanmax(np.abs(values), initial=0.0)) * 1.3
+    digits = min(6, max(4, len(f"{largest:.0f}")))
+    return ("-" if np.nanmin(values, initial=0.0) < 0 else "") + "8" * digits
+
+
+def sweep_margins(figure: Figure, strategies: list[str], values: np.ndarray, title: str) -> Margins:
+    """Fixed margins for Figures 2 and 3, measured from the texts that reach into them.
+
+    Below each panel: the strategy names, rotated; beside it: the y-axis numbers, or the first
+    name where it reaches further left; above it: the panel title and an offset ("1e6") line,
+    and over the grid the figure title.
+    """
+    angle = np.radians(LABEL_ANGLE)
+    names = [text_inches(figure, name, 8) for name in strategies] or [(0.0, 0.0)]
+    depth = max(w * np.sin(angle) + h * np.cos(angle) for w, h in names) + TICK_ROOM
+    first_reach = names[0][0] * np.cos(angle) - 0.2
+    side = max(text_inches(figure, tick_label_sample(values), 10)[0] + TICK_ROOM, first_reach)
+    line = text_inches(figure, "Ag", 10)[1] * 1.4
+    heading = (title.count("\n") + 1) * text_inches(figure, "Ag", 11)[1] * 1.4
+    return Margins(
+        left=side + 0.1,
+        right=0.15,
+        top=heading + 2 * line + 0.15,
+        bottom=depth + 0.1,
+        across=side + 0.25,
+        down=depth + 2 * line + 0.05,
+    )
 
 
 def strategy_bars(axes, table: pd.DataFrame, column: str, title: str) -> None:
@@ -31,7 +71,9 @@ def strategy_bars(axes, table: pd.DataFrame, column: str, title: str) -> None:
     colours = [f"C{i % 10}" for i in range(len(strategies))]
     bars = axes.bar(range(len(strategies)), values, color=colours, edgecolor="black", linewidth=0.5)
     axes.bar_label(bars, labels=[compact(v) for v in values], fontsize=7, padding=2)
-    axes.set_xticks(range(len(strategies)), strategies, rotation=35, ha="right", fontsize=8)
+    axes.set_xticks(
+        range(len(strategies)), strategies, rotation=LABEL_ANGLE, ha="right", fontsize=8
+    )
     axes.set_title(title, fontsize=10)
     axes.margins(y=0.15)
     axes.axhline(0, color="black", linewidth=0.6)
@@ -56,14 +98,19 @@ def figure2(summary: pd.DataFrame, provider: int = 1, title: str = "") -> Figure
         title: a suptitle (e.g. scenario, T and seeds).
     """
     rows = summary[summary["provider"] == provider]
-    figure = new_figure(11, 3.6)
-    axes = figure.subplots(1, len(PANELS))
+    title = title or f"Provider {provider}: means over the other providers' profiles"
+    figure = new_figure(11, 3.6, layout=None)
+    margins = sweep_margins(figure, list(rows["strategy"]), panel_values(rows), title)
+    axes = panel_grid(figure, 1, len(PANELS), margins)[0]
     for ax, (column, label) in zip(axes, PANELS, strict=True):
         strategy_bars(ax, rows, column, label)
-    figure.suptitle(
-        title or f"Provider {provider}: means over the other providers' profiles", fontsize=11
-    )
+    figure.suptitle(title, fontsize=11)
     return figure
+
+
+def panel_values(table: pd.DataFrame) -> np.ndarray:
+    """Every value the panels show (for the width of the y-axis numbers)."""
+    return table[[column for column, _ in PANELS]].to_numpy(dtype=float)
 
 
 def figure3(table: pd.DataFrame, title: str = "") -> Figure:
@@ -74,13 +121,16 @@ def figure3(table: pd.DataFrame, title: str = "") -> Figure:
         title: a suptitle.
     """
     providers = sorted(table["provider"].unique())
-    figure = new_figure(11, 3.3 * max(1, len(providers)))
-    axes = figure.subplots(max(1, len(providers)), len(PANELS), squeeze=False)
+    title = title or 'Providers 2..K by strategy, provider 1 playing "ours"'
+    figure = new_figure(11, 3.3 * max(1, len(providers)), layout=None)
+    strategies = list(dict.fromkeys(table["strategy"]))
+    margins = sweep_margins(figure, strategies, panel_values(table), title)
+    axes = panel_grid(figure, max(1, len(providers)), len(PANELS), margins)
     for row, provider in zip(axes, providers, strict=False):
         rows = table[table["provider"] == provider]
         for ax, (column, label) in zip(row, PANELS, strict=True):
             strategy_bars(ax, rows, column, f"Provider {provider}: {label.lower()}")
-    figure.suptitle(title or 'Providers 2..K by strategy, provider 1 playing "ours"', fontsize=11)
+    figure.suptitle(title, fontsize=11)
     return figure
 
 
