@@ -22,7 +22,7 @@ from market.core.renderer import BackgroundRenderer
 
 ROOT = Path(__file__).resolve().parents[1]
 DRAW_HERE = renderer_module.draw_png
-PRELUDE = "from tests.test_renderer import *\nfrom market.core.renderer import draw_all\n"
+PRELUDE = "from tests.test_renderer import *\n"
 PLOTS = "market.delegation.plots"
 STRATEGIES = ["ours", "honest", "dishonest-model", "dishonest-length"]
 
@@ -65,6 +65,11 @@ def ended(process: psutil.Process, timeout: float = 10) -> bool:
     return False
 
 
+def drawn_here(figures: dict) -> dict:
+    """What the command draws itself: every figure, one after the other, in this process."""
+    return {name: DRAW_HERE(PLOTS, call) for name, call in figures.items()}
+
+
 def refuse_here(*_args):
     raise AssertionError("drawn in the command, not in the helper")
 
@@ -91,7 +96,7 @@ def test_the_helper_draws_the_bytes_the_command_would_draw():
             drawn = renderer.draw(calls())
         renderer_module.draw_png = DRAW_HERE
         assert list(drawn) == ["figure2.png", "figure3.png"]
-        assert drawn == draw_all(PLOTS, calls())
+        assert drawn == drawn_here(calls())
         assert all(png.startswith(b"\\x89PNG") for png in drawn.values())
         """
     )
@@ -104,7 +109,7 @@ def test_a_dead_helper_is_replaced_by_drawing_here():
             renderer.process.kill()
             renderer.process.join()
             drawn = renderer.draw(calls())
-        assert drawn == draw_all(PLOTS, calls())
+        assert drawn == drawn_here(calls())
         """
     )
 

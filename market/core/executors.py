@@ -23,13 +23,12 @@ import signal
 import sys
 import threading
 import time
-import warnings
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from market.core.errors import UserInputError
-from market.core.parallel import FORK_WARNING, process_context
+from market.core.parallel import forking_quietly, process_context
 
 EXECUTORS = ("local", "dask")
 PR_SET_PDEATHSIG = 1
@@ -165,8 +164,7 @@ def local_workers(jobs: int) -> Workers:
         return Workers(InlineExecutor(), "local", 1)
     context = process_context()
     forked = context is not None and context.get_start_method() == "fork"
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", FORK_WARNING, DeprecationWarning)
+    with forking_quietly():
         pool = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=context,

@@ -26,7 +26,6 @@ import json
 import math
 import os
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from typing import Any
 
 from market.core.errors import UserInputError
 from market.core.executors import Workers, open_workers
-from market.core.parallel import FORK_WARNING, progress_bar
+from market.core.parallel import forking_quietly, progress_bar
 from market.core.store import Column, ExperimentStore, RunRecord, store_path
 
 TARGET_CHUNK_SECONDS = 1.0
@@ -391,8 +390,7 @@ def drive(
                 work = ChunkWork(
                     kind.compute, experiment.context, tuple((r.config, r.seed) for r in chunk)
                 )
-                with warnings.catch_warnings():  # forking workers (see parallel.process_context)
-                    warnings.filterwarnings("ignore", FORK_WARNING, DeprecationWarning)
+                with forking_quietly():  # submitting may fork the workers
                     in_flight[workers.executor.submit(compute_chunk, work)] = chunk
             finished, _ = wait(list(in_flight), timeout=WAIT_SECONDS, return_when=FIRST_COMPLETED)
             for future in finished:

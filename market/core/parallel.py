@@ -8,13 +8,14 @@ or on which worker finished first.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 CHUNKS_PER_JOB = 8
@@ -29,6 +30,13 @@ def cut_into_chunks[T](items: Sequence[T], jobs: int) -> list[tuple[T, ...]]:
     return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
 
 
+def fork_context():
+    """The ``fork`` start method where it is available and safe (no other Python thread)."""
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return None
+
+
 def process_context():
     """How worker processes start: ``fork`` where available, else the platform default.
 
@@ -36,15 +44,21 @@ def process_context():
     or ``forkserver`` would re-import numpy, pandas and Mesa in every sweep, about a second).
     Python 3.12 warns that forking a process with threads may deadlock: importing pandas
     (pyarrow's jemalloc background thread) and Mesa starts native threads, which the workers
-    never use, so that one warning is silenced in :func:`map_chunks`; with a Python thread of
-    our own alive, ``forkserver`` is used instead.
+    never use, so that one warning is silenced (:func:`forking_quietly`); with a Python thread
+    of our own alive, ``forkserver`` is used instead.
     """
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    if "forkserver" in methods:
+    forked = fork_context()
+    if forked is None and "forkserver" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("forkserver")
-    return None
+    return forked
+
+
+@contextlib.contextmanager
+def forking_quietly() -> Iterator[None]:
+    """Silence Python 3.12's warning about forking a process with (native) threads."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", FORK_WARNING, DeprecationWarning)
+        yield
 
 
 def progress_wanted() -> bool:
@@ -106,8 +120,7 @@ def map_chunks[C, R](
         max_workers=min(jobs, len(chunks)), mp_context=process_context()
     ) as pool:
         # submitting forks the workers: do it before the progress bar's thread starts
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", FORK_WARNING, DeprecationWarning)
+        with forking_quietly():
             futures = {pool.submit(work, chunk): i for i, chunk in enumerate(chunks)}
         with progress_bar(sum(sizes), description, progress) as bar:
             for future in as_completed(futures):

@@ -23,11 +23,10 @@ import multiprocessing
 import os
 import signal
 import sys
-import threading
-import warnings
 from collections.abc import Mapping
 
-from market.core.parallel import FORK_WARNING
+from market.core.cli import collector_paused
+from market.core.parallel import fork_context, forking_quietly
 
 #: A figure to draw: the plot module's function that builds it, and that function's arguments.
 FigureCall = tuple[str, tuple]
@@ -41,16 +40,12 @@ def draw_png(module: str, call: FigureCall) -> bytes:
     return png_bytes(getattr(importlib.import_module(module), function)(*args))
 
 
-def draw_all(module: str, calls: Mapping[str, FigureCall]) -> dict[str, bytes]:
-    """Every figure of ``calls`` as PNG bytes, drawn one after the other in this process."""
-    return {name: draw_png(module, call) for name, call in calls.items()}
-
-
-def fork_context():
-    """The ``fork`` start method when it is available and safe (no other Python thread)."""
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+def draw_png_or_none(module: str, call: FigureCall) -> bytes | None:
+    """:func:`draw_png`, or None if drawing fails (the command draws it again and shows why)."""
+    try:
+        return draw_png(module, call)
+    except Exception:
         return None
-    return multiprocessing.get_context("fork")
 
 
 def start(process) -> None:
@@ -61,8 +56,7 @@ def start(process) -> None:
     """
     sys.stdout.flush()
     sys.stderr.flush()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", FORK_WARNING, DeprecationWarning)
+    with forking_quietly():
         process.start()
 
 
@@ -77,10 +71,7 @@ def helper_setup(parent: int) -> None:
 def draw_into(connection, module: str, call: FigureCall, parent: int) -> None:
     """A drawing child: send one figure's PNG bytes (or None if drawing failed)."""
     helper_setup(parent)
-    try:
-        connection.send(draw_png(module, call))
-    except Exception:  # the command draws it again itself and shows the error
-        connection.send(None)
+    connection.send(draw_png_or_none(module, call))
 
 
 def serve(connection, module: str, parent: int) -> None:
@@ -90,9 +81,7 @@ def serve(connection, module: str, parent: int) -> None:
         load(module)
         calls: dict[str, FigureCall] = connection.recv()
         connection.send(draw_in_parallel(module, calls))
-    except EOFError:  # the command ended without figures
-        return
-    except Exception:  # nothing printed: the command draws what is missing and shows errors
+    except Exception:  # EOFError: no figures wanted; else the command draws what is missing
         return
 
 
@@ -104,11 +93,10 @@ def load(module: str) -> None:
     """
     from market.core.figures import warm_up
 
-    gc.disable()
-    importlib.import_module(module)
-    warm_up()
-    gc.freeze()
-    gc.enable()
+    with collector_paused():
+        importlib.import_module(module)
+        warm_up()
+        gc.freeze()
 
 
 def draw_in_parallel(module: str, calls: Mapping[str, FigureCall]) -> dict[str, bytes | None]:
@@ -122,12 +110,7 @@ def draw_in_parallel(module: str, calls: Mapping[str, FigureCall]) -> dict[str, 
         start(child)
         sender.close()
         children[name] = (child, receiver)
-    drawn: dict[str, bytes | None] = {}
-    if names:
-        try:
-            drawn[names[0]] = draw_png(module, calls[names[0]])
-        except Exception:
-            drawn[names[0]] = None
+    drawn = {name: draw_png_or_none(module, calls[name]) for name in names[:1]}
     for name, (child, receiver) in children.items():
         try:
             drawn[name] = receiver.recv()

@@ -99,18 +99,7 @@ def figure2(summary: pd.DataFrame, provider: int = 1, title: str = "") -> Figure
     """
     rows = summary[summary["provider"] == provider]
     title = title or f"Provider {provider}: means over the other providers' profiles"
-    figure = new_figure(11, 3.6, layout=None)
-    margins = sweep_margins(figure, list(rows["strategy"]), panel_values(rows), title)
-    axes = panel_grid(figure, 1, len(PANELS), margins)[0]
-    for ax, (column, label) in zip(axes, PANELS, strict=True):
-        strategy_bars(ax, rows, column, label)
-    figure.suptitle(title, fontsize=11)
-    return figure
-
-
-def panel_values(table: pd.DataFrame) -> np.ndarray:
-    """Every value the panels show (for the width of the y-axis numbers)."""
-    return table[[column for column, _ in PANELS]].to_numpy(dtype=float)
+    return strategy_grid(rows, [(rows, "")], 3.6, title)
 
 
 def figure3(table: pd.DataFrame, title: str = "") -> Figure:
@@ -121,17 +110,33 @@ def figure3(table: pd.DataFrame, title: str = "") -> Figure:
         title: a suptitle.
     """
     providers = sorted(table["provider"].unique())
+    rows = [(table[table["provider"] == p], f"Provider {p}: ") for p in providers]
     title = title or 'Providers 2..K by strategy, provider 1 playing "ours"'
-    figure = new_figure(11, 3.3 * max(1, len(providers)), layout=None)
-    strategies = list(dict.fromkeys(table["strategy"]))
-    margins = sweep_margins(figure, strategies, panel_values(table), title)
-    axes = panel_grid(figure, max(1, len(providers)), len(PANELS), margins)
-    for row, provider in zip(axes, providers, strict=False):
-        rows = table[table["provider"] == provider]
+    return strategy_grid(table, rows, 3.3 * max(1, len(providers)), title)
+
+
+def strategy_grid(
+    shown: pd.DataFrame, rows: list[tuple[pd.DataFrame, str]], height: float, title: str
+) -> Figure:
+    """Figures 2 and 3: the three panels (:data:`PANELS`) for each table of ``rows``.
+
+    Each row's panel titles start with its prefix (none: the panel's own label); the margins
+    are measured (:func:`sweep_margins`) for everything ``shown``.
+    """
+    figure = new_figure(11, height, layout=None)
+    strategies = list(dict.fromkeys(shown["strategy"]))
+    margins = sweep_margins(figure, strategies, panel_values(shown), title)
+    axes = panel_grid(figure, max(1, len(rows)), len(PANELS), margins)
+    for row, (table, prefix) in zip(axes, rows, strict=False):
         for ax, (column, label) in zip(row, PANELS, strict=True):
-            strategy_bars(ax, rows, column, f"Provider {provider}: {label.lower()}")
+            strategy_bars(ax, table, column, f"{prefix}{label.lower()}" if prefix else label)
     figure.suptitle(title, fontsize=11)
     return figure
+
+
+def panel_values(table: pd.DataFrame) -> np.ndarray:
+    """Every value the panels show (for the width of the y-axis numbers)."""
+    return table[[column for column, _ in PANELS]].to_numpy(dtype=float)
 
 
 def figure4(table: pd.DataFrame, title: str = "") -> Figure:
