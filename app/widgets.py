@@ -197,6 +197,27 @@ def RunControls(sim: Simulation, steps_done: int, running: bool, unit: str = "st
     )
 
 
+def named_select(label: str, name: str, choices: list[tuple[str, str]], choose) -> None:
+    """A Select showing each ``(name, label)`` choice's label; ``choose`` gets the chosen name."""
+    labels = dict(choices)
+    solara.Select(
+        label=label,
+        value=labels.get(name, name),
+        values=[shown for _, shown in choices],
+        on_value=lambda v: choose(next(n for n, shown in choices if shown == v)),
+    )
+
+
+def text_field(settings, change, name: str, label: str) -> None:
+    """An InputText bound to one settings field (applied on Enter or leaving the box)."""
+    solara.InputText(
+        label,
+        value=getattr(settings, name),
+        on_value=lambda v: change(**{name: v.strip()}),
+        continuous_update=False,
+    )
+
+
 @solara.component
 def ErrorMessage(text: str):
     """A user mistake in one line (never a traceback)."""

@@ -26,6 +26,7 @@ import numpy as np
 
 from agents.delegation.better_response import RULES, check_margin, check_rule
 from agents.delegation.strategies import base_strategy_names
+from app.games.delegation import mechanism_choices as mechanism_choices  # the same game's
 from market.core.errors import UserInputError
 from market.core.values import count, number
 from market.delegation.empirical import MetagameResult, metagame
@@ -80,11 +81,6 @@ class MetagameSettings:
 def preset_names() -> list[str]:
     """The shipped presets."""
     return SCENARIOS.names()
-
-
-def mechanism_choices() -> list[tuple[str, str]]:
-    """(name, plain label) of every registered mechanism."""
-    return [(m.name, f"{m.name}: {m.description}") for m in MECHANISMS]
 
 
 def strategy_names() -> list[str]:

@@ -19,6 +19,8 @@ from app.widgets import (
     Figures,
     RunControls,
     TourExplanation,
+    named_select,
+    text_field,
     use_simulation,
     use_url_settings,
 )
@@ -57,12 +59,7 @@ def SettingsForm(settings: game.DelegationSettings, change):
         on_value=lambda v: change(preset="" if v == TOML_CHOICE else v),
     )
     if is_toml:
-        solara.InputText(
-            "TOML scenario file (path on the server)",
-            value=settings.preset,
-            on_value=lambda v: change(preset=v.strip()),
-            continuous_update=False,
-        )
+        text_field(settings, change, "preset", "TOML scenario file (path on the server)")
     try:
         providers = game.provider_names(settings.preset) if settings.preset else []
     except (UserInputError, OSError, ValueError) as error:
@@ -82,13 +79,11 @@ def SettingsForm(settings: game.DelegationSettings, change):
             values=game.strategy_names(),
             on_value=choose,
         )
-    choices = [("", "the scenario's own"), *game.mechanism_choices()]
-    labels = {name: label for name, label in choices}
-    solara.Select(
-        label="Mechanism",
-        value=labels.get(settings.mechanism, settings.mechanism),
-        values=[label for _, label in choices],
-        on_value=lambda v: change(mechanism=next(n for n, lb in choices if lb == v)),
+    named_select(
+        "Mechanism",
+        settings.mechanism,
+        [("", "the scenario's own"), *game.mechanism_choices()],
+        lambda name: change(mechanism=name),
     )
     for field, label in (
         ("T", "T: queries (blank: the scenario's)"),
@@ -96,12 +91,7 @@ def SettingsForm(settings: game.DelegationSettings, change):
         ("seed", "Seed (blank: a fresh one)"),
         ("batch", "Queries per step"),
     ):
-        solara.InputText(
-            label,
-            value=getattr(settings, field),
-            on_value=lambda v, field=field: change(**{field: v.strip()}),
-            continuous_update=False,
-        )
+        text_field(settings, change, field, label)
 
 
 @solara.component

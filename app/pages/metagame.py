@@ -26,6 +26,8 @@ from app.widgets import (
     RunControls,
     Svg,
     TourExplanation,
+    named_select,
+    text_field,
     use_simulation,
     use_url_settings,
 )
@@ -63,16 +65,6 @@ def make_session() -> Session:
     return Session(game.build_run, game.snapshot)
 
 
-def text_field(settings, change, name: str, label: str) -> None:
-    """An InputText bound to one settings field (applied on Enter or leaving the box)."""
-    solara.InputText(
-        label,
-        value=getattr(settings, name),
-        on_value=lambda v: change(**{name: v.strip()}),
-        continuous_update=False,
-    )
-
-
 @solara.component
 def SettingsForm(settings: game.MetagameSettings, change):
     """Preset, mechanism, T, seeds, the start profile, rule, tolerance and seed."""
@@ -82,13 +74,11 @@ def SettingsForm(settings: game.MetagameSettings, change):
         values=game.preset_names(),
         on_value=lambda v: change(preset=v),
     )
-    choices = [("", "the scenario's own"), *game.mechanism_choices()]
-    labels = dict(choices)
-    solara.Select(
-        label="Mechanism",
-        value=labels.get(settings.mechanism, settings.mechanism),
-        values=[label for _, label in choices],
-        on_value=lambda v: change(mechanism=next(n for n, lb in choices if lb == v)),
+    named_select(
+        "Mechanism",
+        settings.mechanism,
+        [("", "the scenario's own"), *game.mechanism_choices()],
+        lambda name: change(mechanism=name),
     )
     text_field(settings, change, "T", "T: queries per play")
     text_field(settings, change, "seeds", "Seeds per payoff estimate")

@@ -28,6 +28,7 @@ from app.widgets import (
     Figures,
     RunControls,
     TourExplanation,
+    text_field,
     use_simulation,
     use_url_settings,
 )
@@ -68,16 +69,6 @@ FACTOR_LABELS = {
 def make_session() -> Session:
     """The tab's session (built per tab, never at module level)."""
     return Session(game.build_run, game.snapshot)
-
-
-def text_field(settings, change, name: str, label: str) -> None:
-    """An InputText bound to one settings field (applied on Enter or leaving the box)."""
-    solara.InputText(
-        label,
-        value=getattr(settings, name),
-        on_value=lambda v: change(**{name: v.strip()}),
-        continuous_update=False,
-    )
 
 
 def provider_choices(settings: game.RosaSettings) -> list[str]:

@@ -19,6 +19,7 @@ from app.widgets import (
     Figures,
     RunControls,
     TourExplanation,
+    text_field,
     use_simulation,
     use_url_settings,
 )
@@ -62,12 +63,7 @@ def GameForm(settings: game.TTCSettings, change):
             ("benchmark", "Benchmark"),
             ("method", "Method"),
         ):
-            solara.InputText(
-                label,
-                value=getattr(settings, field),
-                on_value=lambda v, field=field: change(**{field: v.strip()}),
-                continuous_update=False,
-            )
+            text_field(settings, change, field, label)
     perfect = settings.beta.strip().lower() in game.PERFECT_WORDS
     solara.Checkbox(
         label="Perfectly rational users",
@@ -75,19 +71,9 @@ def GameForm(settings: game.TTCSettings, change):
         on_value=lambda v: change(beta="inf" if v else "1000"),
     )
     if not perfect:
-        solara.InputText(
-            "beta: user rationality",
-            value=settings.beta,
-            on_value=lambda v: change(beta=v.strip()),
-            continuous_update=False,
-        )
+        text_field(settings, change, "beta", "beta: user rationality")
     for field, label in (("v0", "V_0: abstention value"), ("margin", "Margin over cost")):
-        solara.InputText(
-            label,
-            value=getattr(settings, field),
-            on_value=lambda v, field=field: change(**{field: v.strip()}),
-            continuous_update=False,
-        )
+        text_field(settings, change, field, label)
 
 
 @solara.component
@@ -117,12 +103,7 @@ def DynamicsForm(settings: game.TTCSettings, change):
     if settings.users == "heterogeneous agents":
         fields.insert(1, ("spread", "Spread (sd of log value and log beta)"))
     for field, label in fields:
-        solara.InputText(
-            label,
-            value=getattr(settings, field),
-            on_value=lambda v, field=field: change(**{field: v.strip()}),
-            continuous_update=False,
-        )
+        text_field(settings, change, field, label)
 
 
 @solara.component

@@ -135,29 +135,27 @@ def service_groups(frame: RosaFrame, who: np.ndarray) -> tuple[PointGroup, ...]:
 
 def service_chart(frame: RosaFrame) -> ScatterChart:
     """Who served each recently sampled round, at its (projected) context."""
-    xr, yr = context_ranges(frame)
-    return ScatterChart(
-        title=f"Who served: last {frame.service.rounds.size} sampled rounds",
-        x_label="context, direction 1 (where qualities differ most)",
-        y_label="context, direction 2",
-        groups=service_groups(frame, frame.service.served),
-        test_id="plot-served",
-        x_range=xr,
-        y_range=yr,
-    )
+    title = f"Who served: last {frame.service.rounds.size} sampled rounds"
+    return context_chart(frame, title, frame.service.served, "plot-served")
 
 
 def best_chart(frame: RosaFrame) -> ScatterChart:
     """Who the clairvoyant auction (true qualities, true costs) would choose at those rounds."""
-    xr, yr = context_ranges(frame)
     agreement = frame.service.agreement
     share = "" if math.isnan(agreement) else f": {agreement:.0%} agree"
+    title = f"Who the clairvoyant auction would choose{share}"
+    return context_chart(frame, title, frame.service.best, "plot-best")
+
+
+def context_chart(frame: RosaFrame, title: str, providers, test_id: str) -> ScatterChart:
+    """The sampled rounds at their (projected) contexts, grouped by ``providers`` (one each)."""
+    xr, yr = context_ranges(frame)
     return ScatterChart(
-        title=f"Who the clairvoyant auction would choose{share}",
+        title=title,
         x_label="context, direction 1 (where qualities differ most)",
         y_label="context, direction 2",
-        groups=service_groups(frame, frame.service.best),
-        test_id="plot-best",
+        groups=service_groups(frame, providers),
+        test_id=test_id,
         x_range=xr,
         y_range=yr,
     )

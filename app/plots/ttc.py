@@ -40,16 +40,21 @@ def iteration_range(frame: TTCFrame) -> tuple[float, float]:
     return 0.0, float(frame.rows[-1] + 1) if frame.rows.size else 1.0
 
 
+def provider_steps(frame: TTCFrame, values) -> tuple[Series, ...]:
+    """One step line per provider (column ``i`` of ``values``), held between iterations."""
+    return tuple(
+        Series(name, *held(frame, values[:, i]), color(i), steps=True)
+        for i, name in enumerate(frame.providers)
+    )
+
+
 def levels_chart(frame: TTCFrame) -> LineChart:
     """Each provider's compute level over the iterations (a step function)."""
     return LineChart(
         title="Compute level of each provider",
         x_label="iteration (one provider revises)",
         y_label="compute level theta",
-        series=tuple(
-            Series(name, *held(frame, frame.thetas[:, i]), color(i), steps=True)
-            for i, name in enumerate(frame.providers)
-        ),
+        series=provider_steps(frame, frame.thetas),
         test_id="plot-levels",
         x_range=iteration_range(frame),
     )
@@ -61,10 +66,7 @@ def shares_chart(frame: TTCFrame) -> LineChart:
         title="Market shares",
         x_label="iteration",
         y_label="share of queries",
-        series=tuple(
-            Series(name, *held(frame, frame.shares[:, i]), color(i), steps=True)
-            for i, name in enumerate(frame.providers)
-        ),
+        series=provider_steps(frame, frame.shares),
         test_id="plot-shares",
         x_range=iteration_range(frame),
         y_range=(-0.02, 1.02),
