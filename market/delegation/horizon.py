@@ -47,15 +47,27 @@ def smallest_horizon(
 
     None when even ``limit`` queries are not enough (eps too close to 1/2, or no T at all).
     """
-    low, high = params.T, max(2 * params.T, 2)
-    while not has_exploitation_phase(mechanism_cls, replace(params, T=high), typical):
+    return smallest_passing(mechanism_cls, params, typical, "T", limit)
+
+
+def smallest_passing(mechanism_cls, params: DelegationParams, typical, field: str, limit: int):
+    """The smallest value of the integer ``field`` above its current one leaving ``T_R > 0``.
+
+    Found by doubling, then bisection; None once the doubling passes ``limit``.
+    """
+
+    def fits(value: int) -> bool:
+        return has_exploitation_phase(mechanism_cls, replace(params, **{field: value}), typical)
+
+    low = getattr(params, field)
+    high = max(2 * low, 2)
+    while not fits(high):
         low, high = high, 2 * high
         if high > limit:
             return None
     while high - low > 1:
         middle = (low + high) // 2
-        fits = has_exploitation_phase(mechanism_cls, replace(params, T=middle), typical)
-        low, high = (low, middle) if fits else (middle, high)
+        low, high = (low, middle) if fits(middle) else (middle, high)
     return high
 
 
@@ -75,21 +87,12 @@ def largest_eps(mechanism_cls, params: DelegationParams, typical) -> float | Non
 
 
 def smallest_length_bound(mechanism_cls, params: DelegationParams, typical) -> int | None:
-    """The smallest ``L = max_length`` at or above the current one that leaves ``T_R > 0``.
+    """The smallest ``L = max_length`` above the current one that leaves ``T_R > 0``.
 
     Only the paper's ``2R/(p_min L)`` and ``delta_i`` terms shrink with L; None when no L up
     to :data:`SEARCH_LIMIT` works.
     """
-    low, high = params.max_length, 2 * params.max_length
-    while not has_exploitation_phase(mechanism_cls, replace(params, max_length=high), typical):
-        low, high = high, 2 * high
-        if high > SEARCH_LIMIT:
-            return None
-    while high - low > 1:
-        middle = (low + high) // 2
-        fits = has_exploitation_phase(mechanism_cls, replace(params, max_length=middle), typical)
-        low, high = (low, middle) if fits else (middle, high)
-    return high
+    return smallest_passing(mechanism_cls, params, typical, "max_length", SEARCH_LIMIT)
 
 
 @dataclass(frozen=True)
