@@ -74,6 +74,16 @@ def wait_for_progress(process: subprocess.Popen, store: Path, beyond: int) -> in
     pytest.fail("the store showed no progress within 60 s")
 
 
+def run_to_the_end(store: Path, out: Path) -> subprocess.CompletedProcess:
+    """The same sweep again, on two local workers, left to finish (it resumes from ``store``)."""
+    return subprocess.run(
+        [*command(), *SWEEP, "--jobs", "2", "--store", str(store), "--out", str(out)],
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
+
+
 def workers_of(pid: int) -> list[psutil.Process]:
     try:
         return psutil.Process(pid).children(recursive=True)
@@ -126,12 +136,7 @@ def test_sigkill_at_random_moments_then_resume(tmp_path, reference):
         assert_no_duplicates(store)
         assert not (tmp_path / f"out{attempt}").exists()  # nothing written before the end
         done = stored_runs(store)
-    finished = subprocess.run(
-        [*command(), *SWEEP, "--jobs", "2", "--store", str(store), "--out", str(tmp_path / "out")],
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
+    finished = run_to_the_end(store, tmp_path / "out")
     assert finished.returncode == 0, finished.stderr
     assert_no_duplicates(store)
     assert stored_runs(store) == 216 * 3
@@ -183,11 +188,6 @@ def test_dask_workers_die_with_a_killed_driver_and_the_sweep_resumes(tmp_path, r
     process.wait(timeout=10)
     assert_no_survivors(workers)
     assert_no_duplicates(store)
-    finished = subprocess.run(
-        [*command(), *SWEEP, "--jobs", "2", "--store", str(store), "--out", str(tmp_path / "out")],
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
+    finished = run_to_the_end(store, tmp_path / "out")
     assert finished.returncode == 0, finished.stderr
     assert_same_outputs(reference, tmp_path / "out")
