@@ -1,13 +1,16 @@
-"""Building blocks every game page shares: URL settings, SVG plots, run controls, the play loop.
+"""Building blocks every game page shares: URL settings, SVG plots, run controls, the pump.
 
-The play loop runs in a thread per tab (``solara.use_thread``): it steps the tab's
-:class:`~app.session.Session` ``every`` steps at a time, then hands the page one snapshot, so
-the plots are redrawn once per ``every`` model steps (long runs stay responsive) and never read
-a model that is being stepped.
+Each tab's model is stepped by its :class:`~app.session.Session`'s own worker, which publishes
+views; the page draws the latest view at a bounded rate through a *pump* thread
+(:func:`use_session_view`) that never hands over a view before the last one was drawn, so a
+render never races the worker and renders never pile up. A plot or table that fails to draw is
+one line in its own panel (:func:`drawn`, :func:`Guarded`); the page stays.
 """
 
 from __future__ import annotations
 
+import html
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -16,14 +19,16 @@ from typing import Any
 
 import solara
 
+from app.charts import svg as svg_markup
 from app.export import charts_png, table_csv
-from app.session import Outcome, Session
+from app.session import SPEEDS, Session, View, user_message
 from app.tours import Tour, tour_named
 from app.urlstate import page_url, parse_query
 
-#: Pause between two rendered updates while playing (seconds): leaves the browser time to draw.
-PLAY_PAUSE = 0.02
-RENDER_EVERY_CHOICES = (1, 2, 5, 10, 20, 50, 100)
+logger = logging.getLogger(__name__)
+
+#: The most views a tab draws per second (fewer when drawing takes longer).
+FRAMES_PER_SECOND = 20
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,44 @@ def Svg(svg: str, test_id: str = "plot"):
     )
 
 
+def panel_failure(what: str, error: BaseException) -> str:
+    """The one line a panel shows instead of what failed to draw (markup)."""
+    logger.error("a dashboard panel failed to draw", exc_info=error)
+    text = html.escape(f"{what} could not be drawn: {user_message(error)}")
+    style = "color:#b00020;font-size:13px"
+    return f'<div class="panel-error" role="alert" style="{style}">{text}</div>'
+
+
+def drawn(charts: Callable[[], list]) -> list[tuple[str, str]]:
+    """Each chart's ``(test id, SVG markup)``; one that fails to draw is one line in its panel."""
+    try:
+        built = list(charts())
+    except Exception as error:
+        return [("plot-failed", panel_failure("The plots", error))]
+    svgs = []
+    for chart in built:
+        try:
+            svgs.append((chart.test_id, svg_markup(chart)))
+        except Exception as error:
+            svgs.append((chart.test_id, panel_failure("This plot", error)))
+    return svgs
+
+
+@solara.component
+def Guarded(component, *args):
+    """``component(*args)``, or one line in its place if it fails to render.
+
+    An error boundary: the failure stays inside this panel, and the panel tries again when its
+    arguments change (the next frame).
+    """
+    failure, clear = solara.use_exception()
+    solara.use_effect(lambda: clear() if failure is not None else None, [id(a) for a in args])
+    if failure is not None:
+        solara.HTML(tag="div", unsafe_innerHTML=panel_failure("This panel", failure))
+    else:
+        component(*args)
+
+
 @solara.component
 def Figures(svgs: list[tuple[str, str]]):
     """Plots in a responsive grid, two per row on wide screens."""
@@ -107,86 +150,112 @@ def TourExplanation(tour: Tour | None):
 
 @dataclass(frozen=True)
 class Simulation:
-    """A page's view of its run and the actions its controls call."""
+    """A page's view of its session and the requests its controls make (they return at once).
 
-    frame: Any
-    error: str
-    playing: bool
-    every: int
-    step: Callable[[], None]
-    play: Callable[[], None]
-    pause: Callable[[], None]
-    reset: Callable[[], None]
-    set_every: Callable[[int], None]
+    Attributes:
+        view: the latest view the page draws.
+        session: the tab's session.
+    """
+
+    view: View
+    session: Session
+
+    @property
+    def frame(self):
+        """The latest snapshot (None before a model is built)."""
+        return self.view.frame
+
+    @property
+    def error(self) -> str:
+        """The session's one-line error ("" if none)."""
+        return self.view.error
+
+
+def use_session_view(session: Session) -> View:
+    """The session's latest view, drawn at most :data:`FRAMES_PER_SECOND` times a second.
+
+    A thread per tab (the *pump*) waits for the session to publish, waits until the page has
+    drawn the view it handed over last (acknowledged by an effect, which runs after a render),
+    then hands over the newest one: views published meanwhile are dropped, never queued, and a
+    slow render slows the pump instead of piling renders up. Must be called inside a component.
+    """
+    view, set_view = solara.use_state(session.view())
+    solara.use_effect(lambda: session.shown(view.version), [view.version])
+
+    def pump(cancel: threading.Event) -> None:
+        handed, gap, last = view.version, 1 / FRAMES_PER_SECOND, 0.0
+        while not cancel.is_set():
+            if session.wait_newer(handed, timeout=0.25) is None:
+                if session.closed:
+                    return
+                continue
+            session.wait_shown(handed, timeout=2.0)
+            if cancel.wait(max(0.0, last + gap - time.perf_counter())):
+                return
+            latest = session.view()
+            started = time.perf_counter()
+            try:
+                set_view(latest)
+            except Exception:  # the tab is closing under us
+                logger.debug("a view could not be handed to a closing page", exc_info=True)
+                return
+            handed, last = latest.version, time.perf_counter()
+            gap = max(1 / FRAMES_PER_SECOND, 2 * (last - started))
+
+    solara.use_thread(pump, dependencies=[session], intrusive_cancel=False)
+    return view
 
 
 def use_simulation(make_session: Callable[[], Session], settings: Any) -> Simulation:
-    """The tab's session, rebuilt whenever ``settings`` change, with step/play/pause/reset.
+    """The tab's session, rebuilt whenever ``settings`` change, closed with the tab.
 
-    Must be called inside a component (it uses hooks). The session is made once per tab.
+    Must be called inside a component (it uses hooks). The session is made once per tab; when
+    the tab closes or reloads, the page unmounts and the session ends its worker and drops its
+    model and the memory it held.
     """
     session: Session = solara.use_memo(make_session, [])
-    outcome, set_outcome = solara.use_state(Outcome(None, ""))
-    playing, set_playing = solara.use_state(False)
-    every, set_every = solara.use_state(1)
-    resets, set_resets = solara.use_state(0)
+    solara.use_effect(lambda: session.close, [])
+    solara.use_effect(lambda: session.configure(settings), [settings])
+    return Simulation(use_session_view(session), session)
 
-    def rebuild():
-        set_playing(False)
-        set_outcome(session.reset(settings))
 
-    solara.use_effect(rebuild, [settings, resets])
-
-    def play_loop(cancel: threading.Event):
-        if not playing:
-            return
-        while not cancel.is_set():
-            started = time.perf_counter()
-            result = session.step(every)
-            set_outcome(result)
-            if result.error or not session.running:
-                break
-            cancel.wait(max(0.0, PLAY_PAUSE - (time.perf_counter() - started) / 10))
-        set_playing(False)
-
-    solara.use_thread(play_loop, dependencies=[playing, every], intrusive_cancel=False)
-
-    def step():
-        if not playing:
-            set_outcome(session.step(every))
-
-    return Simulation(
-        frame=outcome.frame,
-        error=outcome.error,
-        playing=playing,
-        every=every,
-        step=step,
-        play=lambda: set_playing(session.running),
-        pause=lambda: set_playing(False),
-        reset=lambda: set_resets(resets + 1),
-        set_every=set_every,
-    )
+def speed_label(speed: float, unit: str) -> str:
+    """How a play speed reads in the select."""
+    return "as fast as possible" if speed <= 0 else f"{speed:g} {unit}s a second"
 
 
 @solara.component
-def RunControls(sim: Simulation, steps_done: int, running: bool, unit: str = "step"):
-    """Step, Play/Pause and Reset, the rendering interval, and the step counter."""
+def RunControls(sim: Simulation, steps_done: int, unit: str = "step"):
+    """Step, Play/Pause and Reset, the play speed, and the step counter."""
+    view, session = sim.view, sim.session
+    busy = bool(view.busy)
     with solara.Row(style="align-items:center;flex-wrap:wrap;gap:4px;"):
         solara.Button(
-            "Step", on_click=sim.step, disabled=sim.playing or not running, color="primary"
+            "Step",
+            on_click=session.step,
+            disabled=view.playing or not view.running or busy,
+            color="primary",
         )
-        if sim.playing:
-            solara.Button("Pause", on_click=sim.pause, color="warning")
+        if view.playing:
+            solara.Button("Pause", on_click=session.pause, color="warning")
         else:
-            solara.Button("Play", on_click=sim.play, disabled=not running, color="success")
-        solara.Button("Reset", on_click=sim.reset, outlined=True)
+            solara.Button(
+                "Play", on_click=session.play, disabled=not view.running or busy, color="success"
+            )
+        solara.Button("Reset", on_click=session.reset, outlined=True)
+    labels = {speed_label(s, unit): s for s in SPEEDS}
     solara.Select(
-        label=f"Render every N {unit}s",
-        value=str(sim.every),
-        values=[str(n) for n in RENDER_EVERY_CHOICES],
-        on_value=lambda text: sim.set_every(int(text)),
+        label="Speed",
+        value=speed_label(view.speed, unit),
+        values=list(labels),
+        on_value=lambda text: session.set_speed(labels[text]),
     )
-    state = "playing" if sim.playing else ("running" if running else "finished")
+    if busy:
+        state = "building"
+    elif view.playing:
+        state = "playing"
+    else:
+        state = "running" if view.running else "finished"
     solara.HTML(
         tag="div",
         unsafe_innerHTML=(
@@ -195,6 +264,15 @@ def RunControls(sim: Simulation, steps_done: int, running: bool, unit: str = "st
         ),
         style="margin-top:6px;",
     )
+
+
+@solara.component
+def SessionStatus(sim: Simulation):
+    """What the session is busy with (its place in the server's line), or its error."""
+    if sim.view.busy:
+        solara.ProgressLinear(True)
+        solara.Text(sim.view.busy, style="font-size:13px;color:#555")
+    ErrorMessage(sim.view.error)
 
 
 def named_select(label: str, name: str, choices: list[tuple[str, str]], choose) -> None:

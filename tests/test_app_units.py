@@ -17,7 +17,6 @@ from app.games import ttc as tg
 from app.offline import FRONT_END, missing_assets
 from app.plots import delegation as dplots
 from app.plots import ttc as tplots
-from app.session import Session
 from app.svg import Frame, Series, nice_ticks, polyline_points
 from app.tours import TOURS, tour_named
 from app.urlstate import page_url, parse_query
@@ -247,15 +246,6 @@ def test_ttc_charts_and_export():
 
 
 # ---- session and command ------------------------------------------------------------------
-
-
-def test_a_session_reports_user_mistakes_in_one_line():
-    session = Session(dg.build_run, dg.snapshot)
-    outcome = session.reset(dg.DelegationSettings(eps="0.7"))
-    assert outcome.frame is None
-    assert outcome.error.startswith("eps: expected")
-    assert "\n" not in outcome.error
-    assert session.step().error.startswith("nothing to step")
 
 
 def test_the_front_end_assets_are_installed():

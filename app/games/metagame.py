@@ -31,7 +31,6 @@ from market.core.errors import UserInputError
 from market.core.values import count, number
 from market.delegation.empirical import MetagameResult, metagame
 from market.delegation.metagame import MetagameMarket, Move, revision_view
-from market.delegation.payoffs import default_cache_dir
 from market.delegation.scenarios import SCENARIOS, get_scenario
 from mechanisms.delegation import MECHANISMS
 
@@ -148,11 +147,6 @@ def game_request(settings: MetagameSettings, seed: int) -> GameRequest:
     return GameRequest(
         settings.preset, mechanism, T, seeds, seed, start, check_rule(settings.rule), tolerance
     )
-
-
-def cache_folder() -> str:
-    """The folder of the store that keeps payoff tables' runs (``payoffs.db`` in it)."""
-    return str(default_cache_dir())
 
 
 def cli_hint() -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import solara
 
-from app.charts import svg
 from app.games import delegation as game
 from app.plots.delegation import all_charts, mechanism_rows
 from app.session import Session, user_message
@@ -17,8 +16,11 @@ from app.widgets import (
     ErrorMessage,
     Explanation,
     Figures,
+    Guarded,
     RunControls,
+    SessionStatus,
     TourExplanation,
+    drawn,
     named_select,
     text_field,
     use_simulation,
@@ -123,9 +125,9 @@ def Page():
         with solara.Column():
             TourExplanation(tour)
             SettingsForm(settings, change)
-            ErrorMessage(sim.error)
+            SessionStatus(sim)
             if frame is not None:
-                RunControls(sim, frame.steps, frame.running)
+                RunControls(sim, frame.steps)
                 Downloads(
                     f"delegation-{frame.scenario}-seed{frame.seed}",
                     lambda: game.frame_table(frame),
@@ -135,5 +137,5 @@ def Page():
         with solara.Column():
             Explanation(INTRO)
             if frame is not None:
-                NumbersTable(frame)
-                Figures([(c.test_id, svg(c)) for c in all_charts(frame)])
+                Guarded(NumbersTable, frame)
+                Figures(drawn(lambda: all_charts(frame)))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
+
 import solara
 
+from app import capacity
 from app.tours import TOURS
 from market.games import GAMES
 
@@ -66,3 +69,9 @@ def Page():
     with solara.Row(style="flex-wrap:wrap;"):
         for tour in TOURS:
             Card(tour.title, tour.text, tour.url, "Start the tour")
+    solara.HTML(
+        tag="p",
+        unsafe_innerHTML=html.escape(capacity.server().status()),
+        attributes={"data-testid": "server-status"},
+        style="font-size:12px;color:#666;margin-top:16px;",
+    )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import solara
 
 from app.background import DONE, use_background
-from app.charts import svg
 from app.games import metagame as game
 from app.plots import metagame as plots
 from app.session import Session, user_message
@@ -23,9 +22,12 @@ from app.widgets import (
     ErrorMessage,
     Explanation,
     Figures,
+    Guarded,
     RunControls,
+    SessionStatus,
     Svg,
     TourExplanation,
+    drawn,
     named_select,
     text_field,
     use_simulation,
@@ -136,7 +138,7 @@ def Page():
     if work.state == DONE:
         Ready(settings, change, tour, work.value)
     else:
-        Preparing(settings, change, tour, request, problem or work.error)
+        Preparing(settings, change, tour, request, problem or work.error, work.status)
 
 
 def prepare(request: game.GameRequest) -> game.Prepared:
@@ -149,7 +151,7 @@ def prepare(request: game.GameRequest) -> game.Prepared:
 
 
 @solara.component
-def Preparing(settings, change, tour, request, problem: str):
+def Preparing(settings, change, tour, request, problem: str, status: str = ""):
     """The page while the payoff table is computed (or when the settings are wrong)."""
     with solara.Columns([1, 3]):
         with solara.Column():
@@ -161,11 +163,12 @@ def Preparing(settings, change, tour, request, problem: str):
             if request is not None and not problem:
                 with solara.Card(title="Computing the payoff table"):
                     solara.ProgressLinear(True)
+                    solara.Text(status, style="font-size:13px;color:#555")
                     solara.Markdown(
                         f"{request.profiles} strategy profiles x {request.seeds} seed(s) at "
                         f"T = {request.T:,}, one play each, in the background (the page stays "
                         "usable). A table is computed once per configuration and then read "
-                        f"from the on-disk cache (`{game.cache_folder()}`)."
+                        "from the server's on-disk cache."
                     )
 
 
@@ -178,9 +181,9 @@ def Ready(settings, change, tour, prepared: game.Prepared):
         with solara.Column():
             TourExplanation(tour)
             SettingsForm(settings, change)
-            ErrorMessage(sim.error)
+            SessionStatus(sim)
             if frame is not None:
-                RunControls(sim, frame.plays, frame.running, unit="play")
+                RunControls(sim, frame.plays, unit="play")
                 Downloads(
                     f"metagame-{frame.game.settings['scenario']}-seed{frame.seed}",
                     lambda: game.frame_table(frame),
@@ -191,10 +194,11 @@ def Ready(settings, change, tour, prepared: game.Prepared):
             Explanation(INTRO)
             if frame is not None:
                 solara.Text(status_text(frame, prepared), style="font-weight:600")
-                ProfileTable(frame)
-                Figures([(c.test_id, svg(c)) for c in plots.all_charts(frame)])
-                Svg(svg(plots.graph_chart(frame)), "plot-response-graph")
-                SinksTable(frame)
+                Guarded(ProfileTable, frame)
+                Figures(drawn(lambda: plots.all_charts(frame)))
+                ((test_id, markup),) = drawn(lambda: [plots.graph_chart(frame)])
+                Svg(markup, test_id)
+                Guarded(SinksTable, frame)
 
 
 def status_text(frame: game.MetagameFrame, prepared: game.Prepared) -> str:

@@ -15,7 +15,6 @@ import math
 import solara
 
 from app.background import DONE, FAILED, use_background
-from app.charts import svg
 from app.export import table_csv
 from app.games import rosa as game
 from app.games import rosa_studies as studies
@@ -26,8 +25,11 @@ from app.widgets import (
     ErrorMessage,
     Explanation,
     Figures,
+    Guarded,
     RunControls,
+    SessionStatus,
     TourExplanation,
+    drawn,
     text_field,
     use_simulation,
     use_url_settings,
@@ -204,13 +206,13 @@ def Study(title, text, fields, settings, change, seed, request_of, compute, char
         ErrorMessage(problem)
         if work.computing:
             solara.ProgressLinear(True)
-            solara.Text("Computing in the background: the page stays usable.")
+            solara.Text(work.status)
         if work.state == FAILED:
             ErrorMessage(work.error)
         if work.state == DONE:
             solara.Markdown(summary(work.value) + f" Computed in {work.seconds:.1f} s.")
             charts = charts_of(work.value)
-            Figures([(c.test_id, svg(c)) for c in charts])
+            Figures(drawn(lambda: charts))
             solara.FileDownload(
                 lambda: table_csv(work.value.to_frame()),
                 filename=f"rosa-{charts[0].test_id.removeprefix('plot-')}-seed{seed}.csv",
@@ -290,9 +292,9 @@ def Page():
         with solara.Column():
             TourExplanation(tour)
             SettingsForm(settings, change)
-            ErrorMessage(sim.error)
+            SessionStatus(sim)
             if frame is not None:
-                RunControls(sim, frame.steps, frame.running)
+                RunControls(sim, frame.steps)
                 Downloads(
                     f"rosa-{frame.setting.learner}-{frame.setting.mechanism}-seed{frame.seed}",
                     lambda: game.frame_table(frame),
@@ -305,6 +307,6 @@ def Page():
                 solara.Text(status_text(frame), style="font-weight:600")
                 for note in guarantee_notes(frame):
                     solara.Warning(note, dense=True)
-                ProvidersTable(frame)
-                Figures([(c.test_id, svg(c)) for c in plots.all_charts(frame)])
+                Guarded(ProvidersTable, frame)
+                Figures(drawn(lambda: plots.all_charts(frame)))
                 Studies(settings, change, frame.seed)

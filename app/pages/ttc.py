@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import solara
 
-from app.charts import svg
 from app.games import ttc as game
 from app.plots.ttc import all_charts, comparison_rows, status_text
 from app.session import Session
 from app.widgets import (
     Downloads,
-    ErrorMessage,
     Explanation,
     Figures,
+    Guarded,
     RunControls,
+    SessionStatus,
     TourExplanation,
+    drawn,
     text_field,
     use_simulation,
     use_url_settings,
@@ -141,9 +142,9 @@ def Page():
             TourExplanation(tour)
             GameForm(settings, change)
             DynamicsForm(settings, change)
-            ErrorMessage(sim.error)
+            SessionStatus(sim)
             if frame is not None:
-                RunControls(sim, frame.steps, frame.running, unit="iteration")
+                RunControls(sim, frame.steps, unit="iteration")
                 Downloads(
                     f"ttc-seed{frame.seed}",
                     lambda: game.frame_table(frame),
@@ -156,5 +157,5 @@ def Page():
                 solara.Text(status_text(frame), style="font-weight:600")
                 for note in frame.notes:
                     solara.Warning(note, dense=True)
-                ComparisonTable(frame)
-                Figures([(c.test_id, svg(c)) for c in all_charts(frame)])
+                Guarded(ComparisonTable, frame)
+                Figures(drawn(lambda: all_charts(frame)))
