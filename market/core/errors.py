@@ -1,6 +1,19 @@
-"""User-facing errors: one clear line naming the field, what was expected and what was given."""
+"""User-facing errors: one clear line naming the field, what was expected and what was given.
+
+A :class:`UserInputError` raised while reading a file keeps the file's values apart: ``field``
+and ``expected`` say where and what (the file's name, a line, a column, a TOML key path), and
+anything read from the file goes into ``given`` or the ``note``. Where a field or an expectation
+must name something read from the file (a model listed under ``[prices]``, the models in the
+records), the raise site also says how to put it without that value, so
+:meth:`UserInputError.without_values` can be shown to people who must not see the file.
+"""
 
 from __future__ import annotations
+
+import re
+
+#: What :meth:`UserInputError.without_values` keeps of a note: positions, never text.
+POSITION = re.compile(r"\b(?:line|row|column) \d+\b|\bend of document\b")
 
 
 class UserInputError(ValueError):
@@ -8,15 +21,63 @@ class UserInputError(ValueError):
 
     The CLI turns it into one line on stderr and exit code 2; library callers can catch it
     like any ``ValueError``.
+
+    Attributes:
+        field: Where the mistake is, e.g. ``"my.toml: eps"`` or ``"r.csv line 3, column
+            'reward'"``.
+        expected: What was expected there.
+        given: What was found (may be a value read from a file), or None.
+        note: More detail on one line (may quote a file), or ``""``.
     """
 
-    def __init__(self, field: str, expected: str, given: object = None, *, note: str = ""):
+    def __init__(
+        self,
+        field: str,
+        expected: str,
+        given: object = None,
+        *,
+        note: str = "",
+        field_without_values: str | None = None,
+        expected_without_values: str | None = None,
+    ):
+        """Build the one-line message.
+
+        Args:
+            field: Where the mistake is.
+            expected: What was expected.
+            given: What was found (None: nothing to show).
+            note: More detail; any whitespace is folded so the message stays one line.
+            field_without_values: ``field`` with no value read from a file in it (e.g.
+                ``"my.toml: prices.<model>"`` for ``"my.toml: prices.secret-model"``); default
+                ``field``.
+            expected_without_values: ``expected`` likewise; default ``expected``.
+        """
         self.field = field
         self.expected = expected
         self.given = given
+        self.note = " ".join(str(note).split())  # always one line
+        self._field_without_values = field if field_without_values is None else field_without_values
+        self._expected_without_values = (
+            expected if expected_without_values is None else expected_without_values
+        )
         message = f"{field}: expected {expected}"
         if given is not None:
             message += f", got {given!r}"
-        if note:
-            message += f" ({' '.join(str(note).split())})"  # always one line
+        if self.note:
+            message += f" ({self.note})"
         super().__init__(message)
+
+    def without_values(self) -> str:
+        """The message without anything read from a file, for a page anyone may see.
+
+        ``"{field}: expected {expected}"`` followed by the positions the note names (``"line
+        3"``, ``"column 7"``, ``"end of document"``); never ``given`` nor the note's text.
+
+        Returns:
+            One line, e.g. ``"my.toml: <unknown key>: expected one of the keys name, ..."``.
+        """
+        message = f"{self._field_without_values}: expected {self._expected_without_values}"
+        positions = list(dict.fromkeys(POSITION.findall(self.note)))
+        if positions:
+            message += f" ({', '.join(positions)})"
+        return " ".join(message.split())

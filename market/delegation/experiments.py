@@ -23,6 +23,7 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
+from market.core.datafiles import DataFile
 from market.core.experiments import Experiment, ExperimentKind, digest, make_runs
 from market.core.store import Column
 
@@ -48,12 +49,18 @@ COLUMNS = (
 INDEX = {c.name: i for i, c in enumerate(COLUMNS)}
 
 
-def data_stamp(path: str | None) -> list:
-    """The records file's identity: path, size and modification time ("shipped" for ours)."""
-    if path is None:
+def data_stamp(data: str | DataFile | None) -> list:
+    """The records' identity, for run keys: ``["shipped"]`` for ours.
+
+    A file's path, size and modification time; a file held in memory: its name, size and
+    SHA-256 (so the same upload finds its stored runs again).
+    """
+    if data is None:
         return ["shipped"]
-    stat = Path(path).stat()
-    return [str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns]
+    if isinstance(data, DataFile):
+        return ["in memory", data.name, len(data.content), data.digest()]
+    stat = Path(data).stat()
+    return [str(Path(data).resolve()), stat.st_size, stat.st_mtime_ns]
 
 
 def scenario_fields(scenario) -> dict:

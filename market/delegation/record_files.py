@@ -1,11 +1,11 @@
-"""Reading a user's own response records: CSV, JSONL, Parquet, or a folder of JSONL files.
+"""Checking a user's own response records and laying them out per model and query.
 
-The readers collect every record as found (with the file, line or row it came from), then
-:func:`read_dense_records` validates the values and lays them out as dense ``(models,
-queries)`` arrays. Every mistake raises a :class:`~market.core.errors.UserInputError` naming
-the file, the line or row, the column, what was expected and what was found; nothing is ever
-repaired here (:func:`market.delegation.records.load_records` applies the negative-token
-policy and writes what it did into the table's notes).
+:mod:`market.delegation.record_readers` collects every record as found (with the file, line or
+row it came from); :func:`read_dense_records` validates the values and lays them out as dense
+``(models, queries)`` arrays, and :func:`handle_negative_tokens` applies the negative-token
+policy. Every mistake raises a :class:`~market.core.errors.UserInputError` naming the file, the
+line or row, the column, what was expected and what was found; nothing is repaired silently
+(:func:`market.delegation.records.load_records` writes every repair into the table's notes).
 
 References:
     Cao et al. (2026), Sec. 3 (rewards in ``[0, R]``, true output lengths) and Sec. 6.1.
@@ -13,43 +13,22 @@ References:
 
 from __future__ import annotations
 
-import csv
-import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from market.core.datafiles import DataFile
 from market.core.errors import UserInputError
+from market.delegation.record_readers import RawRecords, read_raw_records
 
-REQUIRED_COLUMNS = ("model", "query_id", "reward", "output_tokens")
-RECORD_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet", ".pq")
-#: Column names of the shared per-model JSONL format (``{"id", "score", "output_tokens"}``).
-SHARED_FORMAT_COLUMNS = {"query_id": "id", "reward": "score", "output_tokens": "output_tokens"}
+NEGATIVE_TOKEN_POLICIES = ("clip", "drop", "error")
 MAX_LISTED = 5  # how many offending rows an error message names
 
 
-@dataclass
-class _RawRecords:
-    """Records as read, before validation: one entry per data row, values as found."""
-
-    label: str  # the file or folder, for messages
-    unit: str  # "line" or "row"
-    files: list[str]  # file names, indexed by file_index (one entry for a single file)
-    file_index: list[int]
-    position: list[int]  # line (CSV, JSONL) or row (Parquet) number, 1-based
-    columns: dict[str, list[object]]  # required column -> values
-    column_names: dict[str, str]  # required column -> the name used in the file
-
-    def where(self, i: int) -> str:
-        """Where record ``i`` sits, e.g. ``"gpt-5-high.jsonl line 12"``."""
-        prefix = f"{self.files[self.file_index[i]]} " if len(self.files) > 1 else ""
-        return f"{prefix}{self.unit} {self.position[i]}"
-
-
-def _bad_value(records: _RawRecords, column: str, bad: np.ndarray, expected: str) -> None:
+def _bad_value(records: RawRecords, column: str, bad: np.ndarray, expected: str) -> None:
     """Raise a UserInputError naming the first offending rows of ``column`` (if any)."""
     indices = np.flatnonzero(bad)
     if indices.size == 0:
@@ -100,7 +79,7 @@ def _integer_id(value: object) -> int | None:
     return None
 
 
-def _query_ids(records: _RawRecords) -> np.ndarray:
+def _query_ids(records: RawRecords) -> np.ndarray:
     """The query-id column as int64 when every id is an integer, else as strings."""
     values = records.columns["query_id"]
     missing = np.array([v is None or (isinstance(v, str) and not v.strip()) for v in values])
@@ -112,14 +91,14 @@ def _query_ids(records: _RawRecords) -> np.ndarray:
     return np.array(text, dtype=np.str_)
 
 
-def _model_names(records: _RawRecords) -> np.ndarray:
+def _model_names(records: RawRecords) -> np.ndarray:
     values = records.columns["model"]
     bad = np.array([not isinstance(v, str) or not v.strip() for v in values])
     _bad_value(records, "model", bad, "a model name (text)")
     return np.array([v.strip() for v in values], dtype=np.str_)
 
 
-def _rewards(records: _RawRecords, reward_bound: float) -> np.ndarray:
+def _rewards(records: RawRecords, reward_bound: float) -> np.ndarray:
     reward, not_number = _numbers(records.columns["reward"])
     _bad_value(records, "reward", not_number, f"a number in [0, {reward_bound:g}]")
     outside = (reward < 0) | (reward > reward_bound)
@@ -127,186 +106,14 @@ def _rewards(records: _RawRecords, reward_bound: float) -> np.ndarray:
     return reward
 
 
-def _token_counts(records: _RawRecords) -> np.ndarray:
+def _token_counts(records: RawRecords) -> np.ndarray:
     tokens, not_number = _numbers(records.columns["output_tokens"])
     _bad_value(records, "output_tokens", not_number, "an integer number of tokens")
     _bad_value(records, "output_tokens", tokens != np.round(tokens), "an integer number of tokens")
     return tokens.astype(np.int64)
 
 
-def _check_missing_columns(
-    label: str, found: Sequence[str], names: Mapping[str, str], wanted: Sequence[str]
-) -> None:
-    missing = [names[c] for c in wanted if names[c] not in found]
-    if missing:
-        raise UserInputError(
-            f"{label}, columns",
-            f"columns {', '.join(names[c] for c in wanted)}",
-            ", ".join(str(c) for c in found) or "no columns",
-            note=f"missing: {', '.join(missing)}",
-        )
-
-
-def _plain_names() -> dict[str, str]:
-    return {c: c for c in REQUIRED_COLUMNS}
-
-
-def _read_csv(path: Path) -> _RawRecords:
-    records = _RawRecords(str(path), "line", [path.name], [], [], {}, _plain_names())
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        header: list[str] | None = None
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if header is None:
-                header = [cell.strip() for cell in row]
-                _check_missing_columns(str(path), header, records.column_names, REQUIRED_COLUMNS)
-                columns = {c: header.index(c) for c in REQUIRED_COLUMNS}
-                records.columns = {c: [] for c in REQUIRED_COLUMNS}
-                continue
-            if len(row) != len(header):
-                raise UserInputError(
-                    f"{path} line {reader.line_num}",
-                    f"{len(header)} comma-separated fields (as in the header)",
-                    len(row),
-                )
-            records.file_index.append(0)
-            records.position.append(reader.line_num)
-            for column, index in columns.items():
-                records.columns[column].append(row[index])
-    if header is None:
-        raise UserInputError(str(path), "a header line and at least one record", "an empty file")
-    return records
-
-
-def _read_jsonl_lines(
-    path: Path, records: _RawRecords, file_index: int, model: str | None = None
-) -> None:
-    """Append the records of one JSONL file (``model`` set: shared per-model format)."""
-    names = records.column_names
-    wanted = [c for c in REQUIRED_COLUMNS if model is None or c != "model"]
-    first = True
-    with path.open(encoding="utf-8-sig") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise UserInputError(
-                    f"{path} line {line_number}",
-                    "one JSON object per line",
-                    line.strip()[:60],
-                    note=error.msg,
-                ) from None
-            if not isinstance(record, dict):
-                raise UserInputError(
-                    f"{path} line {line_number}", "a JSON object", type(record).__name__
-                )
-            if first:  # the file's first record fixes its columns
-                _check_missing_columns(str(path), list(record), names, wanted)
-                first = False
-            absent = [names[c] for c in wanted if names[c] not in record]
-            if absent:
-                raise UserInputError(
-                    f"{path} line {line_number}",
-                    f"the keys {', '.join(names[c] for c in wanted)}",
-                    ", ".join(record) or "no keys",
-                    note=f"missing: {', '.join(absent)}",
-                )
-            records.file_index.append(file_index)
-            records.position.append(line_number)
-            for column in wanted:
-                records.columns[column].append(record[names[column]])
-            if model is not None:
-                records.columns["model"].append(model)
-
-
-def _read_jsonl(path: Path) -> _RawRecords:
-    records = _RawRecords(
-        str(path), "line", [path.name], [], [], {c: [] for c in REQUIRED_COLUMNS}, _plain_names()
-    )
-    _read_jsonl_lines(path, records, 0)
-    return records
-
-
-def _read_shared_folder(path: Path) -> _RawRecords:
-    files = sorted(path.glob("*.jsonl"), key=lambda f: f.stem)
-    if not files:
-        raise UserInputError(
-            str(path), "a folder of per-model *.jsonl files (model = file name)", "no *.jsonl files"
-        )
-    names = dict(SHARED_FORMAT_COLUMNS, model="model (the file name)")
-    records = _RawRecords(
-        str(path),
-        "line",
-        [f.name for f in files],
-        [],
-        [],
-        {c: [] for c in REQUIRED_COLUMNS},
-        names,
-    )
-    for index, file in enumerate(files):
-        before = len(records.position)
-        _read_jsonl_lines(file, records, index, model=file.stem)
-        if len(records.position) == before:
-            raise UserInputError(str(file), "at least one record", "an empty file")
-    return records
-
-
-def _read_parquet(path: Path) -> _RawRecords:
-    try:
-        import pandas as pd
-
-        frame = pd.read_parquet(path)
-    except ImportError as error:
-        raise UserInputError(
-            str(path),
-            "pyarrow installed to read Parquet (pip install 'llm-market[parquet]')",
-            note=str(error),
-        ) from None
-    except Exception as error:  # any reader failure means a malformed file
-        raise UserInputError(str(path), "a readable Parquet file", note=str(error)) from None
-    _check_missing_columns(
-        str(path), [str(c) for c in frame.columns], _plain_names(), REQUIRED_COLUMNS
-    )
-    n = len(frame)
-
-    def values(column: str) -> list[object]:
-        return [None if v is None or v is pd.NA else v for v in frame[column].tolist()]
-
-    return _RawRecords(
-        str(path),
-        "row",
-        [path.name],
-        [0] * n,
-        list(range(1, n + 1)),
-        {c: values(c) for c in REQUIRED_COLUMNS},
-        _plain_names(),
-    )
-
-
-def _read_raw(path: Path) -> _RawRecords:
-    if path.is_dir():
-        return _read_shared_folder(path)
-    if not path.exists():
-        raise UserInputError("data", "an existing file or folder", str(path))
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _read_csv(path)
-    if suffix in (".jsonl", ".ndjson"):
-        return _read_jsonl(path)
-    if suffix in (".parquet", ".pq"):
-        return _read_parquet(path)
-    raise UserInputError(
-        f"{path}, file suffix",
-        f"one of {', '.join(RECORD_SUFFIXES)} or a folder of per-model *.jsonl files",
-        path.suffix or "no suffix",
-    )
-
-
-def _check_duplicates(records: _RawRecords, model_code: np.ndarray, query_code: np.ndarray):
+def _check_duplicates(records: RawRecords, model_code: np.ndarray, query_code: np.ndarray):
     n_queries = int(query_code.max()) + 1
     key = model_code.astype(np.int64) * n_queries + query_code
     order = np.argsort(key, kind="stable")
@@ -323,7 +130,7 @@ def _check_duplicates(records: _RawRecords, model_code: np.ndarray, query_code: 
 
 
 def _check_coverage(
-    records: _RawRecords, models: np.ndarray, query_ids: np.ndarray, present: np.ndarray
+    records: RawRecords, models: np.ndarray, query_ids: np.ndarray, present: np.ndarray
 ) -> None:
     if present.all():
         return
@@ -358,14 +165,14 @@ class DenseRecords:
     reward: np.ndarray
     length: np.ndarray
     record_at: np.ndarray
-    raw: _RawRecords
+    raw: RawRecords
 
 
-def read_dense_records(path: Path, reward_bound: float) -> DenseRecords:
-    """Read, validate and lay out the records of ``path`` (file or folder)."""
-    records = _read_raw(path)
+def read_dense_records(source: Path | DataFile, reward_bound: float) -> DenseRecords:
+    """Read, validate and lay out the records of ``source`` (in memory, a file or a folder)."""
+    records = read_raw_records(source)
     if not records.position:
-        raise UserInputError(str(path), "at least one record", "an empty file")
+        raise UserInputError(records.label, "at least one record", "an empty file")
     model_names = _model_names(records)
     query_ids = _query_ids(records)
     reward = _rewards(records, float(reward_bound))
@@ -390,3 +197,75 @@ def read_dense_records(path: Path, reward_bound: float) -> DenseRecords:
     dense_length[model_code, query_code] = tokens
     record_at[model_code, query_code] = np.arange(model_code.size)
     return DenseRecords(models, unique_ids, dense_reward, dense_length, record_at, records)
+
+
+def check_policy(negative_tokens: str) -> None:
+    """``negative_tokens`` must name a policy (``"clip"``, ``"drop"`` or ``"error"``)."""
+    if negative_tokens not in NEGATIVE_TOKEN_POLICIES:
+        raise UserInputError(
+            "negative_tokens", f"one of {', '.join(NEGATIVE_TOKEN_POLICIES)}", negative_tokens
+        )
+
+
+def handle_negative_tokens(
+    models: Sequence[str],
+    query_ids: np.ndarray,
+    reward: np.ndarray,
+    length: np.ndarray,
+    policy: str,
+    source: str,
+    where: Callable[[int, int], str] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Apply the ``negative_tokens`` policy to a dense (M, Q) table of raw lengths.
+
+    Args:
+        models: The M model names.
+        query_ids: (Q,) query ids.
+        reward: (M, Q) rewards.
+        length: (M, Q) raw output token counts, possibly negative.
+        policy: ``"clip"`` (to 0), ``"drop"`` (remove the query id for every model) or
+            ``"error"`` (raise a UserInputError naming the records).
+        source: The data's name, for messages.
+        where: Optional ``(row, column) -> "line N"`` locating a record in its file.
+
+    Returns:
+        ``(query_ids, reward, length, notes)`` after the repair, with one note per repair.
+    """
+    check_policy(policy)
+    rows, cols = np.nonzero(length < 0)
+    if rows.size == 0:
+        return query_ids, reward, length, ()
+    described = [
+        f"{models[r]} query {query_ids[c]}"
+        + (f" [{where(int(r), int(c))}]" if where else "")
+        + f" ({int(length[r, c])})"
+        for r, c in zip(rows, cols, strict=True)
+    ]
+    listing = ", ".join(described[:MAX_LISTED])
+    if len(described) > MAX_LISTED:
+        listing += f", and {len(described) - MAX_LISTED} more"
+    count = f"{rows.size} record{'s' if rows.size > 1 else ''} with negative output_tokens"
+    if policy == "error":
+        raise UserInputError(
+            f"{source}, column output_tokens",
+            "output token counts >= 0 (negative_tokens='error'; use 'clip' or 'drop' to repair)",
+            int(length[rows[0], cols[0]]),
+            note=f"{count}: {listing}",
+        )
+    if policy == "clip":
+        return query_ids, reward, np.maximum(length, 0), (f"{count} clipped to 0: {listing}",)
+    dropped = np.unique(cols)
+    keep = np.ones(length.shape[1], dtype=bool)
+    keep[dropped] = False
+    if not keep.any():
+        raise UserInputError(
+            f"{source}, column output_tokens",
+            "at least one query id without negative output_tokens (negative_tokens='drop')",
+            note=f"{count}: {listing}",
+        )
+    note = (
+        f"{count}: dropped {dropped.size} query id{'s' if dropped.size > 1 else ''} "
+        f"({', '.join(str(query_ids[c]) for c in dropped[:MAX_LISTED])}"
+        f"{', ...' if dropped.size > MAX_LISTED else ''}) for all models: {listing}"
+    )
+    return query_ids[keep], reward[:, keep], length[:, keep], (note,)

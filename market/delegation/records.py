@@ -27,24 +27,28 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from market.core.datafiles import DataFile
 from market.core.errors import UserInputError
 from market.delegation.prices import PRICES, list_price, usd_per_token
 from market.delegation.record_files import (
-    MAX_LISTED,
+    NEGATIVE_TOKEN_POLICIES,
+    check_policy,
+    handle_negative_tokens,
+    read_dense_records,
+)
+from market.delegation.record_readers import (
     RECORD_SUFFIXES,
     REQUIRED_COLUMNS,
     SHARED_FORMAT_COLUMNS,
-    read_dense_records,
 )
 
-NEGATIVE_TOKEN_POLICIES = ("clip", "drop", "error")
 SHIPPED_SOURCE = "shipped: NLGraph max-flow, Cao et al. artifact"
 SHIPPED_FILE = "nlgraph_maxflow.npz"
 
@@ -141,7 +145,10 @@ class ResponseTable:
             return self.models.index(name)
         except ValueError:
             raise UserInputError(
-                "model", f"one of {', '.join(self.models)} (source: {self.source})", name
+                "model",
+                f"one of {', '.join(self.models)} (source: {self.source})",
+                name,
+                expected_without_values="a model in the records",
             ) from None
 
     def mean_reward(self) -> np.ndarray:
@@ -173,82 +180,6 @@ class ResponseTable:
 
 
 # ---------------------------------------------------------------------------------------------
-# Negative output-token counts (the shipped data has two)
-# ---------------------------------------------------------------------------------------------
-
-
-def _check_policy(negative_tokens: str) -> None:
-    if negative_tokens not in NEGATIVE_TOKEN_POLICIES:
-        raise UserInputError(
-            "negative_tokens", f"one of {', '.join(NEGATIVE_TOKEN_POLICIES)}", negative_tokens
-        )
-
-
-def handle_negative_tokens(
-    models: Sequence[str],
-    query_ids: np.ndarray,
-    reward: np.ndarray,
-    length: np.ndarray,
-    policy: str,
-    source: str,
-    where: Callable[[int, int], str] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
-    """Apply the ``negative_tokens`` policy to a dense (M, Q) table of raw lengths.
-
-    Args:
-        models: The M model names.
-        query_ids: (Q,) query ids.
-        reward: (M, Q) rewards.
-        length: (M, Q) raw output token counts, possibly negative.
-        policy: ``"clip"`` (to 0), ``"drop"`` (remove the query id for every model) or
-            ``"error"`` (raise a UserInputError naming the records).
-        source: The data's name, for messages.
-        where: Optional ``(row, column) -> "line N"`` locating a record in its file.
-
-    Returns:
-        ``(query_ids, reward, length, notes)`` after the repair, with one note per repair.
-    """
-    _check_policy(policy)
-    rows, cols = np.nonzero(length < 0)
-    if rows.size == 0:
-        return query_ids, reward, length, ()
-    described = [
-        f"{models[r]} query {query_ids[c]}"
-        + (f" [{where(int(r), int(c))}]" if where else "")
-        + f" ({int(length[r, c])})"
-        for r, c in zip(rows, cols, strict=True)
-    ]
-    listing = ", ".join(described[:MAX_LISTED])
-    if len(described) > MAX_LISTED:
-        listing += f", and {len(described) - MAX_LISTED} more"
-    count = f"{rows.size} record{'s' if rows.size > 1 else ''} with negative output_tokens"
-    if policy == "error":
-        raise UserInputError(
-            f"{source}, column output_tokens",
-            "output token counts >= 0 (negative_tokens='error'; use 'clip' or 'drop' to repair)",
-            int(length[rows[0], cols[0]]),
-            note=f"{count}: {listing}",
-        )
-    if policy == "clip":
-        return query_ids, reward, np.maximum(length, 0), (f"{count} clipped to 0: {listing}",)
-    dropped = np.unique(cols)
-    keep = np.ones(length.shape[1], dtype=bool)
-    keep[dropped] = False
-    if not keep.any():
-        raise UserInputError(
-            f"{source}, column output_tokens",
-            "at least one query id without negative output_tokens (negative_tokens='drop')",
-            note=f"{count}: {listing}",
-        )
-    note = (
-        f"{count}: dropped {dropped.size} query id{'s' if dropped.size > 1 else ''} "
-        f"({', '.join(str(query_ids[c]) for c in dropped[:MAX_LISTED])}"
-        f"{', ...' if dropped.size > MAX_LISTED else ''}) for all models: {listing}"
-    )
-    return query_ids[keep], reward[:, keep], length[:, keep], (note,)
-
-
-# ---------------------------------------------------------------------------------------------
 # The shipped NLGraph max-flow records
 # ---------------------------------------------------------------------------------------------
 
@@ -277,7 +208,7 @@ def shipped_table(
     Returns:
         The table, with the repair written in its ``notes``.
     """
-    _check_policy(negative_tokens)
+    check_policy(negative_tokens)
     return _shipped_table(negative_tokens, None if models is None else _model_list(models))
 
 
@@ -314,13 +245,16 @@ def _rows_of(available: Sequence[str], wanted: tuple[str, ...] | None, source: s
     unknown = [m for m in wanted if m not in available]
     if unknown:
         raise UserInputError(
-            "model", f"one of {', '.join(available)} (source: {source})", ", ".join(unknown)
+            "model",
+            f"one of {', '.join(available)} (source: {source})",
+            ", ".join(unknown),
+            expected_without_values="a model in the records",
         )
     return [list(available).index(m) for m in wanted]
 
 
 def load_records(
-    path: str | Path,
+    source: str | Path | DataFile,
     negative_tokens: str = "clip",
     reward_bound: float = 1.0,
     models: Sequence[str] | None = None,
@@ -330,7 +264,8 @@ def load_records(
     Accepted forms (by suffix): ``.csv``, ``.jsonl``/``.ndjson`` and ``.parquet``/``.pq`` with
     columns ``model, query_id, reward, output_tokens`` (extra columns are ignored), or a folder
     of per-model ``*.jsonl`` files in the shared format ``{"id", "score", "output_tokens", ...}``
-    (model = file stem).
+    (model = file stem; from a path only). A :class:`~market.core.datafiles.DataFile` is read
+    from memory exactly as the same bytes from a path, and labelled with its name.
 
     Every mistake raises a UserInputError naming the file, the line or row, the column, what was
     expected and what was found: missing columns, values that are not finite numbers, rewards
@@ -340,7 +275,7 @@ def load_records(
     written into the table's ``notes``.
 
     Args:
-        path: The file or folder.
+        source: The file or folder, or a file held in memory.
         negative_tokens: ``"clip"`` (to 0), ``"drop"`` (the query id, for all models) or
             ``"error"``.
         reward_bound: R, the largest reward allowed.
@@ -351,7 +286,7 @@ def load_records(
         The table: models in order of first appearance (folder: sorted by model name) unless
         ``models`` is given, query ids sorted.
     """
-    _check_policy(negative_tokens)
+    check_policy(negative_tokens)
     wanted = None if models is None else _model_list(models)
     if (
         isinstance(reward_bound, bool)
@@ -360,9 +295,11 @@ def load_records(
         or reward_bound <= 0
     ):
         raise UserInputError("reward_bound", "a finite number > 0", reward_bound)
-    path = Path(path)
-    dense = read_dense_records(path, float(reward_bound))
-    rows = _rows_of([str(m) for m in dense.models], wanted, str(path))
+    if not isinstance(source, DataFile):
+        source = Path(source)
+    dense = read_dense_records(source, float(reward_bound))
+    label = dense.raw.label
+    rows = _rows_of([str(m) for m in dense.models], wanted, label)
     names = tuple(str(dense.models[r]) for r in rows)
     record_at = dense.record_at[rows]
     kept_ids, reward, length, notes = handle_negative_tokens(
@@ -371,10 +308,10 @@ def load_records(
         dense.reward[rows],
         dense.length[rows],
         negative_tokens,
-        str(path),
+        label,
         where=lambda r, c: dense.raw.where(int(record_at[r, c])),
     )
-    return ResponseTable(names, kept_ids, reward, length, str(path), notes)
+    return ResponseTable(names, kept_ids, reward, length, label, notes)
 
 
 __all__ = [

@@ -12,7 +12,7 @@ package:
 
 Both are written in the TOML format below (``market/delegation/data/presets/*.toml``) and loaded
 through the same code path as a user's own file (:func:`get_scenario` takes a preset name or a
-path)::
+path; :func:`scenario_from_data_file` reads an uploaded file from memory)::
 
     name = "cao2026"                    # required
     description = "..."                 # optional, default ""
@@ -29,7 +29,8 @@ path)::
     #                                   # `llm-market delegation plan`
     # data = "records.jsonl"            # optional; CSV, JSONL, Parquet or a folder of per-model
     #                                   # JSONL files (see market.delegation.records.load_records);
-    #                                   # a relative path resolves against this file's folder;
+    #                                   # a relative path resolves against this file's folder
+    #                                   # (from memory: the caller's resolve_data finds it);
     #                                   # default: the shipped NLGraph max-flow records
     # negative_tokens = "clip"          # optional; "clip", "drop" or "error"
     [prices]                            # optional; USD per 1M output tokens (cost c_m); models
@@ -39,7 +40,9 @@ path)::
     models = ["gpt-5-high", "deepseek-r1", "gpt-5-medium"]
 
 Unknown keys are an error that lists the allowed ones, as is a price for a model no provider
-offers. Every mistake raises a :class:`~market.core.errors.UserInputError` naming the file and key.
+offers. Every mistake raises a :class:`~market.core.errors.UserInputError` naming the file and key
+(for a file held in memory, the name it was given: never a server path); its
+``without_values()`` leaves out whatever was read from the file.
 
 References:
     Cao et al. (2026), "Pay for The Second-Best Service", Sec. 6.1 (providers, prices, T, eps,
@@ -49,15 +52,17 @@ References:
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from market.core.datafiles import DataFile, file_bytes, files_by_name, is_absolute_path, utf8_text
 from market.core.errors import UserInputError
 from market.core.registry import Registry
 from market.delegation.prices import PRICES
 from market.delegation.spec import (
+    ON_A_MENU,
     DelegationScenario,
     ProviderSpec,
     is_finite_number,
@@ -80,10 +85,24 @@ TOP_LEVEL_KEYS = (
     "providers",
 )
 PROVIDER_KEYS = ("name", "models")
+#: What a missing or unreadable scenario file was expected to be (one message for both).
+READABLE_TOML = "an existing .toml file (readable, UTF-8)"
 
 
-def _key(table: Mapping[str, Any], key: str, where: str, kind: str, default: Any = None) -> Any:
-    """``table[key]`` checked to be of ``kind`` ("text", "integer", "number", ...)."""
+def _key(
+    table: Mapping[str, Any],
+    key: str,
+    where: str,
+    kind: str,
+    default: Any = None,
+    *,
+    shown_key: str | None = None,
+) -> Any:
+    """``table[key]`` checked to be of ``kind`` ("text", "integer", "number", ...).
+
+    ``shown_key`` stands for ``key`` in messages without the file's values (for keys the file
+    chose, such as model names under ``[prices]``).
+    """
     if key not in table:
         return default
     value = table[key]
@@ -93,7 +112,12 @@ def _key(table: Mapping[str, Any], key: str, where: str, kind: str, default: Any
         "number": is_finite_number,
     }
     if not checks[kind](value):
-        raise UserInputError(f"{where}{key}", f"a TOML {kind}", value)
+        raise UserInputError(
+            f"{where}{key}",
+            f"a TOML {kind}",
+            value,
+            field_without_values=f"{where}{shown_key or key}",
+        )
     if kind == "integer":
         return int(value)
     if kind == "number":
@@ -109,6 +133,7 @@ def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) 
             f"one of the keys {', '.join(allowed)}",
             unknown[0],
             note="unknown key",
+            field_without_values=f"{where}<unknown key>",
         )
 
 
@@ -134,29 +159,34 @@ def _prices_from_toml(raw: object, models: tuple[str, ...], where: str) -> dict[
         raw = {}
     if not isinstance(raw, dict):
         raise UserInputError(f"{where}prices", "a table of model = USD per 1M output tokens", raw)
-    given = {str(m): _key(raw, m, f"{where}prices.", "number") for m in raw}
+    given = {str(m): _key(raw, m, f"{where}prices.", "number", shown_key="<model>") for m in raw}
     unused = [m for m in given if m not in models]
     if unused:
         raise UserInputError(
             f"{where}prices",
             f"prices only for models on some provider's menu ({', '.join(models)})",
             ", ".join(unused),
+            expected_without_values=ON_A_MENU,
         )
     defaults = {m: PRICES[m] for m in models if m in PRICES}
     return defaults | given  # a model with neither is reported by validate_scenario
 
 
-def scenario_from_toml(path: str | Path) -> DelegationScenario:
-    """Read and validate a scenario from a TOML file (format in the module docstring)."""
-    path = Path(path)
-    where = f"{path}: "
+def _toml_table(label: str, content: bytes) -> dict[str, Any]:
+    """The TOML document in ``content``; ``label`` names the file in messages."""
+    text = utf8_text(content, "scenario", READABLE_TOML, label, bom=False)
     try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except FileNotFoundError:
-        raise UserInputError("scenario", "an existing .toml file", str(path)) from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise UserInputError(str(path), "valid TOML", note=str(error)) from None
+        raise UserInputError(label, "valid TOML", note=str(error)) from None
+
+
+def _scenario_from_bytes(
+    label: str, content: bytes, data_source: Callable[[str, str], str | DataFile]
+) -> DelegationScenario:
+    """Parse and validate a scenario TOML; ``data_source(text, field)`` finds its records."""
+    where = f"{label}: "
+    raw = _toml_table(label, content)
     _check_keys(raw, TOP_LEVEL_KEYS, where)
     if "name" not in raw:
         raise UserInputError(f"{where}name", "a scenario name (required key)")
@@ -165,8 +195,6 @@ def scenario_from_toml(path: str | Path) -> DelegationScenario:
     providers = _providers_from_toml(raw["providers"], where)
     models = tuple(dict.fromkeys(m for p in providers for m in p.models))
     data = _key(raw, "data", where, "text")
-    if data is not None and not Path(data).is_absolute():
-        data = str((path.parent / data).resolve())
     scenario = DelegationScenario(
         name=_key(raw, "name", where, "text"),
         description=_key(raw, "description", where, "text", default=""),
@@ -178,11 +206,57 @@ def scenario_from_toml(path: str | Path) -> DelegationScenario:
         eta=_key(raw, "eta", where, "number", default=1.0),
         reward_bound=_key(raw, "reward_bound", where, "number", default=1.0),
         max_length=_key(raw, "max_length", where, "integer"),
-        data=data,
+        data=None if data is None else data_source(data, f"{where}data"),
         negative_tokens=_key(raw, "negative_tokens", where, "text", default="clip"),
     )
     validate_scenario(scenario, where)
     return scenario
+
+
+def scenario_from_toml(path: str | Path) -> DelegationScenario:
+    """Read and validate a scenario from a TOML file (format in the module docstring).
+
+    A relative ``data`` path resolves against the file's folder. A missing file and an
+    unreadable one (no permission, a folder, not UTF-8) raise the same UserInputError.
+    """
+    path = Path(path)
+    content = file_bytes(path, "scenario", READABLE_TOML)
+
+    def records_path(text: str, field: str) -> str:
+        return text if Path(text).is_absolute() else str((path.parent / text).resolve())
+
+    return _scenario_from_bytes(str(path), content, records_path)
+
+
+def scenario_from_data_file(
+    file: DataFile, resolve_data: Callable[[str], DataFile] | None = None
+) -> DelegationScenario:
+    """Parse and validate a scenario TOML held in memory, never touching the filesystem.
+
+    Args:
+        file: The TOML file (e.g. an upload); messages name it by ``file.name``.
+        resolve_data: Maps the TOML's ``data = "..."`` to the records file (an upload of that
+            name, a file of an allow-listed folder: see
+            :func:`~market.core.datafiles.files_by_name`); it raises a UserInputError when
+            there is none. None: no records file can be given (``data`` is then an error).
+
+    Returns:
+        The scenario; its ``data`` is the records :class:`~market.core.datafiles.DataFile`
+        (or None for the shipped records).
+
+    Raises:
+        UserInputError: Any mistake in either file, or an absolute ``data`` path.
+    """
+    resolve = resolve_data or files_by_name(())
+
+    def records_in_memory(text: str, field: str) -> DataFile:
+        if is_absolute_path(text):
+            raise UserInputError(
+                field, "the name of a records file (not a path on the server)", text
+            )
+        return resolve(text)
+
+    return _scenario_from_bytes(file.name, file.content, records_in_memory)
 
 
 PRESET_FILES = ("cao2026.toml", "cao2026-paper.toml")
@@ -222,6 +296,7 @@ __all__ = [
     "DelegationScenario",
     "ProviderSpec",
     "get_scenario",
+    "scenario_from_data_file",
     "scenario_from_toml",
     "validate_scenario",
 ]

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from market.core.datafiles import DataFile
 from market.core.errors import UserInputError
 from market.delegation.records import (
     NEGATIVE_TOKEN_POLICIES,
@@ -38,6 +39,9 @@ from mechanisms.delegation import (
     check_reward_bound,
 )
 from mechanisms.delegation.base import is_finite_number
+
+#: What a price for a model on no menu was expected to be, without the file's model names.
+ON_A_MENU = "prices only for models on some provider's menu"
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,8 @@ class DelegationScenario:
         max_length: ``L``; None means the largest length in :meth:`table` (38,058 for the
             shipped records, as in Sec. 6.1). A smaller L caps the true lengths (spec
             section 1); the simulation does the capping, this class only validates.
-        data: Path to records; None means the shipped NLGraph max-flow table.
+        data: The records: a path, a :class:`~market.core.datafiles.DataFile` held in memory
+            (an upload), or None for the shipped NLGraph max-flow table.
         negative_tokens: Policy for negative token counts in the records.
 
     References:
@@ -94,13 +99,13 @@ class DelegationScenario:
     eta: float = 1.0
     reward_bound: float = 1.0
     max_length: int | None = None
-    data: str | None = None
+    data: str | DataFile | None = None
     negative_tokens: str = "clip"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "providers", tuple(self.providers))
         object.__setattr__(self, "prices", MappingProxyType(dict(self.prices)))
-        if self.data is not None and not isinstance(self.data, str):
+        if self.data is not None and not isinstance(self.data, str | DataFile):
             object.__setattr__(self, "data", str(self.data))
 
     def __reduce__(self) -> tuple[type, tuple]:
@@ -135,11 +140,16 @@ class DelegationScenario:
 
 
 def _records(
-    data: str | None, negative_tokens: str, reward_bound: float, models: tuple[str, ...] | None
+    data: str | DataFile | None,
+    negative_tokens: str,
+    reward_bound: float,
+    models: tuple[str, ...] | None,
 ) -> ResponseTable:
     """The records (shipped or ``data``) for ``models`` (None: every model in them)."""
     if data is None:
         return shipped_table(negative_tokens, models)
+    if isinstance(data, DataFile):
+        return _cached_file_records(data, negative_tokens, float(reward_bound), models)
     path = Path(data)
     try:
         stamp = path.stat().st_mtime_ns
@@ -158,6 +168,14 @@ def _cached_records(
 ) -> ResponseTable:
     """Records of a file, cached until the file changes (``stamp`` is its mtime)."""
     return load_records(path, negative_tokens, reward_bound, models)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_file_records(
+    file: DataFile, negative_tokens: str, reward_bound: float, models: tuple[str, ...] | None
+) -> ResponseTable:
+    """Records of a file held in memory, cached by the file itself (its name and bytes)."""
+    return load_records(file, negative_tokens, reward_bound, models)
 
 
 def _check_text(field_name: str, value: object) -> None:
@@ -212,16 +230,23 @@ def _check_prices(s: DelegationScenario, where: str) -> None:
                 f"a price (USD per 1M output tokens) for {model}",
                 None,
                 note="no shipped list price; give one under [prices]",
+                expected_without_values="a price (USD per 1M output tokens) for each model",
             )
         price = s.prices[model]
         if not is_finite_number(price) or price <= 0:
-            raise UserInputError(f"{where}prices.{model}", "a price > 0 (USD per 1M)", price)
+            raise UserInputError(
+                f"{where}prices.{model}",
+                "a price > 0 (USD per 1M)",
+                price,
+                field_without_values=f"{where}prices.<model>",
+            )
     unused = [m for m in s.prices if m not in used]
     if unused:
         raise UserInputError(
             f"{where}prices",
             f"prices only for models on some provider's menu ({', '.join(used)})",
             ", ".join(unused),
+            expected_without_values=ON_A_MENU,
         )
 
 
@@ -235,6 +260,7 @@ def _check_table(s: DelegationScenario, where: str) -> None:
                     f"models in the records ({', '.join(table.models)})",
                     model,
                     note=f"records: {table.source}",
+                    expected_without_values="models in the records",
                 )
     used = _records(s.data, s.negative_tokens, s.reward_bound, s.models)
     if used.reward.size and float(used.reward.max()) > s.reward_bound:

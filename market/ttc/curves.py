@@ -18,6 +18,7 @@ References:
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from market.core.datafiles import DataFile, file_bytes
 from market.core.errors import UserInputError
 
 COLUMNS = (
@@ -46,6 +48,8 @@ APPROXIMATE_NOTE = "approximate (digitised curves)"
 #: Short preset names of the test-time compute methods in the curves file.
 METHOD_SLUGS = {"best_of_n": "best-of-n", "majority": "majority", "reasoning_bin": "reasoning"}
 _MAX_LISTED = 5
+#: What a missing or unreadable curves file was expected to be (one message for both).
+READABLE_CURVES = "an existing CSV file (readable, UTF-8)"
 
 
 def _name_key(name: str) -> str:
@@ -114,7 +118,12 @@ class CurvesTable:
         known = self.benchmarks()
         match = [b for b in known if _name_key(b) == _name_key(benchmark)]
         if not match:
-            raise UserInputError("benchmark", f"one of {', '.join(known)}", benchmark)
+            raise UserInputError(
+                "benchmark",
+                f"one of {', '.join(known)}",
+                benchmark,
+                expected_without_values="a benchmark in the curves",
+            )
         return match[0]
 
     def resolve_method(self, benchmark: str, method: str) -> str:
@@ -132,7 +141,12 @@ class CurvesTable:
         wanted = aliases.get(_name_key(method), method)
         match = [m for m in methods if _name_key(m) == _name_key(wanted)]
         if not match:
-            raise UserInputError("method", f"one of {', '.join(methods)} (for {benchmark})", method)
+            raise UserInputError(
+                "method",
+                f"one of {', '.join(methods)} (for {benchmark})",
+                method,
+                expected_without_values="a method of this benchmark in the curves",
+            )
         return match[0]
 
     def slice(self, benchmark: str, method: str | None = None) -> pd.DataFrame:
@@ -253,6 +267,8 @@ def validate_curves(frame: pd.DataFrame, source: str) -> pd.DataFrame:
                     f"({reference_model}: {', '.join(f'{t:g}' for t in reference)})",
                     f"{model}: {', '.join(f'{t:g}' for t in thetas)}",
                     note=source,
+                    expected_without_values="the same compute levels for every model of a "
+                    "benchmark and method",
                 )
     return out.sort_values(
         ["benchmark", "ttc_method", "model", "theta"], kind="stable"
@@ -272,28 +288,43 @@ def _check_range(
         )
 
 
-def load_curves(path: str | Path, *, approximate: bool = False) -> CurvesTable:
-    """Load and validate a curves CSV file.
+def _read_curves_csv(label: str, content: bytes) -> pd.DataFrame:
+    """The raw cells of a curves CSV (all text); ``label`` names the file in messages."""
+    try:
+        return pd.read_csv(
+            io.BytesIO(content), dtype=str, keep_default_na=True, skipinitialspace=True
+        )
+    except UnicodeDecodeError:
+        raise UserInputError("curves", READABLE_CURVES, label) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise UserInputError("curves", "a readable CSV file", label, note=str(error)) from None
+
+
+def load_curves(source: str | Path | DataFile, *, approximate: bool = False) -> CurvesTable:
+    """Load and validate a curves CSV file, from a path or held in memory.
+
+    A :class:`~market.core.datafiles.DataFile` (an upload) is read from memory exactly as the
+    same bytes from a path, and messages name it by its name.
 
     Args:
-        path: The CSV file.
+        source: The CSV file, or a file held in memory.
         approximate: Mark the data as approximate (digitised); games built from it say so.
 
     Returns:
-        The validated :class:`CurvesTable`.
+        The validated :class:`CurvesTable` (``source``: the path or the file's name).
 
     Raises:
-        UserInputError: Missing file, wrong columns, empty cells, NaN, negative or out-of-range
+        UserInputError: A missing or unreadable file (no permission, a folder, not UTF-8: one
+            message for all), wrong columns, empty cells, NaN, negative or out-of-range
             numbers, duplicate levels, or models with different levels.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise UserInputError("curves", "an existing CSV file", str(path))
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=True, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise UserInputError("curves", "a readable CSV file", str(path), note=str(error)) from None
-    return CurvesTable(validate_curves(frame, str(path)), str(path), approximate)
+    if isinstance(source, DataFile):
+        label, content = source.name, source.content
+    else:
+        label = str(source)
+        content = file_bytes(Path(source), "curves", READABLE_CURVES)
+    frame = _read_curves_csv(label, content)
+    return CurvesTable(validate_curves(frame, label), label, approximate)
 
 
 @functools.cache

@@ -28,6 +28,7 @@ import pandas as pd
 
 from agents.ttc.strategies import PROVIDER_STRATEGIES
 from agents.ttc.users import UserPopulation
+from market.core.datafiles import DataFile
 from market.core.errors import UserInputError
 from market.core.experiments import execute
 from market.core.seeds import root_seed
@@ -62,7 +63,7 @@ DEFAULT_SEED = 0
 
 def build_game(
     preset: str | None = None,
-    curves: str | Path | None = None,
+    curves: str | Path | DataFile | None = None,
     benchmark: str | None = None,
     method: str | None = None,
     models: Sequence[str] | None = None,
@@ -75,7 +76,8 @@ def build_game(
 
     Args:
         preset: A scenario name (exclusive with ``curves``).
-        curves: A curves CSV file (needs ``benchmark`` and ``method``).
+        curves: A curves CSV file, or one held in memory (an upload; needs ``benchmark`` and
+            ``method``).
         benchmark: Benchmark in the curves file.
         method: Test-time compute method in the curves file.
         models: Subset of models (curves only).
@@ -112,7 +114,8 @@ def build_game(
                 beta=beta,
                 models=None if not models else list(models),
             )
-            source = f"curves {curves} ({benchmark}, {method})"
+            label = curves.name if isinstance(curves, DataFile) else curves
+            source = f"curves {label} ({benchmark}, {method})"
     return GameSpec(game=game, source=source, warnings=tuple(str(w.message) for w in caught))
 
 
