@@ -206,16 +206,19 @@ def use_session_view(session: Session) -> View:
     return view
 
 
-def use_simulation(make_session: Callable[[], Session], settings: Any) -> Simulation:
-    """The tab's session, rebuilt whenever ``settings`` change, closed with the tab.
+def use_simulation(
+    make_session: Callable[[], Session], settings: Any, rebuild_on: Any = None
+) -> Simulation:
+    """The tab's session, rebuilt whenever ``settings`` (or ``rebuild_on``) change.
 
     Must be called inside a component (it uses hooks). The session is made once per tab; when
     the tab closes or reloads, the page unmounts and the session ends its worker and drops its
-    model and the memory it held.
+    model and the memory it held. ``rebuild_on`` is anything else the model is built from
+    (e.g. the version of the tab's uploads).
     """
     session: Session = solara.use_memo(make_session, [])
     solara.use_effect(lambda: session.close, [])
-    solara.use_effect(lambda: session.configure(settings), [settings])
+    solara.use_effect(lambda: session.configure(settings), [settings, rebuild_on])
     return Simulation(use_session_view(session), session)
 
 

@@ -21,11 +21,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from agents.delegation.strategies import STRATEGIES
+from app.files import Uploads, is_upload, records_resolver, served_names, user_file
 from market.core.errors import UserInputError
 from market.core.seeds import model_seed
 from market.core.values import count, number
 from market.delegation.model import DelegationMarket
-from market.delegation.scenarios import SCENARIOS, get_scenario
+from market.delegation.scenarios import SCENARIOS, scenario_from_data_file
+from market.delegation.spec import DelegationScenario
 from mechanisms.delegation import MECHANISMS
 
 #: The service categories of the timeline, with their colours.
@@ -43,7 +45,8 @@ class DelegationSettings:
     """What the delegation page asks for; every field is a URL query parameter.
 
     Attributes:
-        preset: a preset name, or a path to a scenario TOML file on the server.
+        preset: a preset name, a scenario TOML of the server's data folder, or
+            ``upload:NAME`` (a file uploaded in the tab); never a path (:mod:`app.files`).
         strategies: one strategy name per provider ("" entries: ``ours``).
         mechanism: a mechanism name ("" = the scenario's own).
         T: total queries ("" = the scenario's).
@@ -96,9 +99,37 @@ def mechanism_choices() -> list[tuple[str, str]]:
     return [(m.name, f"{m.name}: {m.description}") for m in MECHANISMS]
 
 
-def provider_names(preset: str) -> list[str]:
-    """The providers of a preset or TOML scenario (raises UserInputError for a bad one)."""
-    return [p.name for p in get_scenario(preset).providers]
+def scenario_files() -> list[str]:
+    """The scenario TOML files the server's data folder offers (none without ``--data-dir``)."""
+    return served_names((".toml",))
+
+
+def load_scenario(choice: str, uploads: Uploads | None = None) -> DelegationScenario:
+    """A preset, or the scenario a setting names: an upload or a file of the data folder.
+
+    Never a server path (:mod:`app.files`); a mistake in a file is one line without the
+    file's values. The records the scenario names are read and checked here too.
+    """
+    uploads = uploads or Uploads()
+    if choice in SCENARIOS:
+        return SCENARIOS.get(choice, field="scenario")
+    if not is_upload(choice) and choice not in scenario_files():
+        offered = ", ".join([*preset_names(), *scenario_files()])
+        raise UserInputError(
+            "scenario", f"one of {offered}, or a TOML file uploaded on this page", choice
+        )
+    file = user_file(choice, uploads, "scenario")
+    try:
+        scenario = scenario_from_data_file(file, records_resolver(choice, uploads))
+        scenario.table()
+    except UserInputError as error:
+        raise error.redacted() from None
+    return scenario
+
+
+def provider_names(preset: str, uploads: Uploads | None = None) -> list[str]:
+    """The providers of a preset or scenario file (raises UserInputError for a bad one)."""
+    return [p.name for p in load_scenario(preset, uploads).providers]
 
 
 def fit_strategies(strategies: tuple[str, ...], n: int) -> tuple[str, ...]:
@@ -107,11 +138,12 @@ def fit_strategies(strategies: tuple[str, ...], n: int) -> tuple[str, ...]:
     return names + ("ours",) * (n - len(names))
 
 
-def model_arguments(settings: DelegationSettings) -> dict:
+def model_arguments(settings: DelegationSettings, uploads: Uploads | None = None) -> dict:
     """Checked keyword arguments of :class:`DelegationMarket` (UserInputError naming a field)."""
-    n = len(provider_names(settings.preset))
+    scenario = load_scenario(settings.preset, uploads)
+    n = len(scenario.providers)
     return {
-        "preset": settings.preset,
+        "preset": scenario,
         "strategies": ",".join(fit_strategies(settings.strategies, n)),
         "mechanism": settings.mechanism or None,
         "T": count(settings.T, "T") if settings.T.strip() else None,
@@ -174,9 +206,9 @@ class DelegationRun:
         return tuple(labelled(r) for r in self.model.platform.served_so_far())
 
 
-def build_run(settings: DelegationSettings) -> DelegationRun:
+def build_run(settings: DelegationSettings, uploads: Uploads | None = None) -> DelegationRun:
     """The model the settings describe (UserInputError for any bad value)."""
-    return DelegationRun(DelegationMarket(**model_arguments(settings)))
+    return DelegationRun(DelegationMarket(**model_arguments(settings, uploads)))
 
 
 @dataclass(frozen=True)
@@ -297,11 +329,3 @@ def frame_table(frame: DelegationFrame):
     table.insert(0, "seed", frame.seed)
     table.insert(0, "scenario", frame.scenario)
     return table
-
-
-def check_preset(text: str) -> str:
-    """A preset name or TOML path that loads (UserInputError otherwise)."""
-    if not text.strip():
-        raise UserInputError("preset", f"one of {', '.join(preset_names())} or a TOML path", text)
-    get_scenario(text.strip())
-    return text.strip()

@@ -31,7 +31,7 @@ from market.core.errors import UserInputError
 from market.core.values import count, number
 from market.delegation.empirical import MetagameResult, metagame
 from market.delegation.metagame import MetagameMarket, Move, revision_view
-from market.delegation.scenarios import SCENARIOS, get_scenario
+from market.delegation.scenarios import SCENARIOS
 from mechanisms.delegation import MECHANISMS
 
 #: The largest horizon and number of seeds the page computes (the CLI takes more).
@@ -93,8 +93,8 @@ def rule_names() -> tuple[str, ...]:
 
 
 def provider_names(preset: str) -> list[str]:
-    """The providers of a preset (UserInputError for an unknown one)."""
-    return [p.name for p in get_scenario(preset).providers]
+    """The providers of a preset (UserInputError for anything else: never a file)."""
+    return [p.name for p in SCENARIOS.get(preset, field="preset").providers]
 
 
 def fit_start(start: tuple[str, ...], n: int) -> tuple[str, ...]:

@@ -18,11 +18,14 @@ import networkx as nx
 import numpy as np
 
 from agents.ttc import PROVIDER_STRATEGIES, UserPopulation
+from app.files import Uploads, is_upload, served_names, user_file
+from market.core.datafiles import DataFile
 from market.core.errors import UserInputError
 from market.core.seeds import model_seed
 from market.core.values import count, number
 from market.ttc import runs
 from market.ttc.analysis import better_response_graph, graph_sinks
+from market.ttc.curves import CurvesTable, load_curves
 from market.ttc.model import TTCMarket
 from market.ttc.scenarios import SCENARIOS
 from mechanisms.ttc import MECHANISMS
@@ -42,7 +45,8 @@ class TTCSettings:
 
     Attributes:
         preset: a preset name, or "" to build the game from ``curves``.
-        curves: a curves CSV path on the server (with ``benchmark`` and ``method``).
+        curves: a curves CSV of the server's data folder or ``upload:NAME`` (a file uploaded
+            in the tab), with ``benchmark`` and ``method``; never a path (:mod:`app.files`).
         benchmark: the benchmark in the curves file.
         method: the test-time compute method in the curves file.
         beta: user rationality ("inf": perfectly rational).
@@ -109,7 +113,33 @@ def parse_beta(text: str) -> float:
     return number(text, "beta", positive=True)
 
 
-def build_game(settings: TTCSettings):
+def curves_files() -> list[str]:
+    """The curves CSV files the server's data folder offers (none without ``--data-dir``)."""
+    return served_names((".csv",))
+
+
+def curves_file(choice: str, uploads: Uploads | None = None) -> DataFile:
+    """The curves file a setting names: an upload or a file of the data folder, never a path."""
+    if not choice.strip():
+        raise UserInputError("curves", "a curves CSV uploaded on this page (or choose a game)")
+    if not is_upload(choice) and choice not in curves_files():
+        raise UserInputError(
+            "curves",
+            "a curves CSV of the server's data folder or one uploaded on this page",
+            choice,
+        )
+    return user_file(choice, uploads or Uploads(), "curves")
+
+
+def curves_table(choice: str, uploads: Uploads | None = None) -> CurvesTable:
+    """The validated curves of a setting (a mistake is one line without the file's values)."""
+    try:
+        return load_curves(curves_file(choice, uploads))
+    except UserInputError as error:
+        raise error.redacted() from None
+
+
+def build_game(settings: TTCSettings, uploads: Uploads | None = None):
     """The game of the preset or curves, with the page's beta, V_0 and margin.
 
     Returns the game and the warnings raised while building it (e.g. the paper's assumption 2
@@ -118,17 +148,21 @@ def build_game(settings: TTCSettings):
     beta = parse_beta(settings.beta)
     v0 = number(settings.v0, "V_0")
     margin = number(settings.margin, "margin", positive=True)
-    if not settings.preset and not settings.curves.strip():
-        raise UserInputError("curves", "a curves CSV path (or choose a preset)", "")
-    spec = runs.build_game(
-        preset=settings.preset or None,
-        curves=None if settings.preset else settings.curves.strip(),
-        benchmark=None if settings.preset else settings.benchmark,
-        method=None if settings.preset else settings.method,
-        margin=margin,
-        v0=v0,
-        beta=beta,
-    )
+    if settings.preset:
+        spec = runs.build_game(preset=settings.preset, margin=margin, v0=v0, beta=beta)
+        return spec.game, spec.warnings
+    file = curves_file(settings.curves, uploads)
+    try:
+        spec = runs.build_game(
+            curves=file,
+            benchmark=settings.benchmark,
+            method=settings.method,
+            margin=margin,
+            v0=v0,
+            beta=beta,
+        )
+    except UserInputError as error:
+        raise error.redacted() from None
     return spec.game, spec.warnings
 
 
@@ -172,11 +206,11 @@ def response_graph(game) -> ResponseGraph | None:
     return ResponseGraph(graph, tuple(graph_sinks(graph)))
 
 
-def build_run(settings: TTCSettings) -> TTCRun:
+def build_run(settings: TTCSettings, uploads: Uploads | None = None) -> TTCRun:
     """The model the settings describe (UserInputError for any bad value or combination)."""
     if settings.dynamics not in PROVIDER_STRATEGIES:
         PROVIDER_STRATEGIES.get(settings.dynamics, "dynamics")
-    game, notes = build_game(settings)
+    game, notes = build_game(settings, uploads)
     seed = model_seed(settings.seed.strip())
     model = TTCMarket(
         game,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import solara
 
+from app.files import UPLOAD_PREFIX, UploadField, Uploads, file_choices, is_upload
 from app.games import delegation as game
 from app.plots.delegation import all_charts, mechanism_rows
-from app.session import Session, user_message
+from app.session import Session
 from app.widgets import (
     Downloads,
-    ErrorMessage,
     Explanation,
     Figures,
     Guarded,
@@ -30,7 +30,6 @@ from market.core.errors import UserInputError
 
 PATH = "delegation"
 TITLE = "Delegation game"
-TOML_CHOICE = "a TOML file..."
 
 INTRO = """
 **The delegation game** (Cao et al. 2026). A user delegates T queries to K providers. Each
@@ -44,29 +43,41 @@ simulator as reconstructed from its description (approximate, not their code).
 """
 
 
-def make_session() -> Session:
-    """The tab's session (built per tab, never at module level)."""
-    return Session(game.build_run, game.snapshot)
+RECORD_TYPES = ".csv,.jsonl,.ndjson,.parquet,.pq"
+
+
+def make_session(uploads: Uploads) -> Session:
+    """The tab's session (built per tab, never at module level), reading the tab's uploads."""
+    return Session(lambda settings: game.build_run(settings, uploads), game.snapshot)
 
 
 @solara.component
-def SettingsForm(settings: game.DelegationSettings, change):
-    """Preset or TOML file, a strategy per provider, mechanism, T, eps, seed, batch."""
-    presets = game.preset_names()
-    is_toml = settings.preset not in presets
-    solara.Select(
-        label="Scenario",
-        value=TOML_CHOICE if is_toml else settings.preset,
-        values=[*presets, TOML_CHOICE],
-        on_value=lambda v: change(preset="" if v == TOML_CHOICE else v),
+def ScenarioChoice(settings: game.DelegationSettings, change, on_upload):
+    """A preset, a scenario of the server's data folder, or an uploaded TOML and its records."""
+    presets = [(name, name) for name in game.preset_names()]
+    named_select(
+        "Scenario",
+        settings.preset,
+        file_choices(presets, (".toml",), settings.preset, "a TOML scenario"),
+        lambda choice: change(preset=choice),
     )
-    if is_toml:
-        text_field(settings, change, "preset", "TOML scenario file (path on the server)")
+    if is_upload(settings.preset):
+        UploadField("Scenario TOML (held in this tab only)", ".toml", on_upload(main=True))
+        UploadField(
+            "Its records, if it names data = ... (CSV, JSONL or Parquet)",
+            RECORD_TYPES,
+            on_upload(main=False),
+        )
+
+
+@solara.component
+def SettingsForm(settings: game.DelegationSettings, change, uploads: Uploads, on_upload):
+    """Scenario, a strategy per provider, mechanism, T, eps, seed, batch."""
+    ScenarioChoice(settings, change, on_upload)
     try:
-        providers = game.provider_names(settings.preset) if settings.preset else []
-    except (UserInputError, OSError, ValueError) as error:
-        providers = []
-        ErrorMessage(user_message(error))
+        providers = game.provider_names(settings.preset, uploads)
+    except UserInputError:
+        providers = []  # the session says what is wrong, once
     strategies = game.fit_strategies(settings.strategies, len(providers))
     for i, name in enumerate(providers):
 
@@ -117,14 +128,25 @@ def Page():
     """The delegation page."""
     url = use_url_settings(game.DelegationSettings, PATH)
     settings, tour, change = url.settings, url.tour, url.change
+    uploads = solara.use_memo(Uploads, [])
+    uploaded, set_uploaded = solara.use_state(0)
 
-    sim = use_simulation(make_session, settings)
+    def on_upload(main: bool):
+        def keep(file):
+            uploads.add(file)
+            set_uploaded(uploads.version)
+            if main:
+                change(preset=UPLOAD_PREFIX + file.name)
+
+        return keep
+
+    sim = use_simulation(lambda: make_session(uploads), settings, rebuild_on=uploaded)
     frame = sim.frame
     solara.Title(f"llm-market: {TITLE}")
     with solara.Columns([1, 3]):
         with solara.Column():
             TourExplanation(tour)
-            SettingsForm(settings, change)
+            SettingsForm(settings, change, uploads, on_upload)
             SessionStatus(sim)
             if frame is not None:
                 RunControls(sim, frame.steps)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import solara
 
+from app.files import UPLOAD_PREFIX, UploadField, Uploads, file_choices, is_upload
 from app.games import ttc as game
 from app.plots.ttc import all_charts, comparison_rows, status_text
 from app.session import Session
@@ -20,14 +21,15 @@ from app.widgets import (
     SessionStatus,
     TourExplanation,
     drawn,
+    named_select,
     text_field,
     use_simulation,
     use_url_settings,
 )
+from market.core.errors import UserInputError
 
 PATH = "ttc"
 TITLE = "Test-time compute game"
-CURVES_CHOICE = "a curves CSV..."
 
 INTRO = """
 **The test-time compute game** (Velasco et al. 2026). Providers choose how much compute to
@@ -41,30 +43,59 @@ than the intro example use curves **digitised from the authors' figures: approxi
 """
 
 
-def make_session() -> Session:
-    """The tab's session (built per tab, never at module level)."""
-    return Session(game.build_run, game.snapshot)
+def make_session(uploads: Uploads) -> Session:
+    """The tab's session (built per tab, never at module level), reading the tab's uploads."""
+    return Session(lambda settings: game.build_run(settings, uploads), game.snapshot)
 
 
 @solara.component
-def GameForm(settings: game.TTCSettings, change):
-    """Preset or curves, beta, V_0 and margin."""
-    presets = game.preset_names()
+def CurvesChoice(settings: game.TTCSettings, change, uploads: Uploads):
+    """The benchmark and method of a curves file, chosen among those the file holds."""
+    try:
+        table = game.curves_table(settings.curves, uploads)
+    except UserInputError:
+        return  # the session says what is wrong, once
+    benchmarks = table.benchmarks()
     solara.Select(
-        label="Game",
-        value=settings.preset or CURVES_CHOICE,
-        values=[*presets, CURVES_CHOICE],
-        on_value=lambda v: change(preset="" if v == CURVES_CHOICE else v),
+        label="Benchmark",
+        value=settings.benchmark if settings.benchmark in benchmarks else None,
+        values=benchmarks,
+        on_value=lambda v: change(benchmark=v, method=""),
+    )
+    if settings.benchmark in benchmarks:
+        methods = table.methods(settings.benchmark)
+        solara.Select(
+            label="Method",
+            value=settings.method if settings.method in methods else None,
+            values=methods,
+            on_value=lambda v: change(method=v),
+        )
+
+
+@solara.component
+def GameForm(settings: game.TTCSettings, change, uploads: Uploads, on_upload):
+    """A preset or a curves file (the data folder's or uploaded), beta, V_0 and margin."""
+    presets = game.preset_names()
+    current = settings.preset or settings.curves
+
+    def choose(choice: str):
+        if choice in presets:
+            change(preset=choice, curves="", benchmark="", method="")
+        else:
+            change(preset="", curves=choice)
+
+    named_select(
+        "Game",
+        current,
+        file_choices([(p, p) for p in presets], (".csv",), current, "a curves CSV"),
+        choose,
     )
     if settings.preset:
         solara.Text(game.preset_description(settings.preset), style="font-size:12px;color:#666")
     else:
-        for field, label in (
-            ("curves", "Curves CSV (path on the server)"),
-            ("benchmark", "Benchmark"),
-            ("method", "Method"),
-        ):
-            text_field(settings, change, field, label)
+        if is_upload(settings.curves):
+            UploadField("Curves CSV (held in this tab only)", ".csv", on_upload)
+        CurvesChoice(settings, change, uploads)
     perfect = settings.beta.strip().lower() in game.PERFECT_WORDS
     solara.Checkbox(
         label="Perfectly rational users",
@@ -133,14 +164,21 @@ def Page():
     """The TTC page."""
     url = use_url_settings(game.TTCSettings, PATH)
     settings, tour, change = url.settings, url.tour, url.change
+    uploads = solara.use_memo(Uploads, [])
+    uploaded, set_uploaded = solara.use_state(0)
 
-    sim = use_simulation(make_session, settings)
+    def on_upload(file):
+        uploads.add(file)
+        set_uploaded(uploads.version)
+        change(preset="", curves=UPLOAD_PREFIX + file.name)
+
+    sim = use_simulation(lambda: make_session(uploads), settings, rebuild_on=uploaded)
     frame = sim.frame
     solara.Title(f"llm-market: {TITLE}")
     with solara.Columns([1, 3]):
         with solara.Column():
             TourExplanation(tour)
-            GameForm(settings, change)
+            GameForm(settings, change, uploads, on_upload)
             DynamicsForm(settings, change)
             SessionStatus(sim)
             if frame is not None:

@@ -81,3 +81,11 @@ class UserInputError(ValueError):
         if positions:
             message += f" ({', '.join(positions)})"
         return " ".join(message.split())
+
+    def redacted(self) -> UserInputError:
+        """The same mistake as an error whose whole message is :meth:`without_values`."""
+        return UserInputError(
+            self._field_without_values,
+            self._expected_without_values,
+            note=" ".join(dict.fromkeys(POSITION.findall(self.note))),
+        )
