@@ -94,8 +94,10 @@ def Figures(svgs: list[tuple[str, str]]):
 @solara.component
 def Explanation(markdown: str, title: str | None = None):
     """A short explanatory text in a card (teaching texts)."""
+    from app.prose import Prose  # local: the import block is being rewritten on another branch
+
     with solara.Card(title=title, style="margin-bottom:8px;"):
-        solara.Markdown(markdown)
+        Prose(markdown)
 
 
 @solara.component
