@@ -136,6 +136,7 @@ def handler(args: argparse.Namespace) -> int:
     from app.offline import prepare_offline_assets
 
     prepare_offline_assets()
+    import click
     import solara.__main__
 
     # served on the user's own machine over http: solara's note that a samesite=none cookie
@@ -148,6 +149,8 @@ def handler(args: argparse.Namespace) -> int:
         solara.__main__.cli.main(
             args=solara_arguments(args.host, port, open_browser), standalone_mode=False
         )
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        # Ctrl+C: uvicorn shuts down, then raises the interrupt again, which click (not in
+        # standalone mode) turns into Abort; a traceback here would be the terminal's last word
         return 0
     return 0

@@ -1,13 +1,14 @@
-"""``llm-market dashboard --host``: serving beyond this machine says what becomes reachable.
+"""``llm-market dashboard``: the warning of a non-loopback --host, Ctrl+C, solara's arguments.
 
 The server is never started here: solara's command is replaced by a stand-in that records its
-arguments (or stops like Ctrl+C), so only the decision and the message are exercised.
+arguments and stops like Ctrl+C, so only the decisions and the messages are exercised.
 """
 
 from __future__ import annotations
 
 import socket
 
+import click
 import pytest
 import solara.__main__
 
@@ -59,18 +60,31 @@ def test_a_host_name_counts_as_loopback_only_if_all_its_addresses_are(monkeypatc
     assert not is_loopback("nosuchhost")
 
 
-@pytest.fixture
-def solara_stand_in(monkeypatch):
-    """Replace solara's server command: record the calls, then stop like Ctrl+C."""
+def stand_in(monkeypatch, stop: BaseException) -> list[list[str]]:
+    """Replace solara's server command: record each call's arguments, then raise ``stop``."""
     monkeypatch.setenv("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     calls = []
 
     def run(args, standalone_mode):
         calls.append(args)
-        raise KeyboardInterrupt
+        raise stop
 
     monkeypatch.setattr(solara.__main__.cli, "main", run)
     return calls
+
+
+@pytest.fixture
+def solara_stand_in(monkeypatch):
+    """solara's command stopping like Ctrl+C before the server starts."""
+    return stand_in(monkeypatch, KeyboardInterrupt())
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt(), click.exceptions.Abort()])
+def test_ctrl_c_while_serving_exits_0_without_a_traceback(monkeypatch, capsys, stop):
+    """uvicorn re-raises the interrupt after shutting down; click turns it into Abort."""
+    stand_in(monkeypatch, stop)
+    assert main(["dashboard", "--port", str(free_port("127.0.0.1")), "--no-open"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 @pytest.mark.parametrize(("host", "warned"), [("0.0.0.0", True), ("127.0.0.1", False)])
