@@ -38,9 +38,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=handler)
 
 
+def address_family(host: str) -> socket.AddressFamily:
+    """IPv6 for an IPv6 address such as ``::1``, otherwise IPv4 (as uvicorn binds)."""
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def free_port(host: str) -> int:
     """A port the OS says is free on ``host`` now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    with socket.socket(address_family(host), socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
 
@@ -125,7 +130,7 @@ def solara_arguments(host: str, port: int, open_browser: bool) -> list[str]:
 def handler(args: argparse.Namespace) -> int:
     """Serve until interrupted; returns the exit code."""
     port = port_number(args.port, args.host)
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    with socket.socket(address_family(args.host), socket.SOCK_STREAM) as probe:
         try:
             probe.bind((args.host, port))
         except OSError as error:
@@ -143,7 +148,8 @@ def handler(args: argparse.Namespace) -> int:
     # needs https (it falls back to lax, which is right here) says nothing a user can act on
     warnings.filterwarnings("ignore", message="Cookies with samesite=none", category=UserWarning)
 
-    print(f"llm-market dashboard: http://{args.host}:{port}/  (Ctrl+C stops it)", flush=True)
+    where = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"llm-market dashboard: http://{where}:{port}/  (Ctrl+C stops it)", flush=True)
     open_browser = has_display() and not args.no_open
     try:
         solara.__main__.cli.main(

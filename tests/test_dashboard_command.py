@@ -87,15 +87,36 @@ def test_ctrl_c_while_serving_exits_0_without_a_traceback(monkeypatch, capsys, s
     assert capsys.readouterr().err == ""
 
 
-@pytest.mark.parametrize(("host", "warned"), [("0.0.0.0", True), ("127.0.0.1", False)])
+def ipv6_loopback() -> bool:
+    """Whether this machine can bind ::1."""
+    try:
+        free_port("::1")
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("host", "shown", "warned"),
+    [
+        ("0.0.0.0", "0.0.0.0", True),
+        ("127.0.0.1", "127.0.0.1", False),
+        pytest.param(
+            "::1",
+            "[::1]",
+            False,
+            marks=pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 loopback here"),
+        ),
+    ],
+)
 def test_the_command_warns_before_serving_and_exits_0_on_ctrl_c(
-    solara_stand_in, capsys, host, warned
+    solara_stand_in, capsys, host, shown, warned
 ):
     port = free_port(host)
     assert main(["dashboard", "--host", host, "--port", str(port), "--no-open"]) == 0
     captured = capsys.readouterr()
     assert ("makes the dashboard reachable" in captured.err) is warned
-    assert f"http://{host}:{port}/" in captured.out
+    assert f"http://{shown}:{port}/" in captured.out
     (args,) = solara_stand_in
     assert args[args.index("--host") + 1] == host
 
