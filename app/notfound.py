@@ -32,7 +32,7 @@ def NotFound(address: str):
     """'Page not found', the address asked for (as text) and a link to the home page."""
     solara.Title("Page not found")
     with solara.Card(title="Page not found", style="max-width:640px;margin:8px;"):
-        solara.Text(f"There is no page at {address}.")
+        solara.Text(f"There is no page at {address}.", style="display:block;margin-bottom:8px;")
         with solara.Link("/"):
             solara.Button("Go to the home page", color="primary", text=True)
 
