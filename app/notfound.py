@@ -66,7 +66,7 @@ def not_found_url(path: str) -> str:
     return page_url("/", {MISSING: path})
 
 
-async def unknown_address(request: Request, error: Exception) -> Response:
+def unknown_address(request: Request, error: Exception) -> Response:
     """Answer solara's 404: a page request goes to the not-found page, anything else stays 404."""
     if is_page_request(request.method, request.headers.get("accept", "")):
         root = request.scope.get("root_path", "")

@@ -97,7 +97,7 @@ def press(tab, name: str) -> bool:
 
 
 def use_page(tab, compute: bool) -> None:
-    """Wait for the page's run, step it, play and pause it, and compute a study if asked."""
+    """Wait for the page's run, step it, play it to the end, and compute a study if asked."""
     wait_built(tab)
     if press(tab, "Step"):
         tab.page.wait_for_function(
@@ -105,7 +105,10 @@ def use_page(tab, compute: bool) -> None:
             timeout=RUN,
         )
     if press(tab, "Play"):
-        press(tab, "Pause")
+        tab.page.wait_for_function(
+            "document.querySelector('[data-testid=run-state]').textContent === 'finished'",
+            timeout=RUN,
+        )
     if compute and press(tab, "Compute"):
         tab.page.get_by_text("Computed in").first.wait_for(timeout=RUN)
 

@@ -6,7 +6,6 @@ the layout and its tabs are drawn); the HTTP side is solara's 404 handed to our 
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from types import SimpleNamespace
 
@@ -86,7 +85,7 @@ def request(path: str, accept: str, method: str = "GET") -> Request:
 
 def answer(path: str, accept: str, method: str = "GET"):
     error = HTTPException(404, "Page not found by Solara router")
-    return asyncio.run(unknown_address(request(path, accept, method), error))
+    return unknown_address(request(path, accept, method), error)
 
 
 def test_a_page_request_for_an_unknown_address_goes_to_the_not_found_page():
