@@ -41,13 +41,22 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 90.0) ->
     raise RuntimeError(f"the dashboard did not answer at {url} within {timeout:.0f} s")
 
 
-def start_dashboard(host: str = "127.0.0.1") -> tuple[subprocess.Popen, str]:
-    """``llm-market dashboard`` on a free port; returns the process and its base URL."""
+def start_dashboard(
+    host: str = "127.0.0.1", env: dict[str, str] | None = None, stderr=subprocess.DEVNULL
+) -> tuple[subprocess.Popen, str]:
+    """``llm-market dashboard`` on a free port; returns the process and its base URL.
+
+    Args:
+        host: the address to serve on.
+        env: the server's environment (default: this process's).
+        stderr: where the server's stderr goes (a file opened for writing; default: nowhere).
+    """
     port = free_port(host)
     process = subprocess.Popen(
         [sys.executable, "-m", "market", "dashboard", "--host", host, "--port", str(port)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
+        env=env,
     )
     url = f"http://{host}:{port}"
     try:

@@ -21,6 +21,7 @@ import solara
 
 from app.charts import svg as svg_markup
 from app.export import charts_png, table_csv
+from app.prose import Prose
 from app.session import SPEEDS, Session, View, user_message
 from app.tours import Tour, tour_named
 from app.urlstate import page_url, parse_query
@@ -138,7 +139,7 @@ def Figures(svgs: list[tuple[str, str]]):
 def Explanation(markdown: str, title: str | None = None):
     """A short explanatory text in a card (teaching texts)."""
     with solara.Card(title=title, style="margin-bottom:8px;"):
-        solara.Markdown(markdown)
+        Prose(markdown)
 
 
 @solara.component

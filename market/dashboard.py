@@ -3,15 +3,18 @@
 Thin, like every command module: it parses ``--host``/``--port``, picks a free port when none
 is given, prints the address, and runs solara's own server in this process. No browser is
 opened when there is no display (or with ``--no-open``). The page needs no internet: its
-front-end assets come from the ``solara-assets`` package (see :mod:`app.offline`).
+front-end assets come from the ``solara-assets`` package (see :mod:`app.offline`). A host other
+than a loopback one gets a warning on stderr saying what other devices can then do.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import socket
 import sys
+import textwrap
 import warnings
 
 from market.core.errors import UserInputError
@@ -35,9 +38,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=handler)
 
 
+def address_family(host: str) -> socket.AddressFamily:
+    """IPv6 for an IPv6 address such as ``::1``, otherwise IPv4 (as uvicorn binds)."""
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def free_port(host: str) -> int:
     """A port the OS says is free on ``host`` now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    with socket.socket(address_family(host), socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
 
@@ -67,37 +75,88 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach ``host``: 127.0.0.0/8, ::1 or localhost.
+
+    A host name counts when every address it resolves to is a loopback one.
+    """
+    name = host.strip().strip("[]").lower()
+    if name in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(name.split("%")[0]).is_loopback
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    addresses = {info[4][0].split("%")[0] for info in found}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
+
+
+def exposure_warning(host: str, port: int) -> str:
+    """What serving on ``host`` opens to other devices ("" when only this machine can reach it)."""
+    if is_loopback(host):
+        return ""
+    return textwrap.fill(
+        f"llm-market: warning: --host {host} makes the dashboard reachable from other "
+        f"devices. Every device that can reach this machine on port {port} can open the "
+        "dashboard and run simulations on this server (its CPU and memory); nothing needs a "
+        "login, and files in a --data-dir folder, if given, become readable by name. Use "
+        "--host 127.0.0.1 to keep it to this machine.",
+        width=79,
+    )
+
+
+def warn_if_reachable(host: str, port: int) -> None:
+    """Print :func:`exposure_warning` on stderr when there is one."""
+    warning = exposure_warning(host, port)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+
+
 def solara_arguments(host: str, port: int, open_browser: bool) -> list[str]:
-    """The arguments of ``solara run`` for the dashboard."""
+    """The arguments of ``solara run`` for the dashboard.
+
+    ``--no-check-version``: solara would otherwise ask pypi.org for its newest version at
+    every start (a request to the internet; the dashboard makes none).
+    """
     args = ["run", "app.app", "--host", host, "--port", str(port), "--production"]
+    args += ["--no-check-version"]
     return args if open_browser else [*args, "--no-open"]
 
 
 def handler(args: argparse.Namespace) -> int:
     """Serve until interrupted; returns the exit code."""
     port = port_number(args.port, args.host)
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    with socket.socket(address_family(args.host), socket.SOCK_STREAM) as probe:
         try:
             probe.bind((args.host, port))
         except OSError as error:
             raise UserInputError(
                 "port", "a free port on the host", f"{args.host}:{port}", note=str(error)
             ) from None
+    warn_if_reachable(args.host, port)
     from app.offline import prepare_offline_assets
 
     prepare_offline_assets()
+    import click
     import solara.__main__
 
     # served on the user's own machine over http: solara's note that a samesite=none cookie
     # needs https (it falls back to lax, which is right here) says nothing a user can act on
     warnings.filterwarnings("ignore", message="Cookies with samesite=none", category=UserWarning)
 
-    print(f"llm-market dashboard: http://{args.host}:{port}/  (Ctrl+C stops it)", flush=True)
+    where = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"llm-market dashboard: http://{where}:{port}/  (Ctrl+C stops it)", flush=True)
     open_browser = has_display() and not args.no_open
     try:
         solara.__main__.cli.main(
             args=solara_arguments(args.host, port, open_browser), standalone_mode=False
         )
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        # Ctrl+C: uvicorn shuts down, then raises the interrupt again, which click (not in
+        # standalone mode) turns into Abort; a traceback here would be the terminal's last word
         return 0
     return 0

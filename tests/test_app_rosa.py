@@ -12,6 +12,7 @@ import ipyvuetify as v
 import numpy as np
 import pytest
 import solara
+import solara.widgets
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_app_pages import Harness, click, counter, errors, open_page, plots, wait_for
@@ -266,9 +267,9 @@ def status(rc) -> str:
 
 
 def markdown(rc) -> str:
-    """Every Markdown text on the page (rendered to HTML)."""
-    templates = (w.widget.template for w in rc.find(v.VuetifyTemplate))
-    return " ".join(t for t in templates if isinstance(t, str))
+    """Every Markdown text on the page (rendered to HTML on the server)."""
+    texts = (w.widget.unsafe_innerHTML for w in rc.find(solara.widgets.HTML))
+    return " ".join(t for t in texts if isinstance(t, str))
 
 
 def test_page_steps_plays_resets_and_changes_a_parameter():

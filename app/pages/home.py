@@ -7,6 +7,7 @@ import html
 import solara
 
 from app import capacity
+from app.prose import Prose
 from app.tours import TOURS
 from market.games import GAMES
 
@@ -48,7 +49,7 @@ FOLLOW_UPS = {
 def Card(title: str, text: str, url: str, action: str):
     """A card with a link button."""
     with solara.Card(title=title, style="width:360px;margin:8px;"):
-        solara.Markdown(text)
+        Prose(text)
         with solara.Link(url):
             solara.Button(action, color="primary", text=True)
 
@@ -57,15 +58,15 @@ def Card(title: str, text: str, url: str, action: str):
 def Page():
     """The home page."""
     solara.Title("llm-market")
-    solara.Markdown(WELCOME)
-    solara.Markdown("## Games")
+    Prose(WELCOME)
+    Prose("## Games")
     with solara.Row(style="flex-wrap:wrap;"):
         for g in GAMES:
             if g.name in GAME_PAGES:
                 Card(g.title, f"{g.summary}\n\n*{g.reference}*", f"/{GAME_PAGES[g.name]}", "Open")
             for title, text, path in FOLLOW_UPS.get(g.name, ()):
                 Card(title, text, f"/{path}", "Open")
-    solara.Markdown("## Guided tours")
+    Prose("## Guided tours")
     with solara.Row(style="flex-wrap:wrap;"):
         for tour in TOURS:
             Card(tour.title, tour.text, tour.url, "Start the tour")

@@ -16,6 +16,7 @@ import solara
 from app.background import DONE, use_background
 from app.games import metagame as game
 from app.plots import metagame as plots
+from app.prose import Prose
 from app.session import Session, user_message
 from app.widgets import (
     Downloads,
@@ -164,7 +165,7 @@ def Preparing(settings, change, tour, request, problem: str, status: str = ""):
                 with solara.Card(title="Computing the payoff table"):
                     solara.ProgressLinear(True)
                     solara.Text(status, style="font-size:13px;color:#555")
-                    solara.Markdown(
+                    Prose(
                         f"{request.profiles} strategy profiles x {request.seeds} seed(s) at "
                         f"T = {request.T:,}, one play each, in the background (the page stays "
                         "usable). A table is computed once per configuration and then read "
@@ -242,7 +243,7 @@ def ProfileTable(frame: game.MetagameFrame):
         f"<tr><td>user</td><td colspan='{1 + len(frame.strategies)}'>{user:,.0f} "
         f"({frame.user_share(frame.profile):.2f} u_SB) at the current profile</td></tr>"
     )
-    solara.Markdown(
+    Prose(
         "Each provider's estimated utility with each of its strategies, the others as now "
         "(box: its strategy now; **bold green**: its best response; the better response moves "
         "there when the gain exceeds the tolerance)."
@@ -267,7 +268,7 @@ def SinksTable(frame: game.MetagameFrame):
         for p, b, u, v in plots.sink_rows(frame)
     )
     cycling = frame.game.cycling_share
-    solara.Markdown(
+    Prose(
         f"**Sinks and their basins** ({frame.game.settings['rule']} response from every start "
         "profile; a basin is the share of starts whose dynamics end at the sink"
         + (f"; {cycling:.0%} never end" if cycling else "")

@@ -19,6 +19,7 @@ from app.export import table_csv
 from app.games import rosa as game
 from app.games import rosa_studies as studies
 from app.plots import rosa as plots
+from app.prose import Prose
 from app.session import Session, user_message
 from app.widgets import (
     Downloads,
@@ -192,7 +193,7 @@ def Study(title, text, fields, settings, change, seed, request_of, compute, char
     key = requested if requested is not None and requested == current else None
     work = use_background(compute, key)
     with solara.Card(title=title, style="margin-top:12px;"):
-        solara.Markdown(text)
+        Prose(text)
         with solara.Row(style="flex-wrap:wrap;gap:8px;align-items:center;"):
             for name, label in fields:
                 with solara.Div(style="width:190px;"):
@@ -210,7 +211,7 @@ def Study(title, text, fields, settings, change, seed, request_of, compute, char
         if work.state == FAILED:
             ErrorMessage(work.error)
         if work.state == DONE:
-            solara.Markdown(summary(work.value) + f" Computed in {work.seconds:.1f} s.")
+            Prose(summary(work.value) + f" Computed in {work.seconds:.1f} s.")
             charts = charts_of(work.value)
             Figures(drawn(lambda: charts))
             solara.FileDownload(
