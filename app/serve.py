@@ -42,7 +42,10 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 90.0) ->
 
 
 def start_dashboard(
-    host: str = "127.0.0.1", env: dict[str, str] | None = None, stderr=subprocess.DEVNULL
+    host: str = "127.0.0.1",
+    env: dict[str, str] | None = None,
+    stderr=subprocess.DEVNULL,
+    args: tuple[str, ...] = (),
 ) -> tuple[subprocess.Popen, str]:
     """``llm-market dashboard`` on a free port; returns the process and its base URL.
 
@@ -50,10 +53,11 @@ def start_dashboard(
         host: the address to serve on.
         env: the server's environment (default: this process's).
         stderr: where the server's stderr goes (a file opened for writing; default: nowhere).
+        args: more options of the command (e.g. ``("--data-dir", folder)``).
     """
     port = free_port(host)
     process = subprocess.Popen(
-        [sys.executable, "-m", "market", "dashboard", "--host", host, "--port", str(port)],
+        [sys.executable, "-m", "market", "dashboard", "--host", host, "--port", str(port), *args],
         stdout=subprocess.DEVNULL,
         stderr=stderr,
         env=env,

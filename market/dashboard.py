@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import re
 import socket
 import sys
 import textwrap
 import warnings
 
 from market.core.errors import UserInputError
+from market.core.values import count
 
 DEFAULT_HOST = "127.0.0.1"
 
@@ -34,6 +36,27 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", default=None, help="port (default: a free one, printed)")
     parser.add_argument(
         "--no-open", action="store_true", help="do not open a browser (never opened headless)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="a folder whose scenario TOML and curves CSV files the pages offer by name "
+        "(nothing outside it; default: none, users upload their own files)",
+    )
+    parser.add_argument(
+        "--memory-budget",
+        default=None,
+        metavar="SIZE",
+        help="memory all tabs' models and computations may hold together, e.g. 4GB or 500MB "
+        "(default: half of this machine's memory); beyond it new work is refused with a message",
+    )
+    parser.add_argument(
+        "--workers",
+        default=None,
+        metavar="N",
+        help="threads shared by all tabs for heavy work: studies, payoff tables, large user "
+        "populations (default: the cores minus one, at least 1)",
     )
     parser.set_defaults(handler=handler)
 
@@ -95,25 +118,86 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
-def exposure_warning(host: str, port: int) -> str:
+def exposure_warning(host: str, port: int, data_dir: str | None = None) -> str:
     """What serving on ``host`` opens to other devices ("" when only this machine can reach it)."""
     if is_loopback(host):
         return ""
+    files = (
+        f"the files of {data_dir} (its .toml and .csv files) become readable by name"
+        if data_dir
+        else "files in a --data-dir folder, if given, become readable by name"
+    )
     return textwrap.fill(
         f"llm-market: warning: --host {host} makes the dashboard reachable from other "
         f"devices. Every device that can reach this machine on port {port} can open the "
         "dashboard and run simulations on this server (its CPU and memory); nothing needs a "
-        "login, and files in a --data-dir folder, if given, become readable by name. Use "
-        "--host 127.0.0.1 to keep it to this machine.",
+        f"login, and {files}. Use --host 127.0.0.1 to keep it to this machine.",
         width=79,
     )
 
 
-def warn_if_reachable(host: str, port: int) -> None:
+def warn_if_reachable(host: str, port: int, data_dir: str | None = None) -> None:
     """Print :func:`exposure_warning` on stderr when there is one."""
-    warning = exposure_warning(host, port)
+    warning = exposure_warning(host, port, data_dir)
     if warning:
         print(warning, file=sys.stderr, flush=True)
+
+
+#: A memory size: a number and an optional unit (K, M, G or T, with or without B or iB).
+SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT])?(?:i?B)?", re.IGNORECASE)
+#: The smallest memory budget accepted (one delegation run at T = 1e6 holds about 200 MB).
+SMALLEST_BUDGET = 256 * 1024**2
+#: How long a tab that vanished without closing (a laptop shut, a lost network) keeps its
+#: session before the server ends it; a closed or reloaded tab ends its session at once.
+VANISHED_TAB_TIMEOUT = "60s"
+
+
+def memory_size(text: str) -> int:
+    """A size such as ``4GB``, ``500 MB``, ``2GiB`` or ``1073741824`` (bytes), >= 256 MB."""
+    expected = "a size such as 4GB or 500MB, at least 256MB"
+    match = SIZE.fullmatch(str(text).strip())
+    if match is None:
+        raise UserInputError("--memory-budget", expected, text)
+    size = float(match.group(1)) * 1024 ** "BKMGT".index((match.group(2) or "B").upper())
+    if not SMALLEST_BUDGET <= size <= 1024**5:
+        raise UserInputError("--memory-budget", expected, text)
+    return int(size)
+
+
+def serving_environment(args: argparse.Namespace) -> dict[str, str]:
+    """The variables that tell the dashboard's pages the server's settings (checked)."""
+    from app.capacity import BUDGET_VARIABLE, WORKERS_VARIABLE
+    from app.files import DATA_DIR_VARIABLE
+
+    env = {"SOLARA_KERNEL_CULL_TIMEOUT": os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", "")}
+    env["SOLARA_KERNEL_CULL_TIMEOUT"] = env["SOLARA_KERNEL_CULL_TIMEOUT"] or VANISHED_TAB_TIMEOUT
+    if args.data_dir is not None:
+        folder = os.path.abspath(os.path.expanduser(str(args.data_dir)))
+        if not os.path.isdir(folder):
+            raise UserInputError("--data-dir", "an existing folder", args.data_dir)
+        env[DATA_DIR_VARIABLE] = folder
+    if args.memory_budget is not None:
+        env[BUDGET_VARIABLE] = str(memory_size(args.memory_budget))
+    if args.workers is not None:
+        env[WORKERS_VARIABLE] = str(count(args.workers, "--workers"))
+    return env
+
+
+def serving_summary() -> str:
+    """One line on what every tab shares: the memory budget, the workers, the data folder."""
+    from app.capacity import server, size_text
+    from app.files import data_folder, served_names
+
+    shared = server()
+    line = (
+        f"llm-market dashboard: {size_text(shared.budget.limit)} memory budget and "
+        f"{shared.pool.workers} shared worker(s) for all tabs"
+    )
+    folder = data_folder()
+    if folder is None:
+        return line + "; no data folder (users upload their own files)"
+    names = served_names((".toml", ".csv"))
+    return line + f"; offering {len(names)} file(s) of {folder} by name"
 
 
 def solara_arguments(host: str, port: int, open_browser: bool) -> list[str]:
@@ -137,7 +221,9 @@ def handler(args: argparse.Namespace) -> int:
             raise UserInputError(
                 "port", "a free port on the host", f"{args.host}:{port}", note=str(error)
             ) from None
-    warn_if_reachable(args.host, port)
+    settings = serving_environment(args)
+    warn_if_reachable(args.host, port, settings.get("LLM_MARKET_DATA_DIR"))
+    os.environ.update(settings)
     from app.offline import prepare_offline_assets
 
     prepare_offline_assets()
@@ -150,6 +236,7 @@ def handler(args: argparse.Namespace) -> int:
 
     where = f"[{args.host}]" if ":" in args.host else args.host
     print(f"llm-market dashboard: http://{where}:{port}/  (Ctrl+C stops it)", flush=True)
+    print(serving_summary(), flush=True)
     open_browser = has_display() and not args.no_open
     try:
         solara.__main__.cli.main(

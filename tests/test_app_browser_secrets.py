@@ -3,10 +3,11 @@
 A dashboard served to a room must not be a way to read the server's files. The server here
 runs with a planted secret file, a planted secret environment variable (readable on Linux as
 ``/proc/self/environ``) and a data folder (``--data-dir``) holding a good scenario and links
-that point out of it, at the secret file and at ``/proc/self/environ``. Every URL parameter of
-every page (each page's settings, which are also its text fields and selects) is pointed in
-turn at the secret file, at ``/proc/self/environ``, through ``..`` and through the data
-folder's links; neither secret may appear in the page's text or markup.
+that point out of it, at the secret file and at ``/proc/self/environ``. Every parameter of
+every page that names a file is pointed in turn at the secret file, at ``/proc/self/environ``,
+through ``..``, ``file://``, ``upload:`` and the data folder's links, and every other URL
+parameter (each page's settings, which are also its text fields and selects) at the secret
+file and ``/proc/self/environ``; neither secret may appear in the page's text or markup.
 """
 
 from __future__ import annotations
@@ -92,15 +93,39 @@ def shows_nothing_secret(tab, url: str, hidden: tuple[str, ...]) -> None:
     assert "Traceback" not in text
 
 
+@pytest.fixture
+def new_tab(chromium, planted):
+    """Offline tabs on the planted server, each in a fresh browser context."""
+    from conftest import OfflineTab
+
+    contexts = []
+
+    def open_tab():
+        contexts.append(chromium.new_context(viewport={"width": 1400, "height": 1200}))
+        return OfflineTab(contexts[-1], planted["url"])
+
+    yield open_tab
+    for context in contexts:
+        context.close()
+
+
 @pytest.mark.parametrize("page", list(PAGES))
 def test_no_parameter_of_a_page_shows_a_server_file(new_tab, planted, page):
+    """File parameters one at a time, every way; all the others at once.
+
+    Every parameter one at a time is checked without a browser, faster, in
+    ``test_app_secrets.py``.
+    """
     tab = new_tab()
-    for field in dataclasses.fields(PAGES[page]):
-        for pointer in pointers(planted["secret"], (page, field.name) in FILE_FIELDS):
-            query = urlencode({field.name: pointer, "T": "200000", "batch": "100000"})
-            if field.name in ("T", "batch"):
-                query = urlencode({field.name: pointer})
-            shows_nothing_secret(tab, f"{planted['url']}/{page}?{query}", planted["secrets"])
+    fields = [f.name for f in dataclasses.fields(PAGES[page])]
+    for field in fields:
+        if (page, field) in FILE_FIELDS:
+            for pointer in pointers(planted["secret"], file_field=True):
+                query = urlencode({field: pointer, "T": "200000", "batch": "100000"})
+                shows_nothing_secret(tab, f"{planted['url']}/{page}?{query}", planted["secrets"])
+    for pointer in pointers(planted["secret"], file_field=False):
+        query = urlencode({f: pointer for f in fields if (page, f) not in FILE_FIELDS})
+        shows_nothing_secret(tab, f"{planted['url']}/{page}?{query}", planted["secrets"])
 
 
 def test_the_data_folder_offers_its_files_and_nothing_through_its_links(new_tab, planted):
