@@ -134,7 +134,7 @@ def payoff_table_bytes(
         strategies: base strategies per provider (6).
 
     Returns:
-        Bytes, an upper estimate.
+        Bytes, an upper estimate (1.3 times the measured peak at T = 1e6 with 2 seeds).
     """
     runs = strategies**providers * seeds
     per_seed = QUERY_ID_BYTES * T + shared_sums_bytes(T, providers)

@@ -152,7 +152,8 @@ def truthfulness_bytes(providers: int, dim: int, bids: int, runs: int) -> int:
         runs: draws of ROSA's coins.
 
     Returns:
-        Bytes, an upper estimate.
+        Bytes, an upper estimate (measured: 2.7-3.5 times the resident growth and 4.3-4.9
+        times the traced peak for n = d = 5, 1,200 to 17,600 markets).
     """
     markets = truthfulness_markets(bids, runs)
     per_market = MARKET_BYTES + MARKET_PROVIDER_BYTES * providers
@@ -179,7 +180,8 @@ def regret_bytes(providers: int, dim: int, horizons: int, runs: int) -> int:
         runs: runs per horizon.
 
     Returns:
-        Bytes, an upper estimate.
+        Bytes, an upper estimate (measured: 1.6-2.3 times the resident growth, 2.2-3.4 times
+        the traced peak, for 10 to 100 runs).
     """
     batch = runs * (environment_block_bytes(providers, dim) + learner_peak_bytes(providers, dim))
     rows = runs * (horizons + TRAJECTORY_POINTS) * REGRET_ROW_BYTES
