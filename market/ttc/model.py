@@ -57,6 +57,8 @@ from mechanisms.ttc.settlement import Settlement, posted_offer
 
 SCHEDULES = ("random-sweep", "uniform", "round-robin")
 STARTS = ("lowest", "highest", "random")
+#: Steps a run takes at most when it reaches no rest (``max_steps``).
+DEFAULT_MAX_STEPS = 100_000
 
 
 class TTCMarket(mesa.Model):
@@ -110,7 +112,7 @@ class TTCMarket(mesa.Model):
         users: UserPopulation | None = None,
         n_users: int = 0,
         rtol: float = DEFAULT_RTOL,
-        max_steps: int = 100_000,
+        max_steps: int = DEFAULT_MAX_STEPS,
         collect: bool = True,
         rng: int | str | None = None,
     ):
