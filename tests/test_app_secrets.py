@@ -2,9 +2,10 @@
 
 Every URL parameter of every page (each page's settings: its text fields and selects) is set in
 turn to a planted secret file and to ``/proc/self/environ`` (this process's environment), and
-each setting that names a file also to a path through ``..``; the page is rendered and its session built, and no widget of the page may
-hold the secret or any entry of the environment. The browser test
-(``test_app_browser_secrets.py``) repeats the file parameters every way on a real server.
+each setting that names a file also to a path through ``..``; the page is rendered and its
+session built, and no widget of the page may hold the secret or any entry of the environment.
+The browser test (``test_app_browser_secrets.py``) repeats the file parameters every way on a
+real server.
 """
 
 from __future__ import annotations
