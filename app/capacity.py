@@ -20,6 +20,7 @@ The server's instances are made once per process (:func:`server`), sized from th
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -38,6 +39,8 @@ BUDGET_VARIABLE = "LLM_MARKET_MEMORY_BUDGET"
 WORKERS_VARIABLE = "LLM_MARKET_WORKERS"
 #: Share of the machine's physical memory the budget defaults to.
 DEFAULT_BUDGET_SHARE = 0.5
+#: A hold at least this large triggers a garbage collection when released.
+COLLECT_BYTES = 64 * 1024**2
 
 
 def size_text(nbytes: float) -> str:
@@ -90,8 +93,13 @@ class Hold:
         self.released = False
 
     def release(self) -> None:
-        """Give the bytes back (a second call does nothing)."""
-        self.budget._give_back(self)
+        """Give the bytes back (a second call does nothing).
+
+        A large hold's work is collected at once: models and their agents refer to each other,
+        so without a collection their arrays would wait for Python's next full one.
+        """
+        if self.budget._give_back(self) and self.nbytes >= COLLECT_BYTES:
+            gc.collect()
 
 
 class MemoryBudget:
@@ -122,12 +130,15 @@ class MemoryBudget:
             self.holds += 1
             return Hold(self, demand.nbytes)
 
-    def _give_back(self, hold: Hold) -> None:
+    def _give_back(self, hold: Hold) -> bool:
+        """Return the hold's bytes; whether this call did (not an earlier one)."""
         with self.lock:
-            if not hold.released:
-                hold.released = True
-                self.in_use -= hold.nbytes
-                self.holds -= 1
+            if hold.released:
+                return False
+            hold.released = True
+            self.in_use -= hold.nbytes
+            self.holds -= 1
+            return True
 
     def refusal(self, demand: Demand, free: int) -> UserInputError:
         """The one-line refusal: what fits now, what this needs, what the server has."""
@@ -320,6 +331,14 @@ class Server:
 
     def __post_init__(self):
         self.lock = threading.Lock()
+        self.kept: dict[str, Hold] = {}
+
+    def hold_once(self, name: str, demand: Demand) -> None:
+        """Hold ``demand`` for the rest of the process, once per ``name`` (shared caches)."""
+        with self.lock:
+            if name in self.kept:
+                return
+            self.kept[name] = self.budget.hold(demand)
 
     def session_opened(self) -> None:
         """A tab made its session."""

@@ -91,6 +91,7 @@ class Session:
         demand: settings -> :class:`~app.capacity.Demand`, the memory the run will hold
             (None: nothing is held).
         resources: the server's shared resources (default: this process's).
+        on_drop: run -> None, called when the session lets a run go (e.g. to clear caches).
     """
 
     def __init__(
@@ -100,8 +101,10 @@ class Session:
         model_of: Callable[[Any], Any] = lambda run: run.model,
         demand: Callable[[Any], capacity.Demand] | None = None,
         resources: capacity.Server | None = None,
+        on_drop: Callable[[Any], None] | None = None,
     ):
         self.build = build
+        self.on_drop = on_drop
         self.snapshot = snapshot
         self.model_of = model_of
         self.demand = demand
@@ -265,7 +268,10 @@ class Session:
             return self.closed or self.wanted is not _NOTHING
 
     def _drop_run(self) -> None:
-        self.run = None
+        run, self.run = self.run, None
+        if run is not None and self.on_drop is not None:
+            self.on_drop(run)
+        del run
         if self.hold is not None:
             self.hold.release()
             self.hold = None

@@ -21,11 +21,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from agents.delegation.strategies import STRATEGIES
+from app.capacity import Demand, server
 from app.files import Uploads, is_upload, records_resolver, served_names, user_file
 from market.core.errors import UserInputError
 from market.core.seeds import model_seed
 from market.core.values import count, number
-from market.delegation.model import DelegationMarket
+from market.delegation import footprint
+from market.delegation.model import DelegationMarket, release_process_caches
 from market.delegation.scenarios import SCENARIOS, scenario_from_data_file
 from market.delegation.spec import DelegationScenario
 from mechanisms.delegation import MECHANISMS
@@ -204,6 +206,36 @@ class DelegationRun:
     def served(self) -> tuple[Served, ...]:
         """Every delegation served so far, labelled for the timeline."""
         return tuple(labelled(r) for r in self.model.platform.served_so_far())
+
+
+#: Horizons up to this are left in the process's caches; a larger run's are cleared when it ends.
+CACHED_T = 1_000_000
+
+
+def memory_demand(settings: DelegationSettings, uploads: Uploads | None = None) -> Demand:
+    """The memory the run will hold at its peak (:func:`footprint.model_bytes`), sized by T.
+
+    The first call also holds, for the life of the server, what the game's per-process caches
+    may keep of runs up to :data:`CACHED_T` (:func:`footprint.process_cache_bytes`).
+    """
+    server().hold_once("delegation caches", Demand(footprint.process_cache_bytes(CACHED_T)))
+    scenario = load_scenario(settings.preset, uploads)
+    T = count(settings.T, "T") if settings.T.strip() else scenario.T
+    batch = count(settings.batch, "queries per step")
+    K = len(scenario.providers)
+    return Demand(
+        footprint.model_bytes(T, K, batch),
+        "T",
+        settings.T or str(T),
+        lambda t: footprint.model_bytes(t, K, batch),
+        upper=T,
+    )
+
+
+def release_caches(run: DelegationRun) -> None:
+    """When a tab drops its run: clear the process's caches if its T is above :data:`CACHED_T`."""
+    if run.model.platform.T > CACHED_T:
+        release_process_caches()
 
 
 def build_run(settings: DelegationSettings, uploads: Uploads | None = None) -> DelegationRun:

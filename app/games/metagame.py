@@ -26,9 +26,11 @@ import numpy as np
 
 from agents.delegation.better_response import RULES, check_margin, check_rule
 from agents.delegation.strategies import base_strategy_names
+from app.capacity import Demand
 from app.games.delegation import mechanism_choices as mechanism_choices  # the same game's
 from market.core.errors import UserInputError
 from market.core.values import count, number
+from market.delegation import footprint
 from market.delegation.empirical import MetagameResult, metagame
 from market.delegation.metagame import MetagameMarket, Move, revision_view
 from market.delegation.scenarios import SCENARIOS
@@ -146,6 +148,18 @@ def game_request(settings: MetagameSettings, seed: int) -> GameRequest:
     tolerance = check_margin(number(settings.tolerance, "tolerance"), "tolerance")
     return GameRequest(
         settings.preset, mechanism, T, seeds, seed, start, check_rule(settings.rule), tolerance
+    )
+
+
+def memory_demand(request: GameRequest) -> Demand:
+    """The memory the payoff table will hold (:func:`footprint.payoff_table_bytes`), by T."""
+    K, seeds = len(request.start), request.seeds
+    return Demand(
+        footprint.payoff_table_bytes(request.T, seeds, K),
+        "T",
+        str(request.T),
+        lambda t: footprint.payoff_table_bytes(t, seeds, K),
+        upper=request.T,
     )
 
 

@@ -24,9 +24,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from agents.rosa.strategies import STRATEGIES
+from app.capacity import Demand
 from market.core.errors import UserInputError
 from market.core.seeds import model_seed
 from market.core.values import count, number
+from market.rosa import footprint
 from market.rosa.model import RosaMarket
 from market.rosa.records import ProviderOutcome
 from market.rosa.scenarios import NOISES, RECONSTRUCTED, RosaSetting, get_setting
@@ -178,6 +180,19 @@ class RosaRun:
     model: RosaMarket
     axes: np.ndarray
     chosen: int = 0
+
+
+def memory_demand(settings: RosaSettings) -> Demand:
+    """The memory the live run will hold at its peak (:func:`footprint.model_bytes`), by T."""
+    setting = market_setting(settings)
+    n, d = setting.providers, setting.dim
+    return Demand(
+        footprint.model_bytes(n, d, setting.T),
+        "T",
+        settings.T,
+        lambda t: footprint.model_bytes(n, d, t),
+        upper=setting.T,
+    )
 
 
 def build_run(settings: RosaSettings) -> RosaRun:

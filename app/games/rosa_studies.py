@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.capacity import Demand
 from app.games.rosa import RosaSettings, chosen_provider, learner_is_monotone, market_setting
 from market.core.errors import UserInputError
 from market.core.values import count, split_range
-from market.rosa import runs
+from market.rosa import footprint, runs
 from market.rosa.records import RegretCurve, TruthfulnessCurve
 from market.rosa.scenarios import RosaSetting
 from mechanisms.rosa.resampling import MECHANISMS
@@ -91,6 +92,30 @@ def regret_request(settings: RosaSettings, seed: int) -> RegretRequest:
     runs_ = count(settings.regret_runs, "regret runs")
     check_budget(float(runs_ * sum(horizons) * setting.providers), "regret runs")
     return RegretRequest(setting, seed, horizons, runs_)
+
+
+def truthfulness_demand(request: TruthfulnessRequest) -> Demand:
+    """The memory the utility-against-bid study will hold (:func:`footprint.truthfulness_bytes`)."""
+    n, d, bids = request.setting.providers, request.setting.dim, len(request.bids)
+    return Demand(
+        footprint.truthfulness_bytes(n, d, bids, request.runs),
+        "runs",
+        str(request.runs),
+        lambda runs_: footprint.truthfulness_bytes(n, d, bids, runs_),
+        upper=request.runs,
+    )
+
+
+def regret_demand(request: RegretRequest) -> Demand:
+    """The memory the regret study will hold (:func:`footprint.regret_bytes`)."""
+    n, d, horizons = request.setting.providers, request.setting.dim, len(request.horizons)
+    return Demand(
+        footprint.regret_bytes(n, d, horizons, request.runs),
+        "regret runs",
+        str(request.runs),
+        lambda runs_: footprint.regret_bytes(n, d, horizons, runs_),
+        upper=request.runs,
+    )
 
 
 def truthfulness(request: TruthfulnessRequest) -> TruthfulnessCurve:

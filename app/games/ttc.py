@@ -18,12 +18,13 @@ import networkx as nx
 import numpy as np
 
 from agents.ttc import PROVIDER_STRATEGIES, UserPopulation
+from app.capacity import Demand
 from app.files import Uploads, is_upload, served_names, user_file
 from market.core.datafiles import DataFile
 from market.core.errors import UserInputError
 from market.core.seeds import model_seed
 from market.core.values import count, number
-from market.ttc import runs
+from market.ttc import footprint, runs
 from market.ttc.analysis import better_response_graph, graph_sinks
 from market.ttc.curves import CurvesTable, load_curves
 from market.ttc.model import TTCMarket
@@ -204,6 +205,24 @@ def response_graph(game) -> ResponseGraph | None:
         return None
     graph = better_response_graph(game)
     return ResponseGraph(graph, tuple(graph_sinks(graph)))
+
+
+def memory_demand(settings: TTCSettings, uploads: Uploads | None = None) -> Demand:
+    """The memory the run will hold at its peak (:func:`footprint.model_bytes`), sized by users.
+
+    The rows are counted up to the model's step limit, so the estimate holds however long the
+    dynamics wander.
+    """
+    game, _ = build_game(settings, uploads)
+    users = 0 if settings.users == "aggregate" else count(settings.n_users, "number of users")
+    N, L = game.n_providers, game.n_levels
+    return Demand(
+        footprint.model_bytes(N, L, users),
+        "Number of user agents",
+        settings.n_users,
+        lambda u: footprint.model_bytes(N, L, u),
+        upper=users,
+    )
 
 
 def build_run(settings: TTCSettings, uploads: Uploads | None = None) -> TTCRun:

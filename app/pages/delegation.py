@@ -48,7 +48,12 @@ RECORD_TYPES = ".csv,.jsonl,.ndjson,.parquet,.pq"
 
 def make_session(uploads: Uploads) -> Session:
     """The tab's session (built per tab, never at module level), reading the tab's uploads."""
-    return Session(lambda settings: game.build_run(settings, uploads), game.snapshot)
+    return Session(
+        lambda settings: game.build_run(settings, uploads),
+        game.snapshot,
+        demand=lambda settings: game.memory_demand(settings, uploads),
+        on_drop=game.release_caches,
+    )
 
 
 @solara.component

@@ -134,7 +134,7 @@ def Page():
             request = game.game_request(settings, seed)
         except UserInputError as error:
             problem = user_message(error)
-    work = use_background(prepare, request)
+    work = use_background(prepare, request, demand=game.memory_demand)
     solara.Title(f"llm-market: {TITLE}")
     if work.state == DONE:
         Ready(settings, change, tour, work.value)

@@ -71,7 +71,7 @@ FACTOR_LABELS = {
 
 def make_session() -> Session:
     """The tab's session (built per tab, never at module level)."""
-    return Session(game.build_run, game.snapshot)
+    return Session(game.build_run, game.snapshot, demand=game.memory_demand)
 
 
 def provider_choices(settings: game.RosaSettings) -> list[str]:
@@ -183,15 +183,19 @@ def guarantee_notes(frame: game.RosaFrame) -> list[str]:
 
 
 @solara.component
-def Study(title, text, fields, settings, change, seed, request_of, compute, charts_of, summary):
-    """A study computed on demand in a thread: its settings, a button, its state and plots."""
+def Study(title, text, fields, settings, change, seed, request_of, work_of, charts_of, summary):
+    """A study computed on demand on the server's shared pool: settings, button, state, plots.
+
+    ``work_of`` is ``(compute, demand)``: the request's computation and the memory it holds.
+    """
     requested, set_requested = solara.use_state(None)
     try:
         current, problem = request_of(settings, seed), ""
     except UserInputError as error:
         current, problem = None, user_message(error)
     key = requested if requested is not None and requested == current else None
-    work = use_background(compute, key)
+    compute, demand = work_of
+    work = use_background(compute, key, demand=demand)
     with solara.Card(title=title, style="margin-top:12px;"):
         Prose(text)
         with solara.Row(style="flex-wrap:wrap;gap:8px;align-items:center;"):
@@ -257,7 +261,7 @@ def Studies(settings: game.RosaSettings, change, seed: int):
         change,
         seed,
         studies.truthfulness_request,
-        studies.truthfulness,
+        (studies.truthfulness, studies.truthfulness_demand),
         lambda curve: [plots.truthfulness_chart(curve)],
         truthfulness_summary,
     )
@@ -271,7 +275,7 @@ def Studies(settings: game.RosaSettings, change, seed: int):
         change,
         seed,
         studies.regret_request,
-        studies.regret,
+        (studies.regret, studies.regret_demand),
         lambda curve: [
             plots.regret_against_t_chart(curve),
             plots.regret_per_round_against_t_chart(curve),

@@ -45,7 +45,11 @@ than the intro example use curves **digitised from the authors' figures: approxi
 
 def make_session(uploads: Uploads) -> Session:
     """The tab's session (built per tab, never at module level), reading the tab's uploads."""
-    return Session(lambda settings: game.build_run(settings, uploads), game.snapshot)
+    return Session(
+        lambda settings: game.build_run(settings, uploads),
+        game.snapshot,
+        demand=lambda settings: game.memory_demand(settings, uploads),
+    )
 
 
 @solara.component

@@ -123,6 +123,16 @@ def shared_segment_sums(query_ids, reward, length) -> SegmentSums:
     return sums
 
 
+def release_process_caches() -> None:
+    """Forget the cached query ids and shared running sums (models using them keep theirs).
+
+    A long-lived process serving many runs (the dashboard) calls this when a large run ends,
+    so the caches do not keep its arrays (:func:`market.delegation.footprint.process_cache_bytes`).
+    """
+    seeded_query_stream.cache_clear()
+    _shared_sums.clear()
+
+
 def provider_metric(index: int, field: str, model: DelegationMarket) -> float:
     """DataCollector reporter: provider ``index``'s ``field`` (bound with functools.partial)."""
     return getattr(model.providers[index], field)
