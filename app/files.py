@@ -22,9 +22,6 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import solara
-from ipyvuetify.extra import FileInput
-
 from market.core.datafiles import DataFile, allow_listed_names, files_by_name, is_plain_name
 from market.core.errors import UserInputError
 
@@ -133,47 +130,6 @@ def too_large(size: int) -> str:
         f"upload: expected a file of at most {MAX_UPLOAD_BYTES // 1024**2} MB, got "
         f"{size / 1024**2:.1f} MB"
     )
-
-
-@solara.component
-def UploadField(label: str, accept: str, on_file: Callable[[DataFile], None]):
-    """A file chooser (click or drop); the chosen file is read into memory, size-capped.
-
-    ``on_file`` gets the :class:`DataFile` (called from a thread). A file above
-    :data:`MAX_UPLOAD_BYTES` is refused before any of it is sent.
-    """
-    info, set_info = solara.use_state([])
-    files, set_files = solara.use_state([])
-    problem, set_problem = solara.use_state("")
-    chooser = FileInput.element(label=label, accept=accept, multiple=False, on_file_info=set_info)
-
-    def wire():
-        if info:
-            widget = solara.get_widget(chooser)
-            widget.version += 1
-            widget.reset_stats()
-            set_files(widget.get_files())
-
-    solara.use_effect(wire, [info])
-
-    def read():
-        if not files:
-            return
-        chosen = files[0]
-        if chosen["size"] > MAX_UPLOAD_BYTES:
-            set_problem(too_large(chosen["size"]))
-            return
-        try:
-            on_file(DataFile(chosen["name"], chosen["file_obj"].read()))
-            set_problem("")
-        except UserInputError as error:
-            set_problem(error.without_values())
-        except Exception as error:  # a broken transfer: one line, never a traceback
-            set_problem(f"upload: the file could not be received ({type(error).__name__})")
-
-    solara.use_thread(read, [files], intrusive_cancel=False)
-    if problem:
-        solara.Error(problem, classes=["user-error"])
 
 
 def file_choices(

@@ -18,13 +18,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import solara
+from ipyvuetify.extra import FileInput
 
 from app.charts import svg as svg_markup
 from app.export import charts_png, table_csv
+from app.files import MAX_UPLOAD_BYTES, too_large
 from app.prose import Prose
 from app.session import SPEEDS, Session, View, user_message
 from app.tours import Tour, tour_named
 from app.urlstate import page_url, parse_query
+from market.core.datafiles import DataFile
+from market.core.errors import UserInputError
 
 logger = logging.getLogger(__name__)
 
@@ -305,3 +309,44 @@ def ErrorMessage(text: str):
     """A user mistake in one line (never a traceback)."""
     if text:
         solara.Error(text, classes=["user-error"])
+
+
+@solara.component
+def UploadField(label: str, accept: str, on_file: Callable[[DataFile], None]):
+    """A file chooser (click or drop); the chosen file is read into memory, size-capped.
+
+    ``on_file`` gets the :class:`DataFile` (called from a thread). A file above
+    :data:`MAX_UPLOAD_BYTES` is refused before any of it is sent.
+    """
+    info, set_info = solara.use_state([])
+    files, set_files = solara.use_state([])
+    problem, set_problem = solara.use_state("")
+    chooser = FileInput.element(label=label, accept=accept, multiple=False, on_file_info=set_info)
+
+    def wire():
+        if info:
+            widget = solara.get_widget(chooser)
+            widget.version += 1
+            widget.reset_stats()
+            set_files(widget.get_files())
+
+    solara.use_effect(wire, [info])
+
+    def read():
+        if not files:
+            return
+        chosen = files[0]
+        if chosen["size"] > MAX_UPLOAD_BYTES:
+            set_problem(too_large(chosen["size"]))
+            return
+        try:
+            on_file(DataFile(chosen["name"], chosen["file_obj"].read()))
+            set_problem("")
+        except UserInputError as error:
+            set_problem(error.without_values())
+        except Exception as error:  # a broken transfer: one line, never a traceback
+            set_problem(f"upload: the file could not be received ({type(error).__name__})")
+
+    solara.use_thread(read, [files], intrusive_cancel=False)
+    if problem:
+        solara.Error(problem, classes=["user-error"])

@@ -221,12 +221,12 @@ def handler(args: argparse.Namespace) -> int:
             raise UserInputError(
                 "port", "a free port on the host", f"{args.host}:{port}", note=str(error)
             ) from None
+    from app.offline import prepare_offline_assets
+
+    prepare_offline_assets()  # first: solara reads its telemetry setting when imported
     settings = serving_environment(args)
     warn_if_reachable(args.host, port, settings.get("LLM_MARKET_DATA_DIR"))
     os.environ.update(settings)
-    from app.offline import prepare_offline_assets
-
-    prepare_offline_assets()
     import click
     import solara.__main__
 

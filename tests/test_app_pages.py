@@ -219,3 +219,28 @@ def test_ttc_heterogeneous_users_and_curves_choice_render():
     assert any("plot-response-graph" in p for p in plots(rc))
     _box, rc = solara.render(Harness(ttc, "/ttc?preset=&curves=no-such.csv"), handle_error=False)
     assert "no-such.csv" in wait_for(lambda: errors(rc))[0]
+
+
+def test_a_failing_plot_or_table_is_one_line_in_its_own_panel(monkeypatch):
+    import app.widgets
+
+    real_svg = app.widgets.svg_markup
+
+    def broken_timeline(chart):
+        if chart.test_id == "plot-timeline":
+            raise ValueError("no phases to draw")
+        return real_svg(chart)
+
+    def broken_rows(frame):
+        raise KeyError("B")
+
+    monkeypatch.setattr(app.widgets, "svg_markup", broken_timeline)
+    monkeypatch.setattr(delegation, "mechanism_rows", broken_rows)
+    rc = open_page(delegation, f"/delegation?{FAST}")
+    failed = html_with(rc, "panel-error")
+    assert len(failed) == 2
+    assert any("This plot could not be drawn: ValueError: no phases to draw" in f for f in failed)
+    assert any("This panel could not be drawn: KeyError" in f for f in failed)
+    assert len(plots(rc)) >= 4  # the other plots are drawn
+    click(rc, "Step")
+    wait_for(lambda: counter(rc) == 1)  # and the page still plays

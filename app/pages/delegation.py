@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import solara
 
-from app.files import UPLOAD_PREFIX, UploadField, Uploads, file_choices, is_upload
+from app.files import UPLOAD_PREFIX, Uploads, file_choices, is_upload
 from app.games import delegation as game
 from app.plots.delegation import all_charts, mechanism_rows
 from app.session import Session
@@ -20,6 +20,7 @@ from app.widgets import (
     RunControls,
     SessionStatus,
     TourExplanation,
+    UploadField,
     drawn,
     named_select,
     text_field,
