@@ -342,7 +342,7 @@ class Session:
 
     def _play_chunk(self) -> None:
         """Step for about :data:`CHUNK_SECONDS` (as fast as possible) or the steps now due."""
-        speed = self.speed
+        speed, started = self.speed, time.perf_counter()
         if speed <= 0:
             with self.resources.turns.turn():
                 self._advance(1_000_000_000, deadline=CHUNK_SECONDS)
@@ -360,8 +360,11 @@ class Session:
                 return
             with self.resources.turns.turn():
                 self.played += self._advance(due, deadline=CHUNK_SECONDS)
-        if time.perf_counter() - self.published_at >= FRAME_INTERVAL or not self._running():
+        # chunk starts are timed by the clock: compare them (with slack for jitter), so a speed
+        # of 1 / FRAME_INTERVAL steps a second publishes every step
+        if started - self.published_at >= 0.9 * FRAME_INTERVAL or not self._running():
             self._publish_frame()
+            self.published_at = started
 
     def _interrupted(self) -> bool:
         """Whether the play loop should stop waiting (lock held)."""
@@ -400,7 +403,6 @@ class Session:
                 self._publish(playing=self.playing)
             return
         frame, running = self.snapshot(self.run), self._running()
-        self.published_at = time.perf_counter()
         with self.condition:
             if not running:
                 self.playing = False

@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 #: The most views a tab draws per second (fewer when drawing takes longer).
 FRAMES_PER_SECOND = 20
+#: A tab's pump waits at least this many times its last render before the next one, so one
+#: tab's drawing leaves the server's other work a share of its time.
+RENDER_SHARE = 1.25
 
 
 @dataclass(frozen=True)
@@ -56,25 +59,35 @@ def use_url_settings(settings_class, path: str) -> UrlSettings:
     query = parse_query(router.search)
     settings = solara.use_memo(lambda: settings_class.from_query(query), [router.search or ""])
 
-    def change(**fields):
-        kept = {"tour": query["tour"]} if "tour" in query else {}
-        router.push(page_url(path, {**replace(settings, **fields).to_query(), **kept}))
+    def make_change():
+        def change(**fields):
+            kept = {"tour": query["tour"]} if "tour" in query else {}
+            router.push(page_url(path, {**replace(settings, **fields).to_query(), **kept}))
+
+        return change
+
+    # the same function while the URL stays: forms given it are not redrawn with every frame
+    change = solara.use_memo(make_change, [router.search or ""])
 
     return UrlSettings(settings, tour_named(query.get("tour")), change)
 
 
 @solara.component
-def Downloads(name: str, table: Callable[[], Any], charts: Callable[[], list], title: str):
-    """CSV of the page's data and PNG of its plots (both built only when asked for)."""
+def Downloads(name: str, session: Session, table_of, charts_of, title: str):
+    """CSV of the run's data and PNG of its plots, from the newest frame when asked for.
+
+    ``table_of(frame)`` and ``charts_of(frame)`` build them; the arguments stay the same while
+    the run plays, so the buttons are not redrawn with every frame.
+    """
     with solara.Row():
         solara.FileDownload(
-            lambda: table_csv(table()),
+            lambda: table_csv(table_of(session.view().frame)),
             filename=f"{name}.csv",
             label="Data (CSV)",
             mime_type="text/csv",
         )
         solara.FileDownload(
-            lambda: charts_png(charts(), title),
+            lambda: charts_png(charts_of(session.view().frame), title),
             filename=f"{name}.png",
             label="Plots (PNG)",
             mime_type="image/png",
@@ -205,7 +218,7 @@ def use_session_view(session: Session) -> View:
                 logger.debug("a view could not be handed to a closing page", exc_info=True)
                 return
             handed, last = latest.version, time.perf_counter()
-            gap = max(1 / FRAMES_PER_SECOND, 2 * (last - started))
+            gap = max(1 / FRAMES_PER_SECOND, RENDER_SHARE * (last - started))
 
     solara.use_thread(pump, dependencies=[session], intrusive_cancel=False)
     return view

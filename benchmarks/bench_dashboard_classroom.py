@@ -72,6 +72,11 @@ class MemorySampler:
         while not self.stop.wait(self.every):
             self.samples.append(self.rss())
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds the server has used so far (all its threads)."""
+        times = self.process.cpu_times()
+        return times.user + times.system
+
     def peak_since(self, start: int) -> int:
         """The largest sample from index ``start`` on."""
         return max(self.samples[start:], default=self.rss())
@@ -239,8 +244,10 @@ def main() -> int:
             context.close()
             for tabs in args.tabs:
                 opened = [open_tab(browser, base) for _ in range(tabs)]
-                start = len(memory.samples)
+                start, cpu, wall = len(memory.samples), memory.cpu_seconds(), time.monotonic()
                 ok &= report(tabs, play_all([p for _, p in opened], args.speed, args.timeout))
+                busy = (memory.cpu_seconds() - cpu) / (time.monotonic() - wall)
+                print(f"  server CPU while playing: {busy:.2f} cores of {psutil.cpu_count()}")
                 peak = memory.peak_since(start)
                 for context, _ in opened:
                     context.close()

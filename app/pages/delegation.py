@@ -137,19 +137,24 @@ def Page():
     uploads = solara.use_memo(Uploads, [])
     uploaded, set_uploaded = solara.use_state(0)
 
-    def on_upload(main: bool):
-        def keep(file):
-            uploads.add(file)
-            set_uploaded(uploads.version)
-            if main:
-                change(preset=UPLOAD_PREFIX + file.name)
+    def make_on_upload():
+        def on_upload(main: bool):
+            def keep(file):
+                uploads.add(file)
+                set_uploaded(uploads.version)
+                if main:
+                    change(preset=UPLOAD_PREFIX + file.name)
 
-        return keep
+            return keep
+
+        return on_upload
+
+    on_upload = solara.use_memo(make_on_upload, [change])
 
     sim = use_simulation(lambda: make_session(uploads), settings, rebuild_on=uploaded)
     frame = sim.frame
     solara.Title(f"llm-market: {TITLE}")
-    with solara.Columns([1, 3]):
+    with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
         with solara.Column():
             TourExplanation(tour)
             SettingsForm(settings, change, uploads, on_upload)
@@ -158,8 +163,9 @@ def Page():
                 RunControls(sim, frame.steps)
                 Downloads(
                     f"delegation-{frame.scenario}-seed{frame.seed}",
-                    lambda: game.frame_table(frame),
-                    lambda: all_charts(frame),
+                    sim.session,
+                    game.frame_table,
+                    all_charts,
                     f"Delegation game: {frame.scenario}",
                 )
         with solara.Column():

@@ -154,7 +154,7 @@ def prepare(request: game.GameRequest) -> game.Prepared:
 @solara.component
 def Preparing(settings, change, tour, request, problem: str, status: str = ""):
     """The page while the payoff table is computed (or when the settings are wrong)."""
-    with solara.Columns([1, 3]):
+    with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
         with solara.Column():
             TourExplanation(tour)
             SettingsForm(settings, change)
@@ -178,7 +178,7 @@ def Ready(settings, change, tour, prepared: game.Prepared):
     """The page with its empirical game computed: controls, plots, graph and sinks."""
     sim = use_simulation(make_session, prepared)
     frame = sim.frame
-    with solara.Columns([1, 3]):
+    with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
         with solara.Column():
             TourExplanation(tour)
             SettingsForm(settings, change)
@@ -187,8 +187,9 @@ def Ready(settings, change, tour, prepared: game.Prepared):
                 RunControls(sim, frame.plays, unit="play")
                 Downloads(
                     f"metagame-{frame.game.settings['scenario']}-seed{frame.seed}",
-                    lambda: game.frame_table(frame),
-                    lambda: [*plots.all_charts(frame), plots.graph_chart(frame)],
+                    sim.session,
+                    game.frame_table,
+                    plots.charts_with_graph,
                     "Strategy dynamics",
                 )
         with solara.Column():

@@ -293,7 +293,7 @@ def Page():
     sim = use_simulation(make_session, settings)
     frame = sim.frame
     solara.Title(f"llm-market: {TITLE}")
-    with solara.Columns([1, 3]):
+    with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
         with solara.Column():
             TourExplanation(tour)
             SettingsForm(settings, change)
@@ -302,8 +302,9 @@ def Page():
                 RunControls(sim, frame.steps)
                 Downloads(
                     f"rosa-{frame.setting.learner}-{frame.setting.mechanism}-seed{frame.seed}",
-                    lambda: game.frame_table(frame),
-                    lambda: plots.all_charts(frame),
+                    sim.session,
+                    game.frame_table,
+                    plots.all_charts,
                     "ROSA (reconstructed)",
                 )
         with solara.Column():

@@ -172,15 +172,20 @@ def Page():
     uploads = solara.use_memo(Uploads, [])
     uploaded, set_uploaded = solara.use_state(0)
 
-    def on_upload(file):
-        uploads.add(file)
-        set_uploaded(uploads.version)
-        change(preset="", curves=UPLOAD_PREFIX + file.name)
+    def make_on_upload():
+        def on_upload(file):
+            uploads.add(file)
+            set_uploaded(uploads.version)
+            change(preset="", curves=UPLOAD_PREFIX + file.name)
+
+        return on_upload
+
+    on_upload = solara.use_memo(make_on_upload, [change])
 
     sim = use_simulation(lambda: make_session(uploads), settings, rebuild_on=uploaded)
     frame = sim.frame
     solara.Title(f"llm-market: {TITLE}")
-    with solara.Columns([1, 3]):
+    with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
         with solara.Column():
             TourExplanation(tour)
             GameForm(settings, change, uploads, on_upload)
@@ -190,8 +195,9 @@ def Page():
                 RunControls(sim, frame.steps, unit="iteration")
                 Downloads(
                     f"ttc-seed{frame.seed}",
-                    lambda: game.frame_table(frame),
-                    lambda: all_charts(frame),
+                    sim.session,
+                    game.frame_table,
+                    all_charts,
                     "Test-time compute game",
                 )
         with solara.Column():

@@ -125,6 +125,11 @@ def graph_chart(frame: MetagameFrame):
     return profile_graph_chart(frame)
 
 
+def charts_with_graph(frame: MetagameFrame) -> list:
+    """Every plot of the page, the graph last (the PNG download)."""
+    return [*all_charts(frame), graph_chart(frame)]
+
+
 def sink_rows(frame: MetagameFrame) -> list[tuple[str, str, str, str]]:
     """(profile, basin, user / u_SB, provider utilities) per sink, largest basin first."""
     rows = []
