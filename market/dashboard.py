@@ -169,8 +169,13 @@ def serving_environment(args: argparse.Namespace) -> dict[str, str]:
     from app.capacity import BUDGET_VARIABLE, WORKERS_VARIABLE
     from app.files import DATA_DIR_VARIABLE
 
-    env = {"SOLARA_KERNEL_CULL_TIMEOUT": os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", "")}
-    env["SOLARA_KERNEL_CULL_TIMEOUT"] = env["SOLARA_KERNEL_CULL_TIMEOUT"] or VANISHED_TAB_TIMEOUT
+    env = {
+        "SOLARA_KERNEL_CULL_TIMEOUT": VANISHED_TAB_TIMEOUT,
+        # solara's "runs on Solara" banner sits over the run controls on a phone
+        "SOLARA_THEME_SHOW_BANNER": "False",
+        "SOLARA_THEME_TITLE": "llm-market",
+    }
+    env = {name: os.environ.get(name) or value for name, value in env.items()}
     if args.data_dir is not None:
         folder = os.path.abspath(os.path.expanduser(str(args.data_dir)))
         if not os.path.isdir(folder):

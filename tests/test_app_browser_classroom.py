@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 from test_app_browser import LOAD, assert_no_error, counter, wait_built
@@ -62,3 +63,56 @@ def test_a_closed_tab_releases_its_session(new_tab, dashboard_url):
     while open_sessions(new_tab, dashboard_url) != before:
         assert time.monotonic() < deadline, "the closed tab's session was not released"
         time.sleep(1)
+
+
+SCENARIO = Path(__file__).parent / "data" / "my-market"
+CURVES = Path(__file__).parent.parent / "market" / "ttc" / "data" / "ttc_curves.csv"
+
+
+def test_an_uploaded_scenario_and_its_records_play_to_the_end(new_tab, dashboard_url):
+    tab = new_tab()
+    tab.page.goto(dashboard_url + "/delegation?preset=upload:&batch=50000")
+    choosers = tab.page.locator("input[type=file]")
+    choosers.first.wait_for(state="attached", timeout=LOAD)
+    choosers.nth(0).set_input_files(str(SCENARIO / "my-market.toml"))
+    tab.page.wait_for_url("**preset=upload%3Amy-market.toml**", timeout=LOAD)
+    message = tab.page.locator(".user-error").first
+    message.wait_for(timeout=LOAD)  # it names records.csv, which is not uploaded yet
+    assert message.inner_text() == "data: expected the name of an uploaded file"
+    choosers.nth(1).set_input_files(str(SCENARIO / "records.csv"))
+    wait_built(tab)
+    assert tab.page.get_by_text("of T = 200,000").count() == 1  # the scenario's own T
+    tab.page.get_by_role("button", name="Play", exact=True).click()
+    tab.page.wait_for_function(
+        "document.querySelector('[data-testid=run-state]').textContent === 'finished'",
+        timeout=120_000,
+    )
+    assert_no_error(tab)
+    tab.screenshot("upload-scenario")
+    reader = new_tab()  # the link does not carry the upload: it says so
+    reader.page.goto(tab.page.url)
+    note = reader.page.locator(".user-error").first
+    note.wait_for(timeout=LOAD)
+    assert "uploads stay in the tab that made them" in note.inner_text()
+
+
+def choose(tab, label: str, option: str) -> None:
+    """Pick ``option`` in the page's select labelled ``label``."""
+    tab.page.locator(".v-select", has_text=label).first.click()
+    tab.page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_uploaded_curves_offer_their_benchmarks_and_build_a_game(new_tab, dashboard_url):
+    tab = new_tab()
+    tab.page.goto(dashboard_url + "/ttc?preset=&curves=upload:")
+    chooser = tab.page.locator("input[type=file]").first
+    chooser.wait_for(state="attached", timeout=LOAD)
+    chooser.set_input_files(str(CURVES))
+    tab.page.wait_for_url("**curves=upload%3Attc_curves.csv**", timeout=LOAD)
+    choose(tab, "Benchmark", "GSM8K")
+    tab.page.wait_for_url("**benchmark=GSM8K**", timeout=LOAD)
+    choose(tab, "Method", "best_of_n")
+    wait_built(tab)
+    assert "approximate" in tab.page.inner_text("body").lower()
+    assert_no_error(tab)
+    tab.screenshot("upload-curves")
