@@ -76,8 +76,9 @@ def test_an_uploaded_scenario_and_its_records_play_to_the_end(new_tab, dashboard
     choosers.first.wait_for(state="attached", timeout=LOAD)
     choosers.nth(0).set_input_files(str(SCENARIO / "my-market.toml"))
     tab.page.wait_for_url("**preset=upload%3Amy-market.toml**", timeout=LOAD)
-    message = tab.page.locator(".user-error").first
-    message.wait_for(timeout=LOAD)  # it names records.csv, which is not uploaded yet
+    # it names records.csv, which is not uploaded yet: one line, no file content
+    message = tab.page.locator(".user-error", has_text="data: expected")
+    message.wait_for(timeout=LOAD)
     assert message.inner_text() == "data: expected the name of an uploaded file"
     choosers.nth(1).set_input_files(str(SCENARIO / "records.csv"))
     wait_built(tab)
