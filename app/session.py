@@ -278,13 +278,10 @@ class Session:
 
     def _build(self, settings) -> None:
         self._drop_run()
+        hold = None
         try:
             demand = self.demand(settings) if self.demand is not None else None
             hold = self.resources.budget.hold(demand) if demand is not None else None
-        except UserInputError as error:
-            self._show_failure(user_message(error))
-            return
-        try:
             heavy = demand is not None and demand.nbytes >= HEAVY_BYTES
             run = self._on_pool(lambda: self.build(settings)) if heavy else self.build(settings)
             frame = None if run is _NOTHING else self.snapshot(run)

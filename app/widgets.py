@@ -17,8 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import reacton.ipyvuetify as ipyvuetify_components
 import solara
 from ipyvuetify.extra import FileInput
+from solara.components.input import use_change
 
 from app.charts import svg as svg_markup
 from app.export import charts_png, table_csv
@@ -307,14 +309,25 @@ def named_select(label: str, name: str, choices: list[tuple[str, str]], choose) 
     )
 
 
-def text_field(settings, change, name: str, label: str) -> None:
-    """An InputText bound to one settings field (applied on Enter or leaving the box)."""
-    solara.InputText(
-        label,
-        value=getattr(settings, name),
-        on_value=lambda v: change(**{name: v.strip()}),
-        continuous_update=False,
+@solara.component
+def SettingText(label: str, value: str, commit: Callable[[str], None]):
+    """A text box for one setting, applied on Enter or on leaving the box.
+
+    What is typed is kept in the component's state at every keystroke, so a redraw of the page
+    meanwhile (another setting applied, a frame drawn) never undoes it; the box follows the
+    setting when it changes elsewhere (a link, a tour).
+    """
+    typed, set_typed = solara.use_state(value)
+    solara.use_effect(lambda: set_typed(value), [value])
+    box = ipyvuetify_components.TextField(
+        v_model=typed, on_v_model=set_typed, label=label, hide_details="auto"
     )
+    use_change(box, lambda text: commit(str(text or "").strip()))
+
+
+def text_field(settings, change, name: str, label: str) -> None:
+    """A :class:`SettingText` bound to one settings field."""
+    SettingText(label, getattr(settings, name), lambda text: change(**{name: text}))
 
 
 @solara.component

@@ -244,3 +244,25 @@ def test_a_failing_plot_or_table_is_one_line_in_its_own_panel(monkeypatch):
     assert len(plots(rc)) >= 4  # the other plots are drawn
     click(rc, "Step")
     wait_for(lambda: counter(rc) == 1)  # and the page still plays
+
+
+def test_a_redraw_never_undoes_what_is_being_typed():
+    from app.widgets import SettingText
+
+    committed = []
+
+    @solara.component
+    def Form():
+        frames, set_frames = solara.use_state(0)
+        solara.Button("frame", on_click=lambda: set_frames(frames + 1))
+        SettingText("Queries per step", "10000", committed.append)
+        solara.Text(f"frame {frames}")
+
+    _box, rc = solara.render(Form(), handle_error=False)
+    box = rc.find(v.TextField, label="Queries per step").widget
+    box.v_model = "30000"  # typed, not yet applied
+    click(rc, "frame")  # the page redraws meanwhile
+    assert box.v_model == "30000"
+    assert committed == []
+    box.fire_event("keyup.enter", None)
+    assert committed == ["30000"]
