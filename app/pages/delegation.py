@@ -158,7 +158,6 @@ def Page():
         with solara.Column():
             TourExplanation(tour)
             SettingsForm(settings, change, uploads, on_upload)
-            SessionStatus(sim)
             if frame is not None:
                 RunControls(sim, frame.steps)
                 Downloads(
@@ -169,6 +168,7 @@ def Page():
                     f"Delegation game: {frame.scenario}",
                 )
         with solara.Column():
+            SessionStatus(sim)  # where the eye goes first: what the run is waiting for, or why not
             Explanation(INTRO)
             if frame is not None:
                 Guarded(NumbersTable, frame)

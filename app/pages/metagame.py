@@ -158,8 +158,8 @@ def Preparing(settings, change, tour, request, problem: str, status: str = ""):
         with solara.Column():
             TourExplanation(tour)
             SettingsForm(settings, change)
-            ErrorMessage(problem)
         with solara.Column():
+            ErrorMessage(problem)
             Explanation(INTRO)
             if request is not None and not problem:
                 with solara.Card(title="Computing the payoff table"):
@@ -182,7 +182,6 @@ def Ready(settings, change, tour, prepared: game.Prepared):
         with solara.Column():
             TourExplanation(tour)
             SettingsForm(settings, change)
-            SessionStatus(sim)
             if frame is not None:
                 RunControls(sim, frame.plays, unit="play")
                 Downloads(
@@ -193,6 +192,7 @@ def Ready(settings, change, tour, prepared: game.Prepared):
                     "Strategy dynamics",
                 )
         with solara.Column():
+            SessionStatus(sim)  # where the eye goes first: what the run is waiting for, or why not
             Explanation(INTRO)
             if frame is not None:
                 solara.Text(status_text(frame, prepared), style="font-weight:600")

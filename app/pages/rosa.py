@@ -297,7 +297,6 @@ def Page():
         with solara.Column():
             TourExplanation(tour)
             SettingsForm(settings, change)
-            SessionStatus(sim)
             if frame is not None:
                 RunControls(sim, frame.steps)
                 Downloads(
@@ -308,6 +307,7 @@ def Page():
                     "ROSA (reconstructed)",
                 )
         with solara.Column():
+            SessionStatus(sim)  # where the eye goes first: what the run is waiting for, or why not
             Explanation(INTRO)
             if frame is not None:
                 solara.Text(status_text(frame), style="font-weight:600")

@@ -190,7 +190,6 @@ def Page():
             TourExplanation(tour)
             GameForm(settings, change, uploads, on_upload)
             DynamicsForm(settings, change)
-            SessionStatus(sim)
             if frame is not None:
                 RunControls(sim, frame.steps, unit="iteration")
                 Downloads(
@@ -201,6 +200,7 @@ def Page():
                     "Test-time compute game",
                 )
         with solara.Column():
+            SessionStatus(sim)  # where the eye goes first: what the run is waiting for, or why not
             Explanation(INTRO)
             if frame is not None:
                 solara.Text(status_text(frame), style="font-weight:600")
