@@ -10,10 +10,33 @@ records), the raise site also says how to put it without that value, so
 
 from __future__ import annotations
 
+import itertools
 import re
 
 #: What :meth:`UserInputError.without_values` keeps of a note: positions, never text.
 POSITION = re.compile(r"\b(?:line|row|column) \d+\b|\bend of document\b")
+#: The most characters of an offending value a message quotes (a 2-million-item list from a
+#: file would otherwise make a 12 MB line).
+QUOTED_CHARACTERS = 60
+#: The most characters of a note a message keeps.
+NOTE_CHARACTERS = 600
+
+
+def quoted(value: object, limit: int = QUOTED_CHARACTERS) -> str:
+    """``repr(value)``, cut to its first ``limit`` characters and the full size.
+
+    A long list, tuple, set or mapping is never rendered whole: its first items are, and the
+    cut says how many items it has (``…(2,000,000 items)``); a long text or number says how
+    many characters (``…(1,000,000 characters)``).
+    """
+    if isinstance(value, list | tuple | set | frozenset | dict) and len(value) > limit:
+        items = list(itertools.islice(value.items() if isinstance(value, dict) else value, limit))
+        shown = dict(items) if isinstance(value, dict) else type(value)(items)
+        return f"{repr(shown)[:limit]}…({len(value):,} items)"
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…({len(text):,} characters)"
 
 
 class UserInputError(ValueError):
@@ -56,13 +79,15 @@ class UserInputError(ValueError):
         self.expected = expected
         self.given = given
         self.note = " ".join(str(note).split())  # always one line
+        if len(self.note) > NOTE_CHARACTERS:
+            self.note = f"{self.note[:NOTE_CHARACTERS]}…"
         self._field_without_values = field if field_without_values is None else field_without_values
         self._expected_without_values = (
             expected if expected_without_values is None else expected_without_values
         )
         message = f"{field}: expected {expected}"
         if given is not None:
-            message += f", got {given!r}"
+            message += f", got {quoted(given)}"
         if self.note:
             message += f" ({self.note})"
         super().__init__(message)
