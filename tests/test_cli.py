@@ -28,4 +28,4 @@ def test_usage_mistakes_are_one_line_and_exit_2(argv, capsys):
 def test_user_input_errors_are_one_line_and_exit_2(capsys):
     assert main(["delegation", "run", "--scenario", "cao2026", "--strategies", "sneaky"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("llm-market: error: strategies") and err.count("\n") == 1
+    assert err.startswith("llm-market: error: --strategies: ") and err.count("\n") == 1

@@ -189,7 +189,7 @@ def test_bad_input_is_one_line_and_exit_2(argv, field, capsys, tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(argv, capsys)
     assert code == 2
-    assert err.startswith(f"llm-market: error: {field}") and err.count("\n") == 1
+    assert err.startswith(f"llm-market: error: --{field}: ") and err.count("\n") == 1
     assert out == ""
     assert list(tmp_path.iterdir()) == []  # nothing written
 
@@ -212,4 +212,4 @@ def test_out_that_is_a_file_is_refused_before_any_work(tmp_path, capsys):
         ],
         capsys,
     )
-    assert code == 2 and err.startswith("llm-market: error: out")
+    assert code == 2 and err.startswith("llm-market: error: --out: ")

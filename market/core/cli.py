@@ -108,12 +108,13 @@ def run(modules: Sequence, argv: Sequence[str] | None = None, version: str = "")
     from market.core.experiments import ExperimentInterrupted
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(modules, argv, version).parse_args(argv)
+    parser = build_parser(modules, argv, version)
+    args = parser.parse_args(argv)
     args.command_line = shlex.join(["llm-market", *argv])
     try:
         return int(args.handler(args) or 0)
     except UserInputError as error:
-        print(f"llm-market: error: {error}", file=sys.stderr)
+        print(f"llm-market: error: {as_typed(error, typed_flags(parser, argv))}", file=sys.stderr)
         return 2
     except ExperimentInterrupted as stopped:
         print(f"llm-market: {stopped}", file=sys.stderr)
@@ -123,6 +124,38 @@ def run(modules: Sequence, argv: Sequence[str] | None = None, version: str = "")
         return INTERRUPTED
     except BrokenPipeError:
         return 0
+
+
+def typed_flags(parser: argparse.ArgumentParser, argv: Sequence[str]) -> dict[str, str]:
+    """The options the user typed, by every name a message may give them.
+
+    ``{"T-from": "--T-from", "T_from": "--T-from", "jobs": "--jobs", ...}``: the option without
+    its dashes and its destination, for every option of the chosen command that is in ``argv``
+    (as ``--flag value`` or ``--flag=value``).
+    """
+    words = {word.split("=", 1)[0] for word in argv if word.startswith("-")}
+    flags: dict[str, str] = {}
+    chosen = parser
+    while chosen is not None:
+        following = None
+        for action in chosen._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                following = next((action.choices[w] for w in argv if w in action.choices), None)
+                continue
+            for option in action.option_strings:
+                if option in words:
+                    flags[option.lstrip("-")] = option
+                    flags[action.dest] = option
+        chosen = following
+    return flags
+
+
+def as_typed(error: UserInputError, flags: dict[str, str]) -> UserInputError:
+    """``error`` naming the option as the user typed it (``seed`` -> ``--seed``)."""
+    flag = flags.get(error.field)
+    if flag is None:
+        return error
+    return UserInputError(flag, error.expected, error.given, note=error.note)
 
 
 def engine_options(parser: argparse.ArgumentParser, jobs: bool = True) -> None:
@@ -152,7 +185,7 @@ def engine_settings(args: argparse.Namespace) -> dict:
     from market.core.values import count
 
     executor = check_executor(args.executor, args.scheduler)
-    jobs = default_jobs() if args.jobs is None else count(args.jobs, "jobs")
+    jobs = default_jobs() if args.jobs is None else count(args.jobs, "--jobs")
     return {
         "store": None if args.store is None else store_path(args.store),
         "executor": executor,

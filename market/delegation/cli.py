@@ -136,9 +136,11 @@ def eps_of(args: argparse.Namespace) -> float | None:
 
 def run_command(args: argparse.Namespace) -> int:
     """``delegation run``: one profile, summary or JSON."""
+    from market.delegation.pricing import run_price
     from market.delegation.report import run_summary
     from market.delegation.runs import mechanism_description, run_profile
 
+    run_price(args)
     result = run_profile(
         args.scenario,
         args.strategies,
@@ -173,9 +175,11 @@ def plan_command(args: argparse.Namespace) -> int:
 def sweep_command(args: argparse.Namespace) -> int:
     """``delegation sweep``: all profiles x seeds; CSVs, Figures 2 and 3, settings JSON."""
     from market.core.renderer import BackgroundRenderer
+    from market.delegation.pricing import sweep_price
 
-    out = output.output_dir(args.out)
     cache_alias(args)
+    sweep_price(args)
+    out = output.output_dir(args.out)
     with BackgroundRenderer("market.delegation.plots") as renderer:
         with collector_paused():
             from market.delegation.runs import mechanism_description, sweep
@@ -261,9 +265,10 @@ def command_json(command: str, settings: dict, timings: dict, written, args) -> 
 def horizon_command(args: argparse.Namespace) -> int:
     """``delegation horizon``: Figure 4 (CSV, PNG and settings JSON)."""
     from market.delegation import plots
-    from market.delegation.runs import horizon, horizon_values, mechanism_description
+    from market.delegation.pricing import horizon_price
+    from market.delegation.runs import horizon, mechanism_description
 
-    horizon_values(args.T_from, args.T_to, args.points)  # checked before --out
+    horizon_price(args)  # every horizon checked and the work priced before --out
     out = output.output_dir(args.out)
     result = horizon(
         args.scenario,

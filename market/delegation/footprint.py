@@ -157,3 +157,43 @@ def process_cache_bytes(T: int) -> int:
     """
     streams = seeded_query_stream.cache_parameters()["maxsize"]
     return streams * QUERY_ID_BYTES * T + BUDGET_BYTES + 2 * QUERY_ID_BYTES * T
+
+
+# ---- what a command line asks for: the driver's bookkeeping and the work ------------------
+
+#: Per run of an experiment, in the driver: its configuration, key and item (measured 854
+#: bytes per run for 1e5 runs of ``profiles_experiment``), the row read back and its share of
+#: the tidy table.
+DRIVER_RUN_BYTES = 4 * 1024
+#: Per replicate seed: the seed list and its spawned sequences (measured 408 bytes a seed).
+SEED_BYTES = 512
+#: One core's seconds per query served (measured 2e-8 in the Figure 2 sweep with its shared
+#: running sums, 1e-7 for lone runs of "ours"; the lower figure, so that only work that is
+#: surely too long is refused).
+QUERY_SECONDS = 2e-8
+
+
+def worker_bytes(T: int, providers: int) -> int:
+    """One worker process playing runs of horizon ``T`` one after the other.
+
+    The model played in one step, its seed's shared running sums and the per-process caches.
+    """
+    return model_bytes(T, providers) + shared_sums_bytes(T, providers) + process_cache_bytes(T)
+
+
+def runs_bytes(runs: int, seeds: int, T: int, providers: int, workers: int) -> int:
+    """Peak memory of ``runs`` runs of horizon up to ``T`` on ``workers`` processes.
+
+    The driver's bookkeeping of every run and seed, and each worker's model and caches.
+    """
+    return (
+        FIRST_USE_BYTES
+        + DRIVER_RUN_BYTES * runs
+        + SEED_BYTES * seeds
+        + max(1, workers) * worker_bytes(T, providers)
+    )
+
+
+def queries_seconds(queries: float) -> float:
+    """One core's seconds to serve ``queries`` queries in all."""
+    return QUERY_SECONDS * queries

@@ -90,8 +90,10 @@ def metagame_command(args: argparse.Namespace) -> int:
 
     from market.delegation.empirical import metagame
     from market.delegation.graph_plot import better_response_figure
+    from market.delegation.pricing import metagame_price
     from market.delegation.report import metagame_summary
 
+    metagame_price(args)
     out = output.output_dir(args.out)
     cache_alias(args)
     if args.no_store and args.store is not None:

@@ -30,11 +30,11 @@ from market.core.cli import engine_options, engine_settings
 from market.core.errors import UserInputError
 from market.core.output import csv_bytes, json_bytes, output_dir, png_bytes, write_outputs
 from market.core.parallel import progress_wanted
-from market.core.seeds import fresh_seed, root_seed
+from market.core.seeds import fresh_seed
 from market.core.values import count, number, split_range
+from market.rosa.pricing import setting_of
 
 NOTE = "reconstructed from the paper's abstract and table of contents (shared/specs/rosa.md)"
-MARKET_OPTIONS = ("providers", "dim", "T", "learner", "mechanism", "noise", "sigma", "mu")
 
 
 def register(games: argparse._SubParsersAction) -> None:
@@ -137,24 +137,7 @@ def common_options(parser: argparse.ArgumentParser, out_required: bool) -> None:
 
 def seed_of(args) -> int:
     """The root seed given, or a fresh one."""
-    return fresh_seed() if args.seed in (None, "") else root_seed(args.seed)
-
-
-def setting_of(args):
-    """The validated setting from the market options."""
-    from market.rosa.scenarios import get_setting
-
-    changes = {}
-    for name in MARKET_OPTIONS:
-        value = getattr(args, name, None)
-        if value is None:
-            continue
-        if name in ("providers", "dim", "T"):
-            value = count(value, name, minimum=-(2**62))  # the setting checks the range
-        elif name in ("sigma", "mu"):
-            value = number(value, name)
-        changes[name] = value
-    return get_setting(args.preset, **changes)
+    return fresh_seed() if args.seed in (None, "") else count(args.seed, "--seed", minimum=0)
 
 
 def engine_of(args, seed: int) -> dict:
@@ -190,16 +173,18 @@ def emit(args, payload: dict, text: str, files: dict[str, bytes]) -> int:
 def run_command(args) -> int:
     """``rosa run``."""
     from market.rosa import plots, runs
+    from market.rosa.pricing import run_price
 
     setting, seed = setting_of(args), seed_of(args)
+    run_price(args, setting)
     out = output_dir(args.out) if args.out is not None else None
     result, model = runs.run_market(
         setting,
         seed,
         strategies=args.strategies,
-        run=count(args.run, "run", minimum=0),
-        check_points=count(args.check_points, "check-points", minimum=0),
-        jobs=count(args.jobs, "jobs"),
+        run=count(args.run, "--run", minimum=0),
+        check_points=count(args.check_points, "--check-points", minimum=0),
+        jobs=count(args.jobs, "--jobs"),
     )
     payload = result.to_dict()
     files = {}
@@ -258,28 +243,30 @@ def bid_grid(text, setting):
 
     if text is None:
         return np.linspace(setting.cost_lo, setting.cost_hi, 21)
-    lo_text, hi_text, points = split_range(text, "bids", "0:0.5:21")
-    lo, hi = number(lo_text, "bids"), number(hi_text, "bids")
+    lo_text, hi_text, points = split_range(text, "--bids", "0:0.5:21")
+    lo, hi = number(lo_text, "--bids"), number(hi_text, "--bids")
     support = f"[{setting.cost_lo:g}, {setting.cost_hi:g}]"
     if points < 2 or not lo < hi:
-        raise UserInputError("bids", "LO:HI:N with LO < HI and N >= 2", text)
+        raise UserInputError("--bids", "LO:HI:N with LO < HI and N >= 2", text)
     if lo < setting.cost_lo or hi > setting.cost_hi:
-        raise UserInputError("bids", f"a grid inside the cost support {support}", text)
+        raise UserInputError("--bids", f"a grid inside the cost support {support}", text)
     return np.linspace(lo, hi, points)
 
 
 def truthfulness_command(args) -> int:
     """``rosa truthfulness``."""
     from market.rosa import plots, runs
+    from market.rosa.pricing import truthfulness_price
 
     setting, seed = setting_of(args), seed_of(args)
-    provider = count(args.provider, "provider")
+    provider = count(args.provider, "--provider")
     if provider > setting.providers:
-        raise UserInputError("provider", f"a provider from 1 to {setting.providers}", provider)
+        raise UserInputError("--provider", f"a provider from 1 to {setting.providers}", provider)
+    truthfulness_price(args, setting)
     grid = bid_grid(args.bids, setting)
     out = output_dir(args.out) if args.out is not None else None
     engine = engine_of(args, seed)
-    runs_ = count(args.runs, "runs")
+    runs_ = count(args.runs, "--runs")
     curve = runs.truthfulness_curve(setting, seed, provider - 1, grid, runs_, **engine)
     payload = curve.to_dict()
     files = {}
@@ -318,13 +305,13 @@ def truthfulness_command(args) -> int:
 
 
 def horizons(args) -> list[int]:
-    """``points`` horizons from --T-from to --T-to, evenly spaced on a log scale."""
+    """``--points`` horizons from --T-from to --T-to, evenly spaced on a log scale."""
     import numpy as np
 
-    low, high = count(args.T_from, "T-from"), count(args.T_to, "T-to")
-    points = count(args.points, "points", minimum=2)
-    if high <= low:
-        raise UserInputError("T-to", f"a horizon above --T-from = {low}", args.T_to)
+    from market.rosa.pricing import horizon_range
+
+    low, high = horizon_range(args)
+    points = count(args.points, "--points", minimum=2)
     values = np.unique(np.geomspace(low, high, points).round().astype(int))
     return [int(v) for v in values]
 
@@ -332,14 +319,16 @@ def horizons(args) -> list[int]:
 def regret_command(args) -> int:
     """``rosa regret``."""
     from market.rosa import plots, runs
+    from market.rosa.pricing import regret_price
 
     setting = setting_of(args)
     seed = seed_of(args)
+    regret_price(args, setting)
     grid = horizons(args)
     setting = setting.replace(T=grid[-1])
     output_dir(args.out)  # checked before any work
     engine = engine_of(args, seed)
-    curve = runs.regret_curve(setting, seed, grid, count(args.runs, "runs"), **engine)
+    curve = runs.regret_curve(setting, seed, grid, count(args.runs, "--runs"), **engine)
     table = curve.to_frame()
     payload = {**curve.to_dict(), "seed": seed}
     files = {
@@ -359,6 +348,7 @@ def regret_command(args) -> int:
 def monotonicity_command(args) -> int:
     """``rosa monotonicity``."""
     from market.rosa import plots, runs
+    from market.rosa.pricing import monotonicity_price
     from mechanisms.rosa.learners import LEARNERS
 
     setting, seed = setting_of(args), seed_of(args)
@@ -366,10 +356,12 @@ def monotonicity_command(args) -> int:
     if args.learners:
         learners = [name.strip() for name in args.learners.split(",")]
         for name in learners:
-            LEARNERS.get(name, field="learners")
+            LEARNERS.get(name, field="--learners")
+    monotonicity_price(args, setting, len(learners or LEARNERS.names()))
     out = output_dir(args.out) if args.out is not None else None
     engine = engine_of(args, seed)
-    instances, points = count(args.instances, "instances"), count(args.points, "points", minimum=2)
+    instances = count(args.instances, "--instances")
+    points = count(args.points, "--points", minimum=2)
     survey = runs.monotonicity_survey(setting, seed, instances, points, learners, **engine)
     table = survey.to_frame()
     payload = {**survey.to_dict(), "seed": seed}

@@ -186,3 +186,37 @@ def regret_bytes(providers: int, dim: int, horizons: int, runs: int) -> int:
     batch = runs * (environment_block_bytes(providers, dim) + learner_peak_bytes(providers, dim))
     rows = runs * (horizons + TRAJECTORY_POINTS) * REGRET_ROW_BYTES
     return STUDY_FIXED_BYTES + batch + rows
+
+
+# ---- what a command line asks for: grids and the work -------------------------------------
+
+#: A grid of N values while it is made: ``linspace``/``geomspace``, rounding and ``unique``
+#: (a few float64 and int64 arrays of N at once).
+GRID_POINT_BYTES = 32
+#: One core's seconds per provider-round played in a vectorised batch (measured 4e-8 in the
+#: truthfulness study, n = d = 5; the regret study's smaller batches take up to 1.5e-6).
+ROUND_SECONDS = 5e-8
+#: One cell of the monotonicity survey's bid rows while they are deduplicated: the rows, their
+#: keyed copy and ``unique``'s sorted copy and inverse, per provider column.
+SURVEY_CELL_BYTES = 4 * FLOAT_BYTES
+
+
+def grid_bytes(points: int) -> int:
+    """A grid of ``points`` values while it is made."""
+    return GRID_POINT_BYTES * points
+
+
+def monotonicity_bytes(providers: int, dim: int, instances: int, points: int, learners: int):
+    """Peak memory of the monotonicity survey (``rosa monotonicity``), an upper estimate.
+
+    Per learner, every (instance, provider, grid point) cell's bid row while it is
+    deduplicated, and each distinct market's bookkeeping and learner (at most one per cell).
+    """
+    cells = instances * providers * points
+    per_cell = (
+        SURVEY_CELL_BYTES * (providers + 1)
+        + MARKET_BYTES
+        + MARKET_PROVIDER_BYTES * providers
+        + learner_peak_bytes(providers, dim)
+    )
+    return STUDY_FIXED_BYTES + environment_block_bytes(providers, dim) + learners * cells * per_cell

@@ -36,12 +36,13 @@ from market.core.output import (
     write_outputs,
 )
 from market.core.parallel import progress_wanted
-from market.core.values import integer_text, number, optional_number
+from market.core.values import number, optional_number
 from market.ttc import plots, runs
 from market.ttc.curves import APPROXIMATE_NOTE
 from market.ttc.economy import DEFAULT_MARGIN
 from market.ttc.model import SCHEDULES
-from market.ttc.results import GameSpec, beta_json, parse_beta, parse_betas
+from market.ttc.pricing import betas_of, users_of
+from market.ttc.results import GameSpec, beta_json, parse_beta
 from mechanisms.ttc.optimum import DEFAULT_MAX_PROFILES
 
 DEFAULT_BETA = f"{runs.DEFAULT_BETA:g}"
@@ -184,10 +185,10 @@ def _out_option(parser: argparse.ArgumentParser) -> None:
 
 def game_spec(args: argparse.Namespace, beta: float | None = None) -> GameSpec:
     """The game of ``--scenario`` or ``--curves/--benchmark/--method`` and the economics flags."""
-    beta = parse_beta(args.beta) if beta is None else beta
-    v0 = number(args.v0, "v0")
-    alpha = optional_number(args.alpha, "alpha")
-    margin = optional_number(args.margin, "margin")
+    beta = parse_beta(args.beta, "--beta") if beta is None else beta
+    v0 = number(args.v0, "--v0")
+    alpha = optional_number(args.alpha, "--alpha")
+    margin = optional_number(args.margin, "--margin")
     models = None
     if args.models:
         models = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -303,8 +304,7 @@ def dynamics_command(args: argparse.Namespace) -> int:
     """``llm-market ttc dynamics``: Figure 2 as CSV and PNG."""
     out = output_dir(args.out)
     spec = game_spec(args)
-    users = integer_text(args.users, "users", "a non-negative integer")
-    spread = number(args.user_spread, "user-spread")
+    users, spread = users_of(args, spec.game)
     run = runs.dynamics(spec.game, args.dynamics, args.schedule, args.seed, users, spread)
     announce(spec)
     title = f"Better-response dynamics, {spec.source}, beta = {beta_json(spec.game.beta)}"
@@ -340,12 +340,11 @@ def sweep_beta_command(args: argparse.Namespace) -> int:
     """``llm-market ttc sweep-beta``: final PoA against log-spaced beta, CSV and PNG."""
     if args.beta is not None:
         raise UserInputError(
-            "beta", "no --beta with sweep-beta (the betas come from --betas LO:HI:N)", args.beta
+            "--beta", "no --beta with sweep-beta (the betas come from --betas LO:HI:N)", args.beta
         )
     out = output_dir(args.out)
-    betas = parse_betas(args.betas)
+    spec, betas = betas_of(args, game_spec)
     engine = engine_settings(args)
-    spec = game_spec(args, beta=float(betas[0]))
     sweep = runs.sweep_beta(
         spec.game,
         betas,

@@ -76,3 +76,27 @@ def model_bytes(providers: int, levels: int, users: int = 0, steps: int = DEFAUL
     return (
         MODEL_FIXED_BYTES + users_bytes(users, providers, levels) + records_bytes(providers, steps)
     )
+
+
+# ---- what a command line asks for: a sweep over beta and its work --------------------------
+
+#: Per beta of ``sweep-beta``, in the driver: the run's configuration and key, its rows read
+#: back and the table's row (measured 3.2 KB per beta traced for N = 2, 2,000 betas) ...
+BETA_BYTES = 2 * 1024
+#: ... plus this per provider (one stored row each).
+BETA_PROVIDER_BYTES = 1024
+#: One core's seconds per beta and offer (provider x level) to run the dynamics to rest and
+#: check the equilibrium (measured 3 ms for intro-example's 2 x 2, 38 ms for 9 x 6 with
+#: ``tracemalloc`` on: about 1e-3 per offer or less).
+BETA_OFFER_SECONDS = 1e-3
+
+
+def beta_sweep_bytes(betas: int, providers: int, levels: int, workers: int) -> int:
+    """Peak memory of ``sweep-beta`` over ``betas`` betas on ``workers`` processes."""
+    driver = betas * (8 + BETA_BYTES + BETA_PROVIDER_BYTES * providers)
+    return FIRST_USE_BYTES + driver + max(1, workers) * model_bytes(providers, levels)
+
+
+def beta_sweep_seconds(betas: int, providers: int, levels: int) -> float:
+    """One core's seconds for ``sweep-beta`` over ``betas`` betas."""
+    return BETA_OFFER_SECONDS * betas * providers * levels

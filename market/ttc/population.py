@@ -21,6 +21,9 @@ from mechanisms.ttc.game import TTCGame
 #: once (measured: 3.0 KB per user for 9 providers x 6 levels, 50 bytes per user and offer).
 BYTES_PER_USER_OFFER = 64
 USER_MEMORY_BUDGET = 2 * 1024**3
+#: The most spread of simulated users' log values: ``exp`` of a larger normal draw overflows
+#: (a spread of 1e300 made infinite values per accuracy point).
+MAX_USER_SPREAD = 50.0
 
 
 def check_user_memory(users: int, game, field: str = "users") -> None:
@@ -51,8 +54,9 @@ def user_population(
     """
     if isinstance(users, bool) or not isinstance(users, int | np.integer) or users < 0:
         raise UserInputError("users", "a non-negative integer", users)
-    if not (spread >= 0):
-        raise UserInputError("user-spread", "a standard deviation >= 0", spread)
+    if not (0 <= spread <= MAX_USER_SPREAD):
+        expected = f"a standard deviation from 0 to {MAX_USER_SPREAD:g}"
+        raise UserInputError("user-spread", expected, spread)
     if users == 0:
         return None
     check_user_memory(int(users), game)

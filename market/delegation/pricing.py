@@ -1,0 +1,124 @@
+"""What each ``llm-market delegation`` command asks for, priced before anything is allocated.
+
+Each function takes the command's parsed options (text as typed), checks every size against
+the memory and work limits of :mod:`market.core.pricing` with the estimates of
+:mod:`market.delegation.footprint`, and returns the estimate, or refuses in one line naming
+the flag as typed. The number of providers K comes from the scenario (read, not built).
+
+References:
+    Cao et al. (2026), Section 6 (T queries, K providers, the 6^K-profile sweep).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from market.core import pricing
+from market.core.errors import UserInputError
+from market.core.pricing import Size
+from market.core.values import count
+from market.delegation import footprint
+from market.delegation.horizon import MAX_QUERIES
+
+T_EXPECTED = f"an integer T from 1 to {MAX_QUERIES:,} (query ids are drawn up front)"
+
+
+def horizon_count(text, flag: str) -> int:
+    """A horizon T as typed: an integer from 1 to :data:`MAX_QUERIES`."""
+    from market.core.values import integer_text
+
+    value = integer_text(text, flag, T_EXPECTED)
+    if not 1 <= value <= MAX_QUERIES:
+        raise UserInputError(flag, T_EXPECTED, text)
+    return value
+
+
+def scenario_sizes(args: argparse.Namespace) -> tuple[int, int]:
+    """The scenario's T (``--T`` if given, checked) and its number of providers K."""
+    from market.delegation.model import resolve_scenario
+
+    T = None if args.T is None else horizon_count(args.T, "--T")
+    scenario = resolve_scenario(args.scenario)
+    return (int(scenario.T) if T is None else T), len(scenario.providers)
+
+
+def workers(args: argparse.Namespace) -> int:
+    """The worker processes that may each hold a model (``--jobs``, default every core)."""
+    return pricing.cores() if args.jobs is None else count(args.jobs, "--jobs")
+
+
+def run_price(args: argparse.Namespace) -> pricing.Price:
+    """``delegation run``: one model of T queries, ``--batch`` at a time."""
+    T, providers = scenario_sizes(args)
+    batch = None if args.batch is None else count(args.batch, "--batch")
+    sizes = [Size("--T", args.T, T, "queries")]
+    limits = [pricing.memory(lambda s: footprint.model_bytes(s["--T"], providers, batch))]
+    return pricing.check(sizes, limits)
+
+
+def profiles_price(args: argparse.Namespace, profiles_per_seed: int) -> pricing.Price:
+    """``sweep`` and ``metagame``: ``profiles_per_seed`` x ``--seeds`` runs of T queries."""
+    T, providers = scenario_sizes(args)
+    seeds = count(args.seeds, "--seeds")
+    jobs = workers(args)
+    sizes = [
+        Size("--seeds", args.seeds, seeds, "replicate seeds"),
+        Size("--T", args.T, T, "queries"),
+    ]
+
+    def memory(s) -> float:
+        runs = profiles_per_seed * s["--seeds"]
+        return footprint.runs_bytes(runs, s["--seeds"], s["--T"], providers, jobs)
+
+    def seconds(s) -> float:
+        return footprint.queries_seconds(profiles_per_seed * s["--seeds"] * s["--T"])
+
+    limits = [pricing.memory(memory), pricing.work(seconds, jobs)]
+    price = pricing.check(sizes, limits)
+    pricing.announce_long_work(price.estimates[1], "delegation")
+    return price
+
+
+def sweep_price(args: argparse.Namespace) -> pricing.Price:
+    """``delegation sweep``: every one of the 6^K profiles for every seed."""
+    _, providers = scenario_sizes(args)
+    return profiles_price(args, footprint.BASE_STRATEGIES**providers)
+
+
+def metagame_price(args: argparse.Namespace) -> pricing.Price:
+    """``delegation metagame``: the payoff table (6^K profiles x seeds) and its graph."""
+    _, providers = scenario_sizes(args)
+    count(args.max_plays, "--max-plays")
+    return profiles_price(args, footprint.BASE_STRATEGIES**providers)
+
+
+def horizon_price(args: argparse.Namespace) -> pricing.Price:
+    """``delegation horizon``: ``--points`` horizons from ``--T-from`` to ``--T-to``, x seeds.
+
+    Every horizon is checked here (the largest is ``--T-to``), before any worker starts.
+    """
+    from market.delegation.model import resolve_scenario
+
+    low, high = horizon_count(args.T_from, "--T-from"), horizon_count(args.T_to, "--T-to")
+    if low > high:
+        raise UserInputError("--T-to", f"a horizon >= --T-from ({low:,})", args.T_to)
+    points = count(args.points, "--points", minimum=2)
+    seeds = count(args.seeds, "--seeds")
+    providers = len(resolve_scenario(args.scenario).providers)
+    jobs = workers(args)
+    sizes = [
+        Size("--points", args.points, points, "horizons", minimum=2),
+        Size("--seeds", args.seeds, seeds, "replicate seeds"),
+    ]
+
+    def memory(s) -> float:
+        runs = s["--points"] * s["--seeds"]
+        return 24 * s["--points"] + footprint.runs_bytes(runs, s["--seeds"], high, providers, jobs)
+
+    def seconds(s) -> float:
+        return footprint.queries_seconds(s["--points"] * s["--seeds"] * (low + high) / 2)
+
+    limits = [pricing.memory(memory), pricing.work(seconds, jobs)]
+    price = pricing.check(sizes, limits)
+    pricing.announce_long_work(price.estimates[1], "delegation horizon")
+    return price

@@ -1,0 +1,69 @@
+"""What each ``llm-market ttc`` command asks for, priced before anything is allocated.
+
+``sweep-beta``'s ``--betas LO:HI:N`` and ``dynamics``' ``--users`` are checked against the
+memory and work limits of :mod:`market.core.pricing` with the estimates of
+:mod:`market.ttc.footprint` before an array of that size exists; a refusal names the flag as
+typed.
+
+References:
+    Velasco et al. (2026), Sections 2-3 and 6 (N providers, L compute levels, users).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+import numpy as np
+
+from market.core import pricing
+from market.core.errors import UserInputError
+from market.core.pricing import Limit, Size
+from market.core.values import count, integer_text, number, split_range
+from market.ttc import footprint
+from market.ttc.population import MAX_USER_SPREAD, USER_MEMORY_BUDGET
+from market.ttc.results import parse_beta
+
+
+def betas_of(args: argparse.Namespace, game_spec):
+    """The game (built at the lowest beta) and ``--betas``' N log-spaced betas, priced first.
+
+    ``game_spec(args, beta=...)`` builds the game of the command's options.
+    """
+    text = args.betas
+    low_text, high_text, points = split_range(text, "--betas", "1:1e6:100")
+    low, high = parse_beta(low_text, "--betas"), parse_beta(high_text, "--betas")
+    if not (0 < low <= high < math.inf):
+        raise UserInputError("--betas", "finite 0 < LO <= HI in LO:HI:N", text)
+    spec = game_spec(args, beta=low)
+    n, levels = spec.game.n_providers, spec.game.n_levels
+    jobs = pricing.cores() if args.jobs is None else count(args.jobs, "--jobs")
+    sizes = [Size("--betas", text, points, "betas")]
+    limits = [
+        pricing.memory(lambda s: footprint.beta_sweep_bytes(s["--betas"], n, levels, jobs)),
+        pricing.work(lambda s: footprint.beta_sweep_seconds(s["--betas"], n, levels), jobs),
+    ]
+    price = pricing.check(sizes, limits)
+    pricing.announce_long_work(price.estimates[1], "ttc sweep-beta")
+    return spec, np.geomspace(low, high, points)
+
+
+def users_of(args: argparse.Namespace, game) -> tuple[int, float]:
+    """``--users`` and ``--user-spread``, checked and priced (nothing drawn yet)."""
+    users = integer_text(args.users, "--users", "an integer number of users >= 0")
+    if users < 0:
+        raise UserInputError("--users", "an integer number of users >= 0", args.users)
+    spread = number(args.user_spread, "--user-spread")
+    if not 0 <= spread <= MAX_USER_SPREAD:
+        expected = f"a standard deviation from 0 to {MAX_USER_SPREAD:g}"
+        raise UserInputError("--user-spread", expected, args.user_spread)
+    n, levels = game.n_providers, game.n_levels
+    cap = Limit(
+        lambda s: footprint.users_bytes(s["--users"], n, levels),
+        USER_MEMORY_BUDGET,
+        lambda nbytes: f"{pricing.size_text(nbytes)} for the users' deviation checks",
+        f"the game's cap is {pricing.size_text(USER_MEMORY_BUDGET)}",
+    )
+    limits = [pricing.memory(lambda s: footprint.model_bytes(n, levels, s["--users"])), cap]
+    pricing.check([Size("--users", args.users, users, "simulated users", 0)], limits)
+    return users, spread
