@@ -39,6 +39,9 @@ FALLBACK_MEMORY = 8 * 1024**3
 WEEK = 7 * 24 * 3600
 #: Work estimated beyond this many seconds is announced on stderr before it starts.
 LONG_WORK_SECONDS = 30.0
+#: Each worker process's own memory beyond what it shares with the driver (its imports'
+#: copied pages and buffers; measured 30-60 MB resident growth per forked worker).
+PROCESS_BYTES = 64 * 1024**2
 #: A memory size: a number and an optional unit (K, M, G or T, with or without B or iB).
 SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT])?(?:i?B)?", re.IGNORECASE)
 #: A duration: a number and an optional unit (s, m, h, d; seconds without one).
@@ -126,6 +129,8 @@ class Size:
         value: the value read (an integer, however large).
         noun: what it counts, plural, e.g. ``"bid points"``.
         minimum: the smallest value the flag takes.
+        typical: its default (a refusal blames the size furthest above its default, the one
+            the user most likely meant to change); None: ``minimum``.
     """
 
     flag: str
@@ -133,6 +138,13 @@ class Size:
     value: int
     noun: str
     minimum: int = 1
+    typical: int | None = None
+
+    @property
+    def excess(self) -> float:
+        """How many times its default the value is."""
+        typical = self.minimum if self.typical is None else self.typical
+        return self.value / max(typical, 1)
 
 
 @dataclass(frozen=True)
@@ -180,6 +192,14 @@ def work(estimate: Callable[[Mapping[str, int]], float], workers: int | None = N
     )
 
 
+def jobs_size(text, default: int) -> Size:
+    """``--jobs``, read (``default`` when not given), as a size to price."""
+    from market.core.values import count
+
+    value = default if text is None else count(text, "--jobs")
+    return Size("--jobs", text, value, "worker processes", typical=cores())
+
+
 @dataclass(frozen=True)
 class Price:
     """What a request was estimated to take (every limit's estimate, in order)."""
@@ -220,12 +240,12 @@ def refusal(sizes: Sequence[Size], limits: Sequence[Limit], passed: Limit) -> Us
 
         largest = largest_fitting(fits, size.minimum, size.value)
         if size.minimum <= largest < size.value:
-            fixes.append((size.value / max(largest, 1), size, largest))
-    if fixes:  # the size furthest above what fits
-        _, size, largest = max(fixes, key=lambda fix: fix[0])
+            fixes.append((size.excess, size.value / max(largest, 1), size, largest))
+    if fixes:  # the size furthest above its default, then above what fits
+        *_, size, largest = max(fixes, key=lambda fix: fix[:2])
         expected = f"at most {largest:,} {size.noun} on this machine"
         return UserInputError(size.flag, expected, size.given, note=note)
-    blamed = max(sizes, key=lambda size: size.value / max(size.minimum, 1))
+    blamed = max(sizes, key=lambda size: size.excess)
     others = ", ".join(s.flag for s in sizes if s is not blamed)
     expected = f"fewer {blamed.noun}" + (f" (or smaller {others})" if others else "")
     return UserInputError(blamed.flag, expected, blamed.given, note=note)

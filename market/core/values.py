@@ -69,14 +69,14 @@ def optional_number(value, field: str, *, positive: bool = False) -> float | Non
 
 
 def split_range(text, field: str, example: str) -> tuple[str, str, int]:
-    """``LO:HI:N`` split into its bounds (as text) and a count ``N >= 1``."""
+    """``LO:HI:N`` split into its bounds (as text) and a count ``N >= 1`` (``1e6`` too).
+
+    Only N is read: the caller prices it (:mod:`market.core.pricing`) before building an array.
+    """
     parts = str(text).split(":")
     if len(parts) != 3:
         raise UserInputError(field, f"LO:HI:N (e.g. {example})", text)
-    try:
-        points = int(parts[2])
-    except ValueError:
-        raise UserInputError(field, "an integer N >= 1 in LO:HI:N", text) from None
+    points = integer_text(parts[2], field, "an integer N >= 1 in LO:HI:N")
     if points < 1:
         raise UserInputError(field, "an integer N >= 1 in LO:HI:N", text)
     return parts[0], parts[1], points

@@ -28,6 +28,7 @@ References:
 from __future__ import annotations
 
 from agents.delegation.sums import BUDGET_BYTES, SHARED_LENGTH
+from market.core.pricing import PROCESS_BYTES
 from market.delegation.model import seeded_query_stream
 
 #: A query id ``w_t`` is one int64.
@@ -176,9 +177,11 @@ QUERY_SECONDS = 2e-8
 def worker_bytes(T: int, providers: int) -> int:
     """One worker process playing runs of horizon ``T`` one after the other.
 
-    The model played in one step, its seed's shared running sums and the per-process caches.
+    The process itself, the model played in one step, its seed's shared running sums and the
+    per-process caches.
     """
-    return model_bytes(T, providers) + shared_sums_bytes(T, providers) + process_cache_bytes(T)
+    model = model_bytes(T, providers) + shared_sums_bytes(T, providers)
+    return PROCESS_BYTES + model + process_cache_bytes(T)
 
 
 def runs_bytes(runs: int, seeds: int, T: int, providers: int, workers: int) -> int:

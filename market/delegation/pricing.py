@@ -42,11 +42,6 @@ def scenario_sizes(args: argparse.Namespace) -> tuple[int, int]:
     return (int(scenario.T) if T is None else T), len(scenario.providers)
 
 
-def workers(args: argparse.Namespace) -> int:
-    """The worker processes that may each hold a model (``--jobs``, default every core)."""
-    return pricing.cores() if args.jobs is None else count(args.jobs, "--jobs")
-
-
 def run_price(args: argparse.Namespace) -> pricing.Price:
     """``delegation run``: one model of T queries, ``--batch`` at a time."""
     T, providers = scenario_sizes(args)
@@ -60,20 +55,21 @@ def profiles_price(args: argparse.Namespace, profiles_per_seed: int) -> pricing.
     """``sweep`` and ``metagame``: ``profiles_per_seed`` x ``--seeds`` runs of T queries."""
     T, providers = scenario_sizes(args)
     seeds = count(args.seeds, "--seeds")
-    jobs = workers(args)
+    jobs = pricing.jobs_size(args.jobs, pricing.cores())
     sizes = [
         Size("--seeds", args.seeds, seeds, "replicate seeds"),
-        Size("--T", args.T, T, "queries"),
+        Size("--T", args.T, T, "queries", typical=T if args.T is None else None),
+        jobs,
     ]
 
     def memory(s) -> float:
         runs = profiles_per_seed * s["--seeds"]
-        return footprint.runs_bytes(runs, s["--seeds"], s["--T"], providers, jobs)
+        return footprint.runs_bytes(runs, s["--seeds"], s["--T"], providers, s["--jobs"])
 
     def seconds(s) -> float:
         return footprint.queries_seconds(profiles_per_seed * s["--seeds"] * s["--T"])
 
-    limits = [pricing.memory(memory), pricing.work(seconds, jobs)]
+    limits = [pricing.memory(memory), pricing.work(seconds, jobs.value)]
     price = pricing.check(sizes, limits)
     pricing.announce_long_work(price.estimates[1], "delegation")
     return price
@@ -105,20 +101,22 @@ def horizon_price(args: argparse.Namespace) -> pricing.Price:
     points = count(args.points, "--points", minimum=2)
     seeds = count(args.seeds, "--seeds")
     providers = len(resolve_scenario(args.scenario).providers)
-    jobs = workers(args)
+    jobs = pricing.jobs_size(args.jobs, pricing.cores())
     sizes = [
-        Size("--points", args.points, points, "horizons", minimum=2),
+        Size("--points", args.points, points, "horizons", minimum=2, typical=11),
         Size("--seeds", args.seeds, seeds, "replicate seeds"),
+        jobs,
     ]
 
     def memory(s) -> float:
-        runs = s["--points"] * s["--seeds"]
-        return 24 * s["--points"] + footprint.runs_bytes(runs, s["--seeds"], high, providers, jobs)
+        runs, workers = s["--points"] * s["--seeds"], s["--jobs"]
+        driver = 24 * s["--points"]
+        return driver + footprint.runs_bytes(runs, s["--seeds"], high, providers, workers)
 
     def seconds(s) -> float:
         return footprint.queries_seconds(s["--points"] * s["--seeds"] * (low + high) / 2)
 
-    limits = [pricing.memory(memory), pricing.work(seconds, jobs)]
+    limits = [pricing.memory(memory), pricing.work(seconds, jobs.value)]
     price = pricing.check(sizes, limits)
     pricing.announce_long_work(price.estimates[1], "delegation horizon")
     return price

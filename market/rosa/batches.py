@@ -48,7 +48,8 @@ def check_work(rows: int, setting: RosaSetting, field: str) -> None:
 
 def split_rows(count: int, jobs: int) -> list[np.ndarray]:
     """Contiguous groups of row indices, one per process (none empty)."""
-    return [part for part in np.array_split(np.arange(count), max(1, jobs)) if len(part)]
+    parts = max(1, min(jobs, count))
+    return [part for part in np.array_split(np.arange(count), parts) if len(part)]
 
 
 @dataclass(frozen=True)

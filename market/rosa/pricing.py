@@ -63,24 +63,30 @@ def rounds_limit(estimate) -> Limit:
     )
 
 
-def limits(setting, memory, markets) -> list[Limit]:
-    """Memory, the game's cap and the work limit, for ``markets(sizes)`` markets of T rounds."""
+def priced(args, sizes: list[Size], setting, memory, markets) -> pricing.Price:
+    """Check ``sizes`` and ``--jobs`` against memory, the game's cap and the work limit.
 
-    def rounds(sizes) -> float:
-        return markets(sizes) * setting.T * setting.providers
+    ``memory(sizes)``: the study's bytes in one process; ``markets(sizes)``: how many markets
+    of T rounds it plays.
+    """
+    jobs = pricing.jobs_size(args.jobs, 1)
 
-    return [
-        pricing.memory(memory),
+    def rounds(s) -> float:
+        return markets(s) * setting.T * setting.providers
+
+    limits = [
+        pricing.memory(lambda s: memory(s) + pricing.PROCESS_BYTES * s["--jobs"]),
         rounds_limit(rounds),
-        pricing.work(lambda sizes: footprint.ROUND_SECONDS * rounds(sizes), workers=1),
+        pricing.work(lambda s: footprint.ROUND_SECONDS * rounds(s), workers=jobs.value),
     ]
+    return pricing.check([*sizes, jobs], limits)
 
 
 def run_price(args: argparse.Namespace, setting) -> pricing.Price:
     """``rosa run``: one market and its monotonicity replay of ``--check-points`` bids each."""
     points = count(args.check_points, "--check-points", minimum=0)
     n, d = setting.providers, setting.dim
-    sizes = [Size("--check-points", args.check_points, points, "bids per provider", 0)]
+    sizes = [Size("--check-points", args.check_points, points, "bids per provider", 0, 11)]
 
     def markets(s) -> int:
         return 1 + n * s["--check-points"]
@@ -93,7 +99,7 @@ def run_price(args: argparse.Namespace, setting) -> pricing.Price:
         )
         return footprint.model_bytes(n, d, setting.T) + markets(s) * per_market
 
-    return pricing.check(sizes, limits(setting, memory, markets))
+    return priced(args, sizes, setting, memory, markets)
 
 
 def bid_points(text) -> tuple[str, str, int]:
@@ -109,8 +115,8 @@ def truthfulness_price(args: argparse.Namespace, setting) -> pricing.Price:
     runs = count(args.runs, "--runs")
     n, d = setting.providers, setting.dim
     sizes = [
-        Size("--bids", args.bids, points, "bid points"),
-        Size("--runs", args.runs, runs, "runs"),
+        Size("--bids", args.bids, points, "bid points", typical=21),
+        Size("--runs", args.runs, runs, "runs", typical=200),
     ]
 
     def markets(s) -> int:
@@ -120,7 +126,7 @@ def truthfulness_price(args: argparse.Namespace, setting) -> pricing.Price:
         bids, runs_ = s["--bids"], s["--runs"]
         return footprint.grid_bytes(bids) + footprint.truthfulness_bytes(n, d, bids, runs_)
 
-    return pricing.check(sizes, limits(setting, memory, markets))
+    return priced(args, sizes, setting, memory, markets)
 
 
 def horizon_range(args: argparse.Namespace) -> tuple[int, int]:
@@ -144,8 +150,8 @@ def regret_price(args: argparse.Namespace, setting) -> pricing.Price:
     runs = count(args.runs, "--runs")
     n, d = setting.providers, setting.dim
     sizes = [
-        Size("--points", args.points, points, "horizons", 2),
-        Size("--runs", args.runs, runs, "runs"),
+        Size("--points", args.points, points, "horizons", 2, typical=10),
+        Size("--runs", args.runs, runs, "runs", typical=10),
     ]
 
     def horizons(s) -> int:  # distinct integer horizons
@@ -158,7 +164,7 @@ def regret_price(args: argparse.Namespace, setting) -> pricing.Price:
     def markets(s) -> int:  # as the runs layer counts them: every run at the longest T
         return s["--runs"] * horizons(s)
 
-    price = pricing.check(sizes, limits(setting.replace(T=high), memory, markets))
+    price = priced(args, sizes, setting.replace(T=high), memory, markets)
     pricing.announce_long_work(price.estimates[2], "rosa regret")
     return price
 
@@ -169,8 +175,8 @@ def monotonicity_price(args: argparse.Namespace, setting, learners: int) -> pric
     points = count(args.points, "--points", minimum=2)
     n, d = setting.providers, setting.dim
     sizes = [
-        Size("--instances", args.instances, instances, "instances"),
-        Size("--points", args.points, points, "bids per provider", 2),
+        Size("--instances", args.instances, instances, "instances", typical=20),
+        Size("--points", args.points, points, "bids per provider", 2, typical=21),
     ]
 
     def markets(s) -> int:
@@ -179,4 +185,4 @@ def monotonicity_price(args: argparse.Namespace, setting, learners: int) -> pric
     def memory(s) -> float:
         return footprint.monotonicity_bytes(n, d, s["--instances"], s["--points"], learners)
 
-    return pricing.check(sizes, limits(setting, memory, markets))
+    return priced(args, sizes, setting, memory, markets)

@@ -19,6 +19,7 @@ References:
 
 from __future__ import annotations
 
+from market.core.pricing import PROCESS_BYTES
 from market.ttc.model import DEFAULT_MAX_STEPS
 from market.ttc.population import BYTES_PER_USER_OFFER
 
@@ -94,7 +95,8 @@ BETA_OFFER_SECONDS = 1e-3
 def beta_sweep_bytes(betas: int, providers: int, levels: int, workers: int) -> int:
     """Peak memory of ``sweep-beta`` over ``betas`` betas on ``workers`` processes."""
     driver = betas * (8 + BETA_BYTES + BETA_PROVIDER_BYTES * providers)
-    return FIRST_USE_BYTES + driver + max(1, workers) * model_bytes(providers, levels)
+    worker = PROCESS_BYTES + model_bytes(providers, levels)
+    return FIRST_USE_BYTES + driver + max(1, workers) * worker
 
 
 def beta_sweep_seconds(betas: int, providers: int, levels: int) -> float:

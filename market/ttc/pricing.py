@@ -19,7 +19,7 @@ import numpy as np
 from market.core import pricing
 from market.core.errors import UserInputError
 from market.core.pricing import Limit, Size
-from market.core.values import count, integer_text, number, split_range
+from market.core.values import integer_text, number, split_range
 from market.ttc import footprint
 from market.ttc.population import MAX_USER_SPREAD, USER_MEMORY_BUDGET
 from market.ttc.results import parse_beta
@@ -37,11 +37,15 @@ def betas_of(args: argparse.Namespace, game_spec):
         raise UserInputError("--betas", "finite 0 < LO <= HI in LO:HI:N", text)
     spec = game_spec(args, beta=low)
     n, levels = spec.game.n_providers, spec.game.n_levels
-    jobs = pricing.cores() if args.jobs is None else count(args.jobs, "--jobs")
-    sizes = [Size("--betas", text, points, "betas")]
+    jobs = pricing.jobs_size(args.jobs, pricing.cores())
+    sizes = [Size("--betas", text, points, "betas", typical=100), jobs]
+
+    def memory(s) -> float:
+        return footprint.beta_sweep_bytes(s["--betas"], n, levels, s["--jobs"])
+
     limits = [
-        pricing.memory(lambda s: footprint.beta_sweep_bytes(s["--betas"], n, levels, jobs)),
-        pricing.work(lambda s: footprint.beta_sweep_seconds(s["--betas"], n, levels), jobs),
+        pricing.memory(memory),
+        pricing.work(lambda s: footprint.beta_sweep_seconds(s["--betas"], n, levels), jobs.value),
     ]
     price = pricing.check(sizes, limits)
     pricing.announce_long_work(price.estimates[1], "ttc sweep-beta")
