@@ -164,6 +164,21 @@ def memory_size(text: str) -> int:
     return int(size)
 
 
+#: The most shared worker threads per core (each runs heavy numpy work; more only queue).
+WORKERS_PER_CORE = 4
+
+
+def worker_threads(text) -> int:
+    """``--workers``: at least 1, at most :data:`WORKERS_PER_CORE` per core of this machine."""
+    from market.core.pricing import cores
+
+    workers, largest = count(text, "--workers"), WORKERS_PER_CORE * cores()
+    if workers > largest:
+        expected = f"at most {largest} shared worker threads on this machine (4 per core)"
+        raise UserInputError("--workers", expected, text)
+    return workers
+
+
 def serving_environment(args: argparse.Namespace) -> dict[str, str]:
     """The variables that tell the dashboard's pages the server's settings (checked)."""
     from app.capacity import BUDGET_VARIABLE, WORKERS_VARIABLE
@@ -184,7 +199,7 @@ def serving_environment(args: argparse.Namespace) -> dict[str, str]:
     if args.memory_budget is not None:
         env[BUDGET_VARIABLE] = str(memory_size(args.memory_budget))
     if args.workers is not None:
-        env[WORKERS_VARIABLE] = str(count(args.workers, "--workers"))
+        env[WORKERS_VARIABLE] = str(worker_threads(args.workers))
     return env
 
 

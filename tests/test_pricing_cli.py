@@ -294,3 +294,16 @@ def test_refused_under_a_hard_memory_limit_with_a_small_peak(argv, tmp_path):
     assert err.count("\n") == 1 and "on this machine" in err
     assert usage.ru_maxrss < 1024**2  # KB: under 1 GB
     assert list(tmp_path.iterdir()) == []
+
+
+def test_dashboard_workers_are_bounded_by_the_cores():
+    import argparse
+
+    from market.core.errors import UserInputError
+    from market.dashboard import serving_environment
+
+    args = argparse.Namespace(data_dir=None, memory_budget=None, workers="1e9")
+    with pytest.raises(UserInputError, match=r"^--workers: expected at most \d+ shared worker"):
+        serving_environment(args)
+    args.workers = "2"
+    assert serving_environment(args)["LLM_MARKET_WORKERS"] == "2"
