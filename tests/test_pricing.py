@@ -101,7 +101,14 @@ def test_long_work_is_announced_before_it_starts(capsys):
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(40, "40 s"), (600, "10 min"), (3 * 3600, "3.0 h"), (8 * 86400, "8 days"), (1e9, "32 years")],
+    [
+        (40, "40 s"),
+        (1.5, "1.5 s"),
+        (600, "10 min"),
+        (3 * 3600, "3.0 h"),
+        (8 * 86400, "8 days"),
+        (1e9, "32 years"),
+    ],
 )
 def test_durations_for_people(seconds, text):
     assert pricing.duration_text(seconds) == text

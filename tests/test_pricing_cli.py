@@ -307,3 +307,17 @@ def test_dashboard_workers_are_bounded_by_the_cores():
         serving_environment(args)
     args.workers = "2"
     assert serving_environment(args)["LLM_MARKET_WORKERS"] == "2"
+
+
+def test_work_past_the_limit_is_refused_naming_the_flag(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv(pricing.WORK_VARIABLE, "1s")
+    code, _, err = run_cli(["ttc", "analyze", "--scenario", "gsm8k-best-of-n"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("llm-market: error: --max-profiles: expected at most 10,077,695 ")
+    assert "of work on one core; the limit is 1 s, set LLM_MARKET_WORK_LIMIT" in err
+    monkeypatch.setenv(pricing.WORK_VARIABLE, "1m")
+    argv = ["delegation", "sweep", "--scenario", "cao2026", "--seeds", "100", "--jobs", "1"]
+    code, _, err = run_cli([*argv, *OUT], capsys)
+    assert code == 2 and err.startswith("llm-market: error: --seeds: expected at most 13 ")
+    assert "(about 7 min of work on one core; the limit is 60 s" in err
+    assert list(tmp_path.iterdir()) == []

@@ -109,7 +109,7 @@ def size_text(nbytes: float) -> str:
 def duration_text(seconds: float) -> str:
     """Seconds for people: ``"40 s"``, ``"12 min"``, ``"3.5 h"``, ``"7 days"``, ``"2.1 years"``."""
     if seconds < 120:
-        return f"{seconds:.0f} s"
+        return f"{seconds:.3g} s"
     if seconds < 7200:
         return f"{seconds / 60:.0f} min"
     if seconds < 2 * 86400:

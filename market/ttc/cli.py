@@ -41,7 +41,7 @@ from market.ttc import plots, runs
 from market.ttc.curves import APPROXIMATE_NOTE
 from market.ttc.economy import DEFAULT_MARGIN
 from market.ttc.model import SCHEDULES
-from market.ttc.pricing import betas_of, users_of
+from market.ttc.pricing import analyze_price, betas_of, users_of
 from market.ttc.results import GameSpec, beta_json, parse_beta
 from mechanisms.ttc.optimum import DEFAULT_MAX_PROFILES
 
@@ -256,6 +256,7 @@ def yes_no(flag: bool) -> str:
 def analyze_command(args: argparse.Namespace) -> int:
     """``llm-market ttc analyze``."""
     spec = game_spec(args)
+    analyze_price(args, spec.game)
     analysis = runs.analyze(
         spec.game, spec.source, args.dynamics, args.schedule, args.seed, args.max_profiles
     )

@@ -71,3 +71,15 @@ def users_of(args: argparse.Namespace, game) -> tuple[int, float]:
     limits = [pricing.memory(lambda s: footprint.model_bytes(n, levels, s["--users"])), cap]
     pricing.check([Size("--users", args.users, users, "simulated users", 0)], limits)
     return users, spread
+
+
+def analyze_price(args: argparse.Namespace, game) -> pricing.Price:
+    """``analyze``: the pure equilibria are enumerated when L^N <= ``--max-profiles``."""
+    from mechanisms.ttc.optimum import DEFAULT_MAX_PROFILES, n_profiles
+
+    profiles, cap = n_profiles(game), max(0, int(args.max_profiles))
+    size = Size("--max-profiles", args.max_profiles, cap, "profiles", 0, DEFAULT_MAX_PROFILES)
+    seconds = pricing.work(
+        lambda s: footprint.enumeration_seconds(profiles, s["--max-profiles"]), workers=1
+    )
+    return pricing.check([size], [seconds])
