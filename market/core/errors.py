@@ -16,8 +16,8 @@ import re
 #: What :meth:`UserInputError.without_values` keeps of a note: positions, never text.
 POSITION = re.compile(r"\b(?:line|row|column) \d+\b|\bend of document\b")
 #: The most characters of an offending value a message quotes (a 2-million-item list from a
-#: file would otherwise make a 12 MB line).
-QUOTED_CHARACTERS = 60
+#: file would otherwise make a 12 MB line); room for a path or a header row.
+QUOTED_CHARACTERS = 160
 #: The most characters of a note a message keeps.
 NOTE_CHARACTERS = 600
 

@@ -64,7 +64,8 @@ def profiles_price(args: argparse.Namespace, profiles_per_seed: int) -> pricing.
 
     def memory(s) -> float:
         runs = profiles_per_seed * s["--seeds"]
-        return footprint.runs_bytes(runs, s["--seeds"], s["--T"], providers, s["--jobs"])
+        workers = min(s["--jobs"], runs)  # a pool never starts more workers than runs
+        return footprint.runs_bytes(runs, s["--seeds"], s["--T"], providers, workers)
 
     def seconds(s) -> float:
         return footprint.queries_seconds(profiles_per_seed * s["--seeds"] * s["--T"])
@@ -109,7 +110,8 @@ def horizon_price(args: argparse.Namespace) -> pricing.Price:
     ]
 
     def memory(s) -> float:
-        runs, workers = s["--points"] * s["--seeds"], s["--jobs"]
+        runs = s["--points"] * s["--seeds"]
+        workers = min(s["--jobs"], runs)  # a pool never starts more workers than runs
         driver = 24 * s["--points"]
         return driver + footprint.runs_bytes(runs, s["--seeds"], high, providers, workers)
 

@@ -75,7 +75,7 @@ def priced(args, sizes: list[Size], setting, memory, markets) -> pricing.Price:
         return markets(s) * setting.T * setting.providers
 
     limits = [
-        pricing.memory(lambda s: memory(s) + pricing.PROCESS_BYTES * s["--jobs"]),
+        pricing.memory(lambda s: memory(s) + pricing.PROCESS_BYTES * min(s["--jobs"], markets(s))),
         rounds_limit(rounds),
         pricing.work(lambda s: footprint.ROUND_SECONDS * rounds(s), workers=jobs.value),
     ]

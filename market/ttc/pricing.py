@@ -41,7 +41,8 @@ def betas_of(args: argparse.Namespace, game_spec):
     sizes = [Size("--betas", text, points, "betas", typical=100), jobs]
 
     def memory(s) -> float:
-        return footprint.beta_sweep_bytes(s["--betas"], n, levels, s["--jobs"])
+        workers = min(s["--jobs"], s["--betas"])  # never more workers than runs
+        return footprint.beta_sweep_bytes(s["--betas"], n, levels, workers)
 
     limits = [
         pricing.memory(memory),
