@@ -15,6 +15,7 @@ from market.core.datafiles import (
     files_by_name,
     is_absolute_path,
     read_allow_listed,
+    toml_document,
     utf8_text,
 )
 from market.core.errors import UserInputError
@@ -131,10 +132,10 @@ def test_a_missing_and_an_unreadable_file_give_the_same_message(tmp_path, monkey
     assert missing == "data: expected an existing file, got 'PATH'"
     assert message(folder) == missing
 
-    def refuse(self):
+    def refuse(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)  # root can read a chmod-000 file
+    monkeypatch.setattr(Path, "open", refuse)  # root can read a chmod-000 file
     assert message(denied) == missing
 
 
@@ -192,3 +193,26 @@ def test_raise_sites_can_name_a_file_key_without_it():
 def test_a_note_is_always_one_line():
     error = UserInputError("x", "y", note="first\nsecond\tthird")
     assert str(error) == "x: expected y (first second third)" and error.note == "first second third"
+
+
+def test_a_file_over_the_limit_is_refused_by_its_size_without_reading_it(tmp_path):
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"x" * 101)
+    assert file_bytes(big, "curves", "a CSV file", limit=101) == b"x" * 101
+    with pytest.raises(UserInputError, match=r"^curves: expected a file of at most 0 MB"):
+        file_bytes(big, "curves", "a CSV file", limit=100)
+
+
+def test_an_endless_stream_is_read_only_up_to_the_limit():
+    with pytest.raises(UserInputError, match="a file of at most 1 MB") as refused:
+        file_bytes(Path("/dev/zero"), "curves", "a CSV file", limit=1024**2)
+    assert "/dev/zero" in str(refused.value)
+
+
+def test_toml_nested_past_the_parsers_depth_is_one_error_not_a_recursion():
+    deep = "a = " + "[" * 5000 + "]" * 5000
+    with pytest.raises(UserInputError, match=r"^g.toml: expected valid TOML nested at most"):
+        toml_document(deep, "g.toml")
+    with pytest.raises(UserInputError, match=r"^g.toml: expected valid TOML \(.*end of document"):
+        toml_document("a = [", "g.toml")
+    assert toml_document("a = [[1]]", "g.toml") == {"a": [[1]]}

@@ -289,3 +289,11 @@ def test_a_sweep_sends_the_file_to_worker_processes(tmp_path):
     reference = sweep(path, jobs=1, strategies=strategies)
     pd.testing.assert_frame_equal(ran.profiles, reference.profiles)
     pd.testing.assert_frame_equal(again.profiles, reference.profiles)
+
+
+def test_a_csv_field_over_the_csv_limit_is_one_error_naming_its_line(tmp_path):
+    records = tmp_path / "r.csv"
+    header = "model,query_id,reward,output_tokens\n"
+    records.write_text(header + "m,q1,1,10\n" + "m,q2,1," + "9" * 200_000 + "\n")
+    with pytest.raises(UserInputError, match=r"r.csv line 3: expected well-formed CSV \(field"):
+        load_records(records)

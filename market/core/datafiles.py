@@ -14,6 +14,7 @@ unreadable one (no permission, a folder, not UTF-8) the same message.
 from __future__ import annotations
 
 import hashlib
+import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -21,6 +22,10 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from market.core.errors import UserInputError
 
 MAX_NAMES_LISTED = 20
+#: The largest input file the command line reads (scenario, records, curves, grid): 256 MB,
+#: read at most this far, so ``/dev/zero`` or a huge file is refused before it fills memory.
+#: The paper's records are a few MB; the dashboard's uploads are capped lower (20 MB).
+MAX_FILE_BYTES = 256 * 1024**2
 
 
 def is_plain_name(name: object) -> bool:
@@ -85,17 +90,43 @@ class DataFile:
         return hashlib.sha256(self.content).hexdigest()
 
 
-def file_bytes(path: Path, field: str, expected: str) -> bytes:
-    """The bytes of the file at ``path``.
+def file_bytes(path: Path, field: str, expected: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the file at ``path``, refused past ``limit`` bytes without reading on.
 
     Raises:
         UserInputError: ``(field, expected, str(path))`` alike for a missing file and for one
-            that cannot be read (no permission, a folder).
+            that cannot be read (no permission, a folder); ``(field, "a file of at most ...")``
+            for one larger than ``limit`` (a regular file by its size, a stream such as
+            ``/dev/zero`` after ``limit`` bytes).
     """
     try:
-        return path.read_bytes()
+        with path.open("rb") as stream:
+            size = path.stat().st_size
+            content = b"" if size > limit else stream.read(limit + 1)
     except OSError:
         raise UserInputError(field, expected, str(path)) from None
+    if size > limit or len(content) > limit:
+        raise UserInputError(
+            field, f"a file of at most {limit // 1024**2} MB", str(path), note="it is larger"
+        )
+    return content
+
+
+def toml_document(text: str, label: str) -> dict:
+    """The TOML document in ``text``; ``label`` names the file in messages.
+
+    Raises:
+        UserInputError: ``(label, "valid TOML")`` with the parser's position, or for arrays or
+            tables nested too deep to parse (the parser recurses once a level).
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise UserInputError(label, "valid TOML", note=str(error)) from None
+    except RecursionError:
+        raise UserInputError(
+            label, "valid TOML nested at most a few hundred levels", note="nested deeper"
+        ) from None
 
 
 def utf8_text(content: bytes, field: str, expected: str, label: str, *, bom: bool = True) -> str:
@@ -110,7 +141,7 @@ def utf8_text(content: bytes, field: str, expected: str, label: str, *, bom: boo
         raise UserInputError(field, expected, label) from None
 
 
-def _listing(names: Iterable[str]) -> str:
+def listing(names: Iterable[str]) -> str:
     names = sorted(names)
     shown = ", ".join(names[:MAX_NAMES_LISTED])
     more = ", ..." if len(names) > MAX_NAMES_LISTED else ""
@@ -137,7 +168,7 @@ def files_by_name(files: Iterable[DataFile], field: str = "data") -> Callable[[s
         if last not in by_name:
             raise UserInputError(
                 field,
-                f"the name of an uploaded file ({_listing(by_name)})",
+                f"the name of an uploaded file ({listing(by_name)})",
                 name,
                 expected_without_values="the name of an uploaded file",
             )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,11 +72,25 @@ def _empty_records(label: str, unit: str, files: list[str], names: dict[str, str
     return RawRecords(label, unit, files, [], [], {c: [] for c in REQUIRED_COLUMNS}, names)
 
 
+def _csv_rows(label: str, text: str) -> Iterator[tuple[int, list[str]]]:
+    """``(line number, cells)`` of each CSV row; a malformed row is one clear error."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # a field over csv's limit, a NUL byte, a stray quote
+            raise UserInputError(
+                f"{label} line {reader.line_num}", "well-formed CSV", note=str(error)
+            ) from None
+        yield reader.line_num, row
+
+
 def _read_csv(label: str, text: str) -> RawRecords:
     records = _empty_records(label, "line", [label], _plain_names())
-    reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
-    for row in reader:
+    for line_num, row in _csv_rows(label, text):
         if not any(cell.strip() for cell in row):
             continue
         if header is None:
@@ -86,12 +100,12 @@ def _read_csv(label: str, text: str) -> RawRecords:
             continue
         if len(row) != len(header):
             raise UserInputError(
-                f"{label} line {reader.line_num}",
+                f"{label} line {line_num}",
                 f"{len(header)} comma-separated fields (as in the header)",
                 len(row),
             )
         records.file_index.append(0)
-        records.position.append(reader.line_num)
+        records.position.append(line_num)
         for column, index in columns.items():
             records.columns[column].append(row[index])
     if header is None:

@@ -51,13 +51,20 @@ References:
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from market.core.datafiles import DataFile, file_bytes, files_by_name, is_absolute_path, utf8_text
+from market.core.datafiles import (
+    DataFile,
+    file_bytes,
+    files_by_name,
+    is_absolute_path,
+    listing,
+    toml_document,
+    utf8_text,
+)
 from market.core.errors import UserInputError
 from market.core.registry import Registry
 from market.delegation.prices import PRICES
@@ -164,8 +171,8 @@ def _prices_from_toml(raw: object, models: tuple[str, ...], where: str) -> dict[
     if unused:
         raise UserInputError(
             f"{where}prices",
-            f"prices only for models on some provider's menu ({', '.join(models)})",
-            ", ".join(unused),
+            f"prices only for models on some provider's menu ({listing(models)})",
+            listing(unused),
             expected_without_values=ON_A_MENU,
         )
     defaults = {m: PRICES[m] for m in models if m in PRICES}
@@ -174,11 +181,7 @@ def _prices_from_toml(raw: object, models: tuple[str, ...], where: str) -> dict[
 
 def _toml_table(label: str, content: bytes) -> dict[str, Any]:
     """The TOML document in ``content``; ``label`` names the file in messages."""
-    text = utf8_text(content, "scenario", READABLE_TOML, label, bom=False)
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise UserInputError(label, "valid TOML", note=str(error)) from None
+    return toml_document(utf8_text(content, "scenario", READABLE_TOML, label, bom=False), label)
 
 
 def _scenario_from_bytes(
