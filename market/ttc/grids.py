@@ -51,8 +51,9 @@ def grid_experiment(grid: GridFile) -> Experiment:
     grid.done(GRID_PARAMETERS)
     for rule in rules:
         grid.checked("dynamics", dynamics_rule, rule)
-    if any(s < 0 for s in spreads):
-        raise UserInputError(grid.field("user_spread"), "standard deviations >= 0", spreads)
+    negative = [s for s in spreads if s < 0]
+    if negative:
+        raise UserInputError(grid.field("user_spread"), "standard deviations >= 0", negative[0])
     seeds = ReplicateSeeds(grid.seed, grid.seeds)
     games = {}
     for preset in presets:
