@@ -380,7 +380,10 @@ class ExperimentStore:
 
 
 class Transaction:
-    """``BEGIN IMMEDIATE`` on entry; ``COMMIT`` on success, ``ROLLBACK`` on any exception."""
+    """``BEGIN IMMEDIATE`` on entry; ``COMMIT`` on success, ``ROLLBACK`` on any exception.
+
+    A failed ``COMMIT`` (a full disk) is rolled back too, and its error raised.
+    """
 
     def __init__(self, connection: sqlite3.Connection):
         self.connection = connection
@@ -391,6 +394,11 @@ class Transaction:
 
     def __exit__(self, kind, value, traceback) -> None:
         if kind is None:
-            self.connection.execute("COMMIT")
-        else:
-            self.connection.execute("ROLLBACK")
+            try:
+                self.connection.execute("COMMIT")
+            except sqlite3.Error:
+                self.__exit__(sqlite3.Error, None, None)
+                raise
+        elif self.connection.in_transaction:  # SQLite rolls back by itself on a full disk
+            with contextlib.suppress(sqlite3.Error):  # keep the error that stopped it
+                self.connection.execute("ROLLBACK")
