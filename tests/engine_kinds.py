@@ -43,8 +43,14 @@ def counted_rows(context, runs) -> list[list[tuple]]:
 COUNTED = ExperimentKind("counted", "test", "test_counted", COLUMNS, counted_rows, 0.004)
 
 
-def counted_experiment(runs: int, markers=None, dying: tuple[int, ...] = ()) -> Experiment:
-    """``runs`` runs of the ``counted`` kind (made on demand); ``dying``: positions that die."""
+def counted_experiment(
+    runs: int, markers=None, dying: tuple[int, ...] = (), kind: ExperimentKind = None
+) -> Experiment:
+    """``runs`` runs of the ``counted`` kind (or ``kind``), made on demand.
+
+    ``markers``: the folder of marker files; ``dying``: positions whose worker dies.
+    """
+    kind = COUNTED if kind is None else kind
 
     def item(i: int) -> tuple:
         config = {"position": i, "die": True} if i in dying else {"position": i}
@@ -52,7 +58,7 @@ def counted_experiment(runs: int, markers=None, dying: tuple[int, ...] = ()) -> 
 
     spec = {"runs": runs, "dying": list(dying)}
     context = None if markers is None else str(markers)
-    return Experiment(COUNTED, spec, RunList(COUNTED, runs, item), context)
+    return Experiment(kind, spec, RunList(kind, runs, item), context)
 
 
 def markers_per_run(markers: Path) -> dict[int, int]:

@@ -45,6 +45,8 @@ LEASE_SECONDS = 120.0
 LEASE_VARIABLE = "LLM_MARKET_LEASE_SECONDS"
 #: Times the chunks lost with a dead worker are tried again on a fresh pool.
 MAX_RETRIES = 2
+#: Runs per chunk at most (unless a kind asks for more): bounds what the driver holds.
+MOST_CHUNK_RUNS = 4096
 BLOCKS_PER_EXPERIMENT = 32
 BLOCK_RUNS = (8, 4096)
 
@@ -108,8 +110,12 @@ class Pace:
         return self.seconds / self.runs if self.runs and self.seconds > 0 else self.first_guess
 
     def chunk_size(self, remaining: int, jobs: int, target: float, minimum: int = 1) -> int:
-        """Runs in the next chunk: about ``target`` seconds (``minimum`` or more), work for all."""
-        size = max(1, minimum, int(target / self.per_run))
+        """Runs in the next chunk: about ``target`` seconds (``minimum`` or more), work for all.
+
+        At most :data:`MOST_CHUNK_RUNS` (or ``minimum``), so that the runs the driver holds stay
+        few however fast they are.
+        """
+        size = max(1, minimum, min(MOST_CHUNK_RUNS, int(target / self.per_run)))
         return max(1, min(size, math.ceil(remaining / jobs), remaining))
 
 
