@@ -189,15 +189,16 @@ def selected_rows(store, args):
 
 
 def table_in_run_order(table: str) -> str:
-    """A result table's rows in run order: experiments as created, each in its run order.
+    """A result table's rows in run order: experiment by experiment (by id), each in run order.
 
-    A run shared by several experiments comes once, where its first experiment has it, so two
-    stores filled by the same commands export the same bytes, whatever the executors, chunks
-    and resumes (runs of no experiment, if any, come last by key).
+    A run shared by several experiments comes once, where the first of them (by id) has it.
+    Ids are hashes of the experiments' specs, so two stores holding the same experiments export
+    the same bytes, whatever the order the experiments were run in, the executors, the chunks
+    and the resumes (runs of no experiment, if any, come last by key).
     """
     first = (
-        "SELECT e.run_key AS key, MIN(printf('%020.6f %s %020d', x.created, x.id, e.position)) "
-        "AS place FROM experiment_runs e JOIN experiments x ON x.id = e.experiment_id "
+        "SELECT e.run_key AS key, MIN(printf('%s %020d', x.id, e.position)) AS place "
+        "FROM experiment_runs e JOIN experiments x ON x.id = e.experiment_id "
         "WHERE x.result_table = ? GROUP BY e.run_key"
     )
     return (
