@@ -21,6 +21,7 @@ from engine_kinds import counted_experiment
 
 from market.core import driver
 from market.core import store as store_module
+from market.core.driver import compute_chunk
 from market.core.experiments import execute
 from market.core.faults import StoreFault, WorkersLost
 from market.games import main
@@ -92,11 +93,12 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_table_is_unchanged(tmp_path
 
 
 def dying_chunk(work):
-    """``compute_chunk`` whose worker ends itself on one run (top-level: it pickles)."""
+    """``compute_chunk`` whose worker ends itself on one run (top-level: it pickles, also to a
+    forkserver's workers, which import this module afresh)."""
     for config, _ in work.runs:
         if config["T"] == 10**6 and config["strategies"] == ["honest"] * 3:
             os._exit(9)
-    return driver.compute_chunk_unpatched(work)
+    return compute_chunk(work)
 
 
 def test_a_worker_that_always_dies_stops_with_one_line_and_keeps_what_finished(
@@ -106,7 +108,6 @@ def test_a_worker_that_always_dies_stops_with_one_line_and_keeps_what_finished(
     grid.write_text(GRID)
     store = tmp_path / "s.db"
     monkeypatch.setenv("LLM_MARKET_CHUNK_SECONDS", "0.02")
-    monkeypatch.setattr(driver, "compute_chunk_unpatched", driver.compute_chunk, raising=False)
     monkeypatch.setattr(driver, "compute_chunk", dying_chunk)
     code = main(["experiment", "run", str(grid), "--store", str(store), "--jobs", "2"])
     err = capsys.readouterr().err
