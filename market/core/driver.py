@@ -143,11 +143,16 @@ class Driver:
         store: the store (its claims table shares the work with other drivers).
         start_workers: makes a fresh :class:`~market.core.executors.Workers` (again after a
             worker died).
+        jobs: the workers it will have (for sizing chunks before they start).
         target_seconds: compute seconds aimed at per chunk.
     """
 
-    def __init__(self, experiment, store: ExperimentStore, start_workers, target_seconds: float):
+    def __init__(
+        self, experiment, store: ExperimentStore, start_workers, target_seconds: float, jobs=1
+    ):
         self.experiment = experiment
+        self.jobs = jobs
+        self.workers: Workers | None = None
         self.store = store
         self.start_workers = start_workers
         self.target = target_seconds
@@ -171,27 +176,30 @@ class Driver:
         self.bar = None
 
     def run(self, progress: bool) -> None:
-        """Drive every block to the end (or raise); claims are given back on the way out."""
-        workers: Workers | None = None
+        """Drive every block to the end (or raise); claims are given back on the way out.
+
+        The workers start with the first chunk to compute: a store that holds every run
+        starts no process and no cluster.
+        """
         try:
             with progress_bar(self.total, self.kind.qualified, progress) as self.bar:
-                workers = self.start_workers()
                 while True:
-                    self.fill(workers)
+                    self.fill()
                     if not self.in_flight:
                         if not self.skipped and self.next_block >= self.blocks:
                             break
                         time.sleep(WAIT_SECONDS)  # only blocks held by other drivers remain
                         continue
-                    workers = self.collect(workers)
+                    self.collect()
                     self.renew()
         except BaseException:
-            if workers is not None:
-                workers.kill()
+            if self.workers is not None:
+                self.workers.kill()
             with contextlib.suppress(sqlite3.Error):  # the store may be what failed
                 claims.release(self.store, self.experiment.id, self.owner)
             raise
-        workers.close()
+        if self.workers is not None:
+            self.workers.close()
 
     # ---- blocks --------------------------------------------------------------------------
 
@@ -249,19 +257,23 @@ class Driver:
         self.cursor = end
         return chunk
 
-    def fill(self, workers: Workers) -> None:
-        """Submit chunks until a few per worker are in flight."""
-        while len(self.in_flight) < CHUNKS_IN_FLIGHT_PER_JOB * workers.jobs:
-            chunk = self.next_chunk(workers.jobs)
+    def fill(self) -> None:
+        """Submit chunks until a few per worker are in flight (starting the workers if need be)."""
+        jobs = self.jobs if self.workers is None else self.workers.jobs
+        while len(self.in_flight) < CHUNKS_IN_FLIGHT_PER_JOB * jobs:
+            chunk = self.next_chunk(jobs)
             if chunk is None:
                 return
+            if self.workers is None:
+                self.workers = self.start_workers()
+            workers = self.workers
             work = ChunkWork(
                 self.kind.compute, self.experiment.context, tuple((r.config, r.seed) for r in chunk)
             )
             with forking_quietly():  # submitting may fork the workers
                 self.in_flight[workers.executor.submit(compute_chunk, work)] = chunk
 
-    def collect(self, workers: Workers) -> Workers:
+    def collect(self) -> None:
         """Store the chunks that finished; after a worker died, retry on fresh workers."""
         finished, _ = wait(list(self.in_flight), timeout=WAIT_SECONDS, return_when=FIRST_COMPLETED)
         lost = False
@@ -273,17 +285,17 @@ class Driver:
                 continue
             self.save(self.in_flight.pop(future), result)
         if not lost:
-            return workers
+            return
         chunks = list(self.in_flight.values())
         self.in_flight.clear()
-        workers.kill()
+        self.workers.kill()
+        self.workers = None  # fresh ones start with the next chunk
         for chunk in chunks:
             tries = self.attempts.get(chunk[0].position, 0) + 1
             if tries > MAX_RETRIES:
                 raise WorkersLost(str(tries))
             self.attempts[chunk[0].position] = tries
         self.retry.extend(reversed(chunks))
-        return self.start_workers()
 
     def save(self, chunk: list, result: ChunkDone) -> None:
         """Store a finished chunk with its links; give back the blocks it completed."""

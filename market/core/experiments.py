@@ -290,6 +290,7 @@ def run_experiment(
         store,
         functools.partial(start_workers, executor, width, scheduler),
         target_seconds,
+        width,
     )
     try:
         store.ensure_table(kind.table, kind.columns)
