@@ -6,11 +6,18 @@
   the same command resumes.
 - ``results PATH``: the experiments in a store with their progress (done / total, ETA), also
   while a driver is writing (from a second terminal); ``--experiment ID`` or ``--table NAME``
-  selects rows, ``--filter COLUMN=VALUE`` (also ``!=``, ``<``, ``<=``, ``>``, ``>=``; repeat to
-  combine) filters them, ``--export FILE.csv|FILE.parquet`` writes them, ``--json`` prints JSON.
+  selects rows, in run order (so two exports of the same experiments are the same bytes),
+  ``--filter COLUMN=VALUE`` (also ``!=``, ``<``, ``<=``, ``>``, ``>=``; repeat to combine;
+  the value must fit the column's type) filters them, ``--export FILE.csv|FILE.parquet``
+  writes them, ``--json`` prints JSON. The store is opened read-only and nothing is written
+  beside it (:func:`market.core.store.reader_uri`).
+
+Two ``experiment run`` on one store share the work (:mod:`market.core.claims`).
 
 A thin layer: it parses, calls :mod:`market.core.experiments` and the games' experiment
-modules, and prints. Mistakes are one-line errors with exit code 2.
+modules, and prints. Mistakes are one-line errors with exit code 2; faults of the machine (a
+full disk, a locked or read-only store, workers killed again and again) one line with exit
+code 1 (:mod:`market.core.faults`).
 """
 
 from __future__ import annotations

@@ -101,14 +101,14 @@ def test_a_wal_file_no_writer_has_open_is_read_without_side_files(filled, capsys
 
 
 def test_two_drivers_on_one_store_compute_every_run_once(tmp_path):
-    store, markers, runs = tmp_path / "s.db", tmp_path / "markers", 800
+    store, markers, runs = tmp_path / "s.db", tmp_path / "markers", 1600
     markers.mkdir()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS.parent), str(TESTS)])}
     env["LLM_MARKET_CHUNK_SECONDS"] = "0.05"
     command = [sys.executable, str(TESTS / "engine_kinds.py"), str(store), str(markers), str(runs)]
-    drivers = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)]
-    time.sleep(0.3)  # the second driver starts while the first is busy
-    drivers.append(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True))
+    drivers = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     reports = [d.communicate(timeout=120)[0].split() for d in drivers]
     assert [d.returncode for d in drivers] == [0, 0]
     counts = markers_per_run(markers)
