@@ -10,9 +10,10 @@ are computed here). Only the runs of the claimed blocks are ever made (keys hash
 runs looked up), so the driver's memory does not grow with the experiment.
 
 Pending runs of the claimed blocks are cut into chunks of about ``target`` seconds (runs that
-share a group, such as a seed, together) and a few chunks per worker are kept in flight; each
-finished chunk is stored in one transaction with its links to the experiment's positions. A
-local worker that dies (killed, out of memory) breaks the pool: the chunks in flight go to a
+share a group, such as a seed, together: the driver claims about :data:`LOOKAHEAD_CHUNKS`
+chunks per job ahead and orders them by group) and a few chunks per worker are kept in flight;
+each finished chunk is stored in one transaction with its links to the experiment's positions.
+A local worker that dies (killed, out of memory) breaks the pool: the chunks in flight go to a
 fresh pool, at most :data:`MAX_RETRIES` more times each, then :class:`WorkersLost`.
 """
 
@@ -47,6 +48,11 @@ LEASE_VARIABLE = "LLM_MARKET_LEASE_SECONDS"
 MAX_RETRIES = 2
 #: Runs per chunk at most (unless a kind asks for more): bounds what the driver holds.
 MOST_CHUNK_RUNS = 4096
+#: Chunks per job of claimed runs the driver looks ahead over: runs of one group (a seed) that
+#: lie far apart in the experiment's order are computed together (per-process caches).
+LOOKAHEAD_CHUNKS = 8
+#: Runs the driver holds claimed and waiting at most (bounds its memory).
+MOST_QUEUED_RUNS = 16384
 BLOCKS_PER_EXPERIMENT = 32
 BLOCK_RUNS = (8, 4096)
 
@@ -247,7 +253,8 @@ class Driver:
         unscanned = max(0, self.total - self.next_block * self.block)
         remaining = len(self.queue) - self.cursor + unscanned
         size = self.pace.chunk_size(max(1, remaining), jobs, self.target, self.kind.min_chunk_runs)
-        while len(self.queue) - self.cursor < 2 * size and self.claim_more():
+        wanted = max(2 * size, min(MOST_QUEUED_RUNS, LOOKAHEAD_CHUNKS * size * jobs))
+        while len(self.queue) - self.cursor < wanted and self.claim_more():
             pass
         if self.cursor >= len(self.queue):
             return None
