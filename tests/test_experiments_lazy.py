@@ -185,3 +185,18 @@ def test_a_huge_unknown_key_or_name_is_quoted_short(tmp_path, capsys):
     code = main(["experiment", "run", str(grid), "--store", str(tmp_path / "s.db")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and len(err) < 400, err[:400]
+
+
+def test_a_store_that_holds_every_run_starts_no_worker(tmp_path, monkeypatch):
+    from market.core import experiments
+
+    store = tmp_path / "s.db"
+    first = execute(counted_experiment(50), store, jobs=2)
+
+    def no_workers(*args, **kwargs):
+        raise AssertionError("workers started with nothing to compute")
+
+    monkeypatch.setattr(experiments, "start_workers", no_workers)
+    again = execute(counted_experiment(50), store, jobs=2, executor="dask")
+    assert (again.computed, again.reused, again.workers) == (0, 50, "none")
+    assert again.rows == first.rows
