@@ -217,3 +217,38 @@ def test_a_read_only_store_is_one_line(tmp_path, monkeypatch, capsys):
 
 def test_store_faults_are_store_faults():
     assert issubclass(StoreFault, Exception) and StoreFault("x").exit_code == 1
+
+
+def test_a_pool_that_broke_before_a_submit_is_replaced_and_the_chunk_retried(tmp_path):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from market.core.driver import Driver
+    from market.core.executors import InlineExecutor, Workers
+    from market.core.store import ExperimentStore
+
+    class BrokenOnce(InlineExecutor):
+        """Refuses its first chunk as a pool whose worker died does."""
+
+        def __init__(self, broken: bool):
+            self.broken = broken
+
+        def submit(self, fn, /, *args, **kwargs):
+            if self.broken:
+                raise BrokenProcessPool("a worker died")
+            return super().submit(fn, *args, **kwargs)
+
+    started = []
+
+    def start():
+        started.append(1)
+        return Workers(BrokenOnce(len(started) == 1), "local", 1)
+
+    experiment = counted_experiment(40)
+    with ExperimentStore(tmp_path / "s.db") as store:
+        store.ensure_table(experiment.table, experiment.kind.columns)
+        store.register(experiment)
+        driver_ = Driver(experiment, store, start, 0.01)
+        driver_.run(progress=False)
+        assert driver_.computed == 40 and len(started) == 2  # a fresh pool after the break
+        assert set(driver_.attempts.values()) == {1}
+    assert stored(tmp_path / "s.db") == 40

@@ -277,8 +277,12 @@ class Driver:
             work = ChunkWork(
                 self.kind.compute, self.experiment.context, tuple((r.config, r.seed) for r in chunk)
             )
-            with forking_quietly():  # submitting may fork the workers
-                self.in_flight[workers.executor.submit(compute_chunk, work)] = chunk
+            try:
+                with forking_quietly():  # submitting may fork the workers
+                    self.in_flight[workers.executor.submit(compute_chunk, work)] = chunk
+            except BrokenProcessPool:  # a worker died since the last chunk came back
+                self.replace_workers([chunk])
+                return
 
     def collect(self) -> None:
         """Store the chunks that finished; after a worker died, retry on fresh workers."""
@@ -291,12 +295,20 @@ class Driver:
                 lost = True
                 continue
             self.save(self.in_flight.pop(future), result)
-        if not lost:
-            return
-        chunks = list(self.in_flight.values())
+        if lost:
+            self.replace_workers()
+
+    def replace_workers(self, unsent: list | None = None) -> None:
+        """After a worker died: kill the pool, and queue every chunk in flight once more.
+
+        ``unsent``: chunks the broken pool refused. Fresh workers start with the next chunk. A
+        chunk lost more than :data:`MAX_RETRIES` times raises :class:`WorkersLost` (its message
+        is the number of tries).
+        """
+        chunks = list(self.in_flight.values()) + (unsent or [])
         self.in_flight.clear()
         self.workers.kill()
-        self.workers = None  # fresh ones start with the next chunk
+        self.workers = None
         for chunk in chunks:
             tries = self.attempts.get(chunk[0].position, 0) + 1
             if tries > MAX_RETRIES:
