@@ -200,3 +200,18 @@ def test_a_store_that_holds_every_run_starts_no_worker(tmp_path, monkeypatch):
     again = execute(counted_experiment(50), store, jobs=2, executor="dask")
     assert (again.computed, again.reused, again.workers) == (0, 50, "none")
     assert again.rows == first.rows
+
+
+def test_paths_the_system_refuses_are_one_short_line(tmp_path, capsys):
+    long = "x" * 100_000
+    grid = tmp_path / "grid.toml"
+    grid.write_text(GRID.format(seeds=1))
+    for args in (
+        ["results", long],
+        ["experiment", "run", str(grid), "--store", long],
+        ["experiment", "run", long, "--store", str(tmp_path / "s.db")],
+    ):
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and len(err) < 400, err[:400]
+    assert list(tmp_path.iterdir()) == [grid]

@@ -34,6 +34,8 @@ LARGEST_INTEGER = 2**63 - 1
 LARGEST_SEED = LARGEST_INTEGER
 #: Characters of an offending value quoted in an error, at most.
 SHOWN_CHARACTERS = 40
+#: Characters of a path quoted in an error, at most.
+SHOWN_PATH = 200
 
 
 @dataclass
@@ -106,8 +108,12 @@ def read_grid(path) -> GridFile:
     """Read and check a grid file's top level (the kind checks ``[grid]``)."""
     where = str(path)
     file = Path(path)
-    if not file.is_file():
-        raise UserInputError("grid", "an existing TOML grid file", where)
+    try:
+        found = file.is_file()
+    except OSError:  # a name too long, a loop of links
+        found = False
+    if not found:
+        raise UserInputError("grid", "an existing TOML grid file", short(where, SHOWN_PATH))
     try:
         data = tomllib.loads(file.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:

@@ -53,6 +53,8 @@ SQL_TYPES = {int: "INTEGER", str: "TEXT", bool: "INTEGER", float: ""}
 BUSY_SECONDS = 30.0
 #: Milliseconds a closing writer waits to switch the journal back (others still open: it keeps WAL).
 JOURNAL_SWITCH_MS = 100
+#: Characters of a path quoted in an error, at most.
+SHOWN_PATH = 200
 WAL_HEADER_OFFSET = 18  # bytes 18-19 of a SQLite file are 2 in WAL mode
 
 BASE_SCHEMA = (
@@ -115,14 +117,30 @@ def store_path(text) -> Path:
     """The ``--store`` path, checked before any work: named, in an existing writable folder."""
     if text is None or not str(text).strip():
         raise UserInputError("store", STORE_EXPECTED, text)
-    path = Path(text)
-    if path.is_dir():
-        raise UserInputError("store", STORE_EXPECTED, str(text), note="it is a directory")
-    if not path.parent.is_dir():
-        raise UserInputError(
-            "store", STORE_EXPECTED, str(text), note=f"folder {path.parent} does not exist"
-        )
+    path, shown = Path(text), short_path(text)
+    try:
+        is_dir, parent_is_dir = path.is_dir(), path.parent.is_dir()
+    except OSError as error:  # a name too long, a loop of links
+        raise UserInputError("store", STORE_EXPECTED, shown, note=error.strerror) from None
+    if is_dir:
+        raise UserInputError("store", STORE_EXPECTED, shown, note="it is a directory")
+    if not parent_is_dir:
+        raise UserInputError("store", STORE_EXPECTED, shown, note="its folder does not exist")
     return path
+
+
+def short_path(text, most: int = SHOWN_PATH) -> str:
+    """A path to quote in an error: itself, or its first ``most`` characters."""
+    text = str(text)
+    return text if len(text) <= most else text[:most] + "..."
+
+
+def is_store_file(path) -> bool:
+    """Whether ``path`` names an existing file (False for a name the system refuses)."""
+    try:
+        return Path(path).is_file()
+    except OSError:
+        return False
 
 
 def reader_uri(path: Path) -> str:
@@ -196,8 +214,8 @@ class ExperimentStore:
         self.readonly = readonly
         self.uri = ":memory:" if path is None else str(path)
         if readonly:
-            if not Path(path).is_file():
-                raise UserInputError("store", "an existing store file", str(path))
+            if not is_store_file(path):
+                raise UserInputError("store", "an existing store file", short_path(path))
             self.uri = reader_uri(Path(path))
         try:
             self.connection = sqlite3.connect(
@@ -217,11 +235,14 @@ class ExperimentStore:
             if environmental(error):
                 raise StoreFault(fault_message(self.path, error)) from None
             raise UserInputError(
-                "store", "an llm-market experiment store (SQLite)", str(path), note=str(error)
+                "store",
+                "an llm-market experiment store (SQLite)",
+                short_path(path),
+                note=str(error)[:200],
             ) from None
         if found is None or found[0] != str(SCHEMA_VERSION):
             raise UserInputError(
-                "store", f"an llm-market store of schema {SCHEMA_VERSION}", str(path)
+                "store", f"an llm-market store of schema {SCHEMA_VERSION}", short_path(path)
             )
 
     def close(self) -> None:
