@@ -224,3 +224,25 @@ def test_export_errors_name_the_flag(filled, tmp_path, capsys):
     (tmp_path / "file").write_text("x")
     err = one_error(capsys, str(filled), "--export", str(tmp_path / "file" / "rows.csv"))
     assert err.startswith("llm-market: error: --export:") and " out" not in err
+
+
+def test_a_killed_drivers_claims_do_not_hold_up_the_next_driver(tmp_path, monkeypatch):
+    store, markers, runs = tmp_path / "s.db", tmp_path / "markers", 1600
+    markers.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS.parent), str(TESTS)])}
+    env["LLM_MARKET_CHUNK_SECONDS"] = "0.05"
+    command = [sys.executable, str(TESTS / "engine_kinds.py"), str(store), str(markers), str(runs)]
+    killed = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(list(markers.iterdir())) < 100 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    killed.kill()  # SIGKILL: its claims stay in the store, with a lease of 120 s
+    killed.wait()
+    monkeypatch.delenv("LLM_MARKET_LEASE_SECONDS", raising=False)
+    with sqlite3.connect(store) as con:
+        assert con.execute("SELECT COUNT(*) FROM claims").fetchone()[0] > 0
+    started = time.monotonic()
+    outcome = execute(counted_experiment(runs, markers), store, jobs=1)
+    assert time.monotonic() - started < 60  # not the lease: the dead driver's pid is gone
+    assert outcome.computed + outcome.reused == runs and outcome.reused > 0
+    assert outcome.rows == execute(counted_experiment(runs), None, jobs=1).rows
