@@ -18,6 +18,7 @@ import pytest
 from engine_kinds import COUNTED, counted_experiment
 
 from market.core.experiments import (
+    Experiment,
     ExperimentInterrupted,
     ExperimentKind,
     execute,
@@ -215,3 +216,14 @@ def test_paths_the_system_refuses_are_one_short_line(tmp_path, capsys):
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and len(err) < 400, err[:400]
     assert list(tmp_path.iterdir()) == [grid]
+
+
+def test_a_seed_sqlite_cannot_hold_is_a_user_error_and_leaves_no_store(tmp_path):
+    from market.core.errors import UserInputError
+
+    kind = ExperimentKind("counted", "test", "test_counted", COUNTED.columns, COUNTED.compute)
+    items = [({"position": i}, 2**64, None) for i in range(3)]
+    experiment = Experiment(kind, {"big": True}, make_runs(kind, items))
+    with pytest.raises(UserInputError, match="below 2\\*\\*63"):
+        execute(experiment, tmp_path / "s.db", jobs=1)
+    assert list(tmp_path.iterdir()) == []
