@@ -227,3 +227,26 @@ def test_a_seed_sqlite_cannot_hold_is_a_user_error_and_leaves_no_store(tmp_path)
     with pytest.raises(UserInputError, match="below 2\\*\\*63"):
         execute(experiment, tmp_path / "s.db", jobs=1)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_first_chunks_share_a_small_experiment_between_the_workers(tmp_path):
+    """216 runs of one group on two workers: no chunk takes more than half of them."""
+    from market.core.driver import Driver
+    from market.core.executors import InlineExecutor, Workers
+
+    sizes = []
+
+    class Recording(InlineExecutor):
+        def submit(self, fn, /, *args, **kwargs):
+            sizes.append(len(args[0].runs))
+            return super().submit(fn, *args, **kwargs)
+
+    kind = ExperimentKind("counted", "test", "test_counted", COUNTED.columns, COUNTED.compute, 5e-3)
+    items = [({"position": i}, 7, "one group") for i in range(216)]
+    experiment = Experiment(kind, {"n": 216}, make_runs(kind, items))
+    with ExperimentStore(None) as store:
+        store.ensure_table(kind.table, kind.columns)
+        store.register(experiment)
+        driver = Driver(experiment, store, lambda: Workers(Recording(), "local", 2), 1.0, 2)
+        driver.run(progress=False)
+    assert sum(sizes) == 216 and sizes[0] == 108 and max(sizes) <= 108, sizes

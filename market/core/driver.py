@@ -258,6 +258,7 @@ class Driver:
             pass
         if self.cursor >= len(self.queue):
             return None
+        unscanned = max(0, self.total - self.next_block * self.block)  # after the claims
         share = math.ceil((len(self.queue) - self.cursor + unscanned) / jobs)
         end = group_end(self.queue, self.cursor, size, share)
         chunk = self.queue[self.cursor : end]
