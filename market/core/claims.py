@@ -13,7 +13,6 @@ the claim back (:meth:`market.core.store.ExperimentStore.save_chunk`).
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections.abc import Sequence
 
@@ -24,10 +23,15 @@ CREATE TABLE IF NOT EXISTS claims (
 """
 
 
+def host_name() -> str:
+    """This machine's name (``os.uname``: no import of ``socket`` on the CLI's path)."""
+    return os.uname().nodename if hasattr(os, "uname") else "localhost"
+
+
 def owner_alive(owner: str) -> bool:
     """Whether the driver ``owner`` may still run (always True for another host's)."""
     parts = owner.rsplit(":", 2)
-    if len(parts) < 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+    if len(parts) < 3 or parts[0] != host_name() or not parts[1].isdigit():
         return True
     try:
         os.kill(int(parts[1]), 0)

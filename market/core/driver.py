@@ -22,8 +22,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import secrets
-import socket
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from market.core import claims
+from market.core.claims import host_name
 from market.core.executors import Workers
 from market.core.faults import WorkersLost
 from market.core.parallel import forking_quietly, progress_bar
@@ -70,7 +69,7 @@ def lease_seconds() -> float:
 
 def owner_name() -> str:
     """This driver's name in claims: host, pid and a random tag."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    return f"{host_name()}:{os.getpid()}:{os.urandom(4).hex()}"
 
 
 @dataclass(frozen=True)
