@@ -6,11 +6,18 @@
   the same command resumes.
 - ``results PATH``: the experiments in a store with their progress (done / total, ETA), also
   while a driver is writing (from a second terminal); ``--experiment ID`` or ``--table NAME``
-  selects rows, ``--filter COLUMN=VALUE`` (also ``!=``, ``<``, ``<=``, ``>``, ``>=``; repeat to
-  combine) filters them, ``--export FILE.csv|FILE.parquet`` writes them, ``--json`` prints JSON.
+  selects rows, in run order (so two exports of the same experiments are the same bytes),
+  ``--filter COLUMN=VALUE`` (also ``!=``, ``<``, ``<=``, ``>``, ``>=``; repeat to combine;
+  the value must fit the column's type) filters them, ``--export FILE.csv|FILE.parquet``
+  writes them, ``--json`` prints JSON. The store is opened read-only and nothing is written
+  beside it (:func:`market.core.store.reader_uri`).
+
+Two ``experiment run`` on one store share the work (:mod:`market.core.claims`).
 
 A thin layer: it parses, calls :mod:`market.core.experiments` and the games' experiment
-modules, and prints. Mistakes are one-line errors with exit code 2.
+modules, and prints. Mistakes are one-line errors with exit code 2; faults of the machine (a
+full disk, a locked or read-only store, workers killed again and again) one line with exit
+code 1 (:mod:`market.core.faults`).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from market.core.errors import UserInputError
 
 FILTER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|!=|=|<|>)\s*(.*?)\s*$")
 SHOWN_ROWS = 20
+SHOWN_CHARACTERS = 40
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -84,7 +92,7 @@ def run_command(args: argparse.Namespace) -> int:
         )
     experiment = module.grid_experiment(grid)
     store = engine.pop("store")
-    outcome = execute(experiment, store, progress=progress_wanted(), **engine)
+    outcome = execute(experiment, store, progress=progress_wanted(), collect_rows=False, **engine)
     summary = {
         "experiment": outcome.experiment_id,
         "game": experiment.game,
@@ -170,9 +178,14 @@ def selected_rows(store, args):
         tables = store.tables()
         table = args.table if args.table is not None else (tables[0] if len(tables) == 1 else None)
         if table not in tables:
-            raise UserInputError("table", f"one of {', '.join(tables) or '(none yet)'}", args.table)
-        source = f'SELECT * FROM "{table}" ORDER BY rowid'
-    columns = [row[1] for row in store.connection.execute(f'PRAGMA table_info("{table}")')]
+            raise UserInputError(
+                "--table", f"one of {', '.join(tables) or '(none yet)'}", short(str(args.table))
+            )
+        source = table_in_run_order(table)
+        params.append(table)
+    columns = {
+        row[1]: row[2].upper() for row in store.connection.execute(f'PRAGMA table_info("{table}")')
+    }
     where = []
     for text in args.filter:
         column, operator, value = parse_filter(text, columns)
@@ -182,6 +195,25 @@ def selected_rows(store, args):
     return pd.read_sql(query, store.connection, params=params)
 
 
+def table_in_run_order(table: str) -> str:
+    """A result table's rows in run order: experiment by experiment (by id), each in run order.
+
+    A run shared by several experiments comes once, where the first of them (by id) has it.
+    Ids are hashes of the experiments' specs, so two stores holding the same experiments export
+    the same bytes, whatever the order the experiments were run in, the executors, the chunks
+    and the resumes (runs of no experiment, if any, come last by key).
+    """
+    first = (
+        "SELECT e.run_key AS key, MIN(printf('%s %020d', x.id, e.position)) AS place "
+        "FROM experiment_runs e JOIN experiments x ON x.id = e.experiment_id "
+        "WHERE x.result_table = ? GROUP BY e.run_key"
+    )
+    return (
+        f'SELECT t.* FROM "{table}" t LEFT JOIN ({first}) f ON f.key = t.run_key '
+        'ORDER BY f.place IS NULL, f.place, t.run_key, t."row"'
+    )
+
+
 def find_experiment(store, prefix: str) -> tuple[str, str]:
     """(result table, full id) of the experiment whose id starts with ``prefix``."""
     found = store.connection.execute(
@@ -189,24 +221,40 @@ def find_experiment(store, prefix: str) -> tuple[str, str]:
     ).fetchall()
     if len(found) != 1:
         known = [i for (i,) in store.connection.execute("SELECT id FROM experiments")]
-        raise UserInputError("experiment", f"one of {', '.join(known) or '(none)'}", prefix)
+        shown = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
+        raise UserInputError("--experiment", f"one of {shown or '(none)'}", short(prefix))
     return found[0]
 
 
-def parse_filter(text: str, columns: list[str]) -> tuple[str, str, object]:
-    """``COLUMN OP VALUE`` with a known column; the value as a number when it reads as one."""
+def parse_filter(text: str, columns: dict[str, str]) -> tuple[str, str, object]:
+    """``COLUMN OP VALUE`` with a known column and a value of the column's type.
+
+    ``columns`` maps names to SQL types: an INTEGER column takes an integer, an untyped (float)
+    column a number, a TEXT column any text. Anything else is a one-line error naming
+    ``--filter``, the column, its type and (a short prefix of) the value.
+    """
     match = FILTER.match(text)
     if not match:
-        raise UserInputError("filter", "COLUMN=VALUE (or !=, <, <=, >, >=)", text)
+        raise UserInputError("--filter", "COLUMN=VALUE (or !=, <, <=, >, >=)", short(text))
     column, operator, value = match.groups()
     if column not in columns:
-        raise UserInputError("filter", f"a column: {', '.join(columns)}", column)
+        raise UserInputError("--filter", f"a column: {', '.join(columns)}", short(column))
+    kind = columns[column]
+    if kind == "TEXT":
+        return column, operator, value
     try:
-        number = float(value)
-        value = int(number) if number.is_integer() and "." not in value else number
+        number = int(value) if kind == "INTEGER" else float(value)
     except ValueError:
-        pass
-    return column, operator, value
+        expected = "an integer" if kind == "INTEGER" else "a number"
+        raise UserInputError(
+            f"--filter {column}", f"{expected} (column {column} is {kind or 'REAL'})", short(value)
+        ) from None
+    return column, operator, number
+
+
+def short(value: str, most: int = SHOWN_CHARACTERS) -> str:
+    """At most the first ``most`` characters of a user's value (marked when cut)."""
+    return value if len(value) <= most else value[:most] + "..."
 
 
 def export(frame, target: str, as_json: bool) -> int:
@@ -215,7 +263,7 @@ def export(frame, target: str, as_json: bool) -> int:
 
     path = Path(target)
     if path.suffix not in (".csv", ".parquet") or not path.name.strip(". "):
-        raise UserInputError("export", "a FILE.csv or FILE.parquet path", target)
+        raise UserInputError("--export", "a FILE.csv or FILE.parquet path", short(target))
     if path.suffix == ".csv":
         content = csv_bytes(frame, "%.17g")
     else:
@@ -223,9 +271,16 @@ def export(frame, target: str, as_json: bool) -> int:
             content = frame.to_parquet(index=False)
         except ImportError:
             raise UserInputError(
-                "export", "pyarrow for Parquet (pip install 'llm-market[parquet]')", target
+                "--export", "pyarrow for Parquet (pip install 'llm-market[parquet]')", short(target)
             ) from None
-    written = write_outputs(path.parent if str(path.parent) else Path("."), {path.name: content})
+    try:
+        written = write_outputs(
+            path.parent if str(path.parent) else Path("."), {path.name: content}
+        )
+    except UserInputError as error:  # it names its own field, "out"
+        raise UserInputError(
+            "--export", "a file in a writable folder", short(target), note=error.note[:200]
+        ) from None
     message = {"rows": len(frame), "file": str(written[0])}
     print(json.dumps(message) if as_json else f"wrote {len(frame):,} rows to {written[0]}")
     return 0

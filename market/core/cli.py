@@ -105,7 +105,7 @@ def run(modules: Sequence, argv: Sequence[str] | None = None, version: str = "")
     Ctrl-C ends the command with one line on stderr and exit code 130, never a traceback
     (an experiment says what finished and how to resume).
     """
-    from market.core.experiments import ExperimentInterrupted
+    from market.core.faults import Stopped
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(modules, argv, version)
@@ -116,9 +116,9 @@ def run(modules: Sequence, argv: Sequence[str] | None = None, version: str = "")
     except UserInputError as error:
         print(f"llm-market: error: {as_typed(error, typed_flags(parser, argv))}", file=sys.stderr)
         return 2
-    except ExperimentInterrupted as stopped:
+    except Stopped as stopped:  # Ctrl-C in an experiment (130), a full disk, lost workers (1)
         print(f"llm-market: {stopped}", file=sys.stderr)
-        return INTERRUPTED
+        return stopped.exit_code
     except KeyboardInterrupt:
         print("llm-market: interrupted", file=sys.stderr)
         return INTERRUPTED

@@ -147,8 +147,7 @@ def check_executor(name: str, scheduler: str | None) -> str:
 @contextlib.contextmanager
 def open_workers(name: str = "local", jobs: int = 1, scheduler: str | None = None) -> Iterator:
     """The executor named ``name`` with ``jobs`` workers, closed (or killed) on exit."""
-    check_executor(name, scheduler)
-    workers = dask_workers(jobs, scheduler) if name == "dask" else local_workers(jobs)
+    workers = start_workers(name, jobs, scheduler)
     try:
         yield workers
     except BaseException:
@@ -156,6 +155,12 @@ def open_workers(name: str = "local", jobs: int = 1, scheduler: str | None = Non
         raise
     else:
         workers.close()
+
+
+def start_workers(name: str = "local", jobs: int = 1, scheduler: str | None = None) -> Workers:
+    """The executor named ``name`` with ``jobs`` workers; the caller closes or kills it."""
+    check_executor(name, scheduler)
+    return dask_workers(jobs, scheduler) if name == "dask" else local_workers(jobs)
 
 
 def local_workers(jobs: int) -> Workers:

@@ -8,14 +8,19 @@ and its key: ``sha256`` of the canonical JSON of the kind, the configuration, th
 package version (:func:`run_key`). Seeds come from the root seed (``SeedSequence`` spawn keys,
 :func:`market.core.seeds.replicate_seeds`), never from a worker or from the order of work.
 
-:func:`run_experiment` is the driver, the only writer of the store: it registers the
-experiment, skips every run already stored, cuts the rest into chunks of about a second (runs
-that share a group, such as a seed, stay together; the pace is measured as chunks come back),
-keeps a few chunks in flight on the executor, and stores each finished chunk in one
-transaction. The experiment's rows are then read back in experiment order, so a resumed run,
-a run on any number of workers and an uninterrupted run give the same table, row for row.
-Ctrl-C kills the workers and raises :class:`ExperimentInterrupted` (what finished, and how to
-resume); nothing half done is ever stored.
+The runs are never listed up front: a :class:`RunList` makes run ``i`` (and its key) on demand,
+so an experiment of 10^9 runs costs no memory until the driver reaches it.
+
+:func:`run_experiment` is the driver (:mod:`market.core.driver`): it registers the experiment
+(its spec and its number of runs), claims blocks of runs in the store, skips every run already
+stored, cuts the rest into chunks of about a second (runs that share a group, such as a seed,
+stay together; the pace is measured as chunks come back), keeps a few chunks in flight on the
+executor, and stores each finished chunk in one transaction. The experiment's rows are then
+read back in experiment order, so a resumed run, a run on any number of workers and an
+uninterrupted run give the same table, row for row. Ctrl-C kills the workers and raises
+:class:`ExperimentInterrupted`; a worker killed again and again, :class:`WorkersLost`; a full,
+locked or read-only store, :class:`StoreFault`: each says what finished and how to resume;
+nothing half done is ever stored.
 """
 
 from __future__ import annotations
@@ -23,26 +28,31 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import math
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from market.core.driver import (  # noqa: F401 - part of this module's interface
+    ChunkDone,
+    ChunkWork,
+    Driver,
+    Pace,
+    compute_chunk,
+    group_end,
+)
 from market.core.errors import UserInputError
-from market.core.executors import Workers, open_workers
-from market.core.parallel import forking_quietly, progress_bar
-from market.core.store import Column, ExperimentStore, RunRecord, store_path
+from market.core.executors import start_workers
+from market.core.faults import INTERRUPTED, Stopped, StoreFault, WorkersLost, fault_message
+from market.core.store import Column, ExperimentStore, store_path
 
 TARGET_CHUNK_SECONDS = 1.0
 #: Environment variable that sets the compute seconds aimed at per chunk (tests use 0.05).
 CHUNK_SECONDS_VARIABLE = "LLM_MARKET_CHUNK_SECONDS"
-CHUNKS_IN_FLIGHT_PER_JOB = 2
-WAIT_SECONDS = 0.2
 
 
 @functools.cache
@@ -112,6 +122,39 @@ class Run:
     group: Any = None
 
 
+class RunList(Sequence):
+    """An experiment's runs, each made on demand from its position (never all at once).
+
+    ``item(i)`` gives run ``i``'s ``(config, seed, group)``; its key is hashed when the run is
+    made, so a grid of 10^9 runs costs no memory until the driver asks for a stretch of it
+    (:meth:`span`).
+    """
+
+    def __init__(self, kind: ExperimentKind, length: int, item: Callable[[int], tuple]):
+        self.kind = kind
+        self.length = length
+        self.item = item
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.run(i) for i in range(*index.indices(self.length))]
+        if not -self.length <= index < self.length:
+            raise IndexError(index)
+        return self.run(index % self.length)
+
+    def run(self, position: int) -> Run:
+        """Run ``position``, with its key."""
+        config, seed, group = self.item(position)
+        return Run(position, config, seed, run_key(self.kind.qualified, config, seed), group)
+
+    def span(self, start: int, stop: int) -> list[Run]:
+        """Runs ``start`` to ``stop - 1``."""
+        return [self.run(i) for i in range(start, min(stop, self.length))]
+
+
 @dataclass(frozen=True)
 class Experiment:
     """An ordered list of runs of one kind, with the context every chunk shares.
@@ -119,13 +162,13 @@ class Experiment:
     Attributes:
         kind: the kind.
         spec: everything that defines the experiment (JSON-ready); its hash is the id.
-        runs: the runs in experiment order.
+        runs: the runs in experiment order (a :class:`RunList`: made on demand).
         context: a picklable object handed to every chunk (e.g. resolved scenarios).
     """
 
     kind: ExperimentKind
     spec: dict
-    runs: tuple[Run, ...]
+    runs: RunList
     context: Any = None
 
     @property
@@ -144,40 +187,37 @@ class Experiment:
         return self.kind.table
 
 
-def make_runs(kind: ExperimentKind, items: Sequence[tuple[dict, int | None, Any]]) -> tuple:
-    """Runs from ``(config, seed, group)`` triples, in order, with their keys."""
-    return tuple(
-        Run(i, config, seed, run_key(kind.qualified, config, seed), group)
-        for i, (config, seed, group) in enumerate(items)
-    )
+def make_runs(kind: ExperimentKind, items: Sequence[tuple[dict, int | None, Any]]) -> RunList:
+    """Runs from ``(config, seed, group)`` triples, in order (keys hashed on demand)."""
+    items = items if isinstance(items, Sequence) else list(items)
+    return RunList(kind, len(items), items.__getitem__)
 
 
-@dataclass(frozen=True)
-class ChunkWork:
-    """What a worker receives: the kind's compute function, the context and some runs."""
+def product_runs(
+    kind: ExperimentKind,
+    configs: Sequence[dict],
+    seeds: Sequence[int | None],
+    group: Callable[[dict, int | None], Any] | None = None,
+) -> RunList:
+    """Every configuration at every seed (configuration-major), made on demand.
 
-    compute: Callable
-    context: Any
-    runs: tuple[tuple[dict, int | None], ...]
+    Run ``i`` is ``configs[i // len(seeds)]`` at ``seeds[i % len(seeds)]``; ``group(config,
+    seed)`` is its chunk group (default: none). ``seeds`` may itself be lazy
+    (:class:`market.core.seeds.ReplicateSeeds`), so memory does not grow with the seeds.
+    """
+    per_config = len(seeds)
 
+    def item(i: int) -> tuple:
+        config, seed = configs[i // per_config], seeds[i % per_config]
+        return config, seed, None if group is None else group(config, seed)
 
-@dataclass(frozen=True)
-class ChunkDone:
-    """What a worker returns: each run's rows and the seconds the chunk took."""
-
-    rows: list[list[tuple]]
-    seconds: float
-
-
-def compute_chunk(work: ChunkWork) -> ChunkDone:
-    """Compute a chunk of runs (top-level, so it pickles to any executor)."""
-    started = time.perf_counter()
-    rows = work.compute(work.context, work.runs)
-    return ChunkDone(rows, time.perf_counter() - started)
+    return RunList(kind, len(configs) * per_config, item)
 
 
-class ExperimentInterrupted(Exception):
+class ExperimentInterrupted(Stopped):
     """Ctrl-C during an experiment: says what finished and how to resume (exit code 130)."""
+
+    exit_code = INTERRUPTED
 
 
 @dataclass
@@ -186,7 +226,7 @@ class Outcome:
 
     Attributes:
         experiment_id: the experiment's id in the store.
-        rows: ``(position, row)`` pairs in experiment order.
+        rows: ``(position, row)`` pairs in experiment order (empty unless collected).
         computed: runs computed now.
         reused: runs found in the store.
         seconds: wall-clock seconds of the driver.
@@ -208,30 +248,6 @@ class Outcome:
         return [grouped[p] for p in sorted(grouped)]
 
 
-class Pace:
-    """The measured compute seconds per run, for sizing chunks of about a second."""
-
-    def __init__(self, first_guess: float):
-        self.seconds = 0.0
-        self.runs = 0
-        self.first_guess = max(first_guess, 1e-6)
-
-    def add(self, runs: int, seconds: float) -> None:
-        """Record a finished chunk."""
-        self.runs += runs
-        self.seconds += seconds
-
-    @property
-    def per_run(self) -> float:
-        """Seconds per run so far (the first guess until a chunk has come back)."""
-        return self.seconds / self.runs if self.runs and self.seconds > 0 else self.first_guess
-
-    def chunk_size(self, remaining: int, jobs: int, target: float, minimum: int = 1) -> int:
-        """Runs in the next chunk: about ``target`` seconds (``minimum`` or more), work for all."""
-        size = max(1, minimum, int(target / self.per_run))
-        return max(1, min(size, math.ceil(remaining / jobs), remaining))
-
-
 def run_experiment(
     experiment: Experiment,
     store: ExperimentStore,
@@ -242,6 +258,7 @@ def run_experiment(
     progress: bool = False,
     target_seconds: float | None = None,
     resume_hint: str = "",
+    collect_rows: bool = True,
 ) -> Outcome:
     """Compute every run of ``experiment`` not yet in ``store``; return all its rows in order.
 
@@ -254,38 +271,57 @@ def run_experiment(
         progress: show a progress bar with an ETA on stderr.
         target_seconds: the compute time to aim at per chunk (default: the environment
             variable ``LLM_MARKET_CHUNK_SECONDS``, else :data:`TARGET_CHUNK_SECONDS`).
-        resume_hint: how to resume, for the Ctrl-C message.
+        resume_hint: how to resume, for the messages that stop it.
+        collect_rows: read the experiment's rows back (False: only count; the rows of a huge
+            experiment stay in the store).
 
     Raises:
         ExperimentInterrupted: on Ctrl-C, after killing the workers (finished chunks stay).
+        WorkersLost: worker processes died again and again on the same chunks.
+        StoreFault: the store cannot be written (full disk, locked, read-only).
     """
     started = time.perf_counter()
     if target_seconds is None:
         target_seconds = float(os.environ.get(CHUNK_SECONDS_VARIABLE, TARGET_CHUNK_SECONDS))
-    kind = experiment.kind
-    store.ensure_table(kind.table, kind.columns)
-    keys = [run.key for run in experiment.runs]
-    store.register(experiment, keys)
-    done = store.finished(keys)
-    pending = sorted(
-        (run for run in experiment.runs if run.key not in done),
-        key=lambda run: (repr(run.group), run.position),
+    kind, total = experiment.kind, len(experiment.runs)
+    width = min(jobs, max(1, total))
+    driver = Driver(
+        experiment,
+        store,
+        functools.partial(start_workers, executor, width, scheduler),
+        target_seconds,
+        width,
     )
-    reused = len(experiment.runs) - len(pending)
-    computed = 0
-    if pending:
-        try:
-            with open_workers(executor, min(jobs, len(pending)), scheduler) as workers:
-                computed = drive(experiment, pending, store, workers, progress, target_seconds)
-        except KeyboardInterrupt:
-            finished = len(store.finished(keys))
-            raise ExperimentInterrupted(
-                interrupted_message(finished, len(keys), store, resume_hint)
-            ) from None
-    rows = store.experiment_rows(experiment.id, kind.table, kind.columns)
-    workers_text = f"{executor} x {min(jobs, max(1, len(pending)))}" if pending else "none"
+    try:
+        store.ensure_table(kind.table, kind.columns)
+        store.register(experiment)
+        driver.run(progress)
+        rows = []
+        if collect_rows:
+            rows = store.experiment_rows(experiment.id, kind.table, kind.columns)
+    except KeyboardInterrupt:
+        message = stopped_message("interrupted", store, experiment, resume_hint)
+        raise ExperimentInterrupted(message) from None
+    except WorkersLost as lost:
+        what = (
+            f"worker processes died {lost} times running the same runs (killed, or out of memory?)"
+        )
+        raise WorkersLost(stopped_message(what, store, experiment, resume_hint)) from None
+    except sqlite3.Error as error:
+        kept = stopped_message("", store, experiment, resume_hint)
+        raise StoreFault(fault_message(store.path, error, kept)) from None
+    except OverflowError as error:
+        raise UserInputError(
+            "seed", f"values within SQLite's integers (below 2**63) ({str(error)[:60]})"
+        ) from None
+    workers_text = f"{executor} x {width}" if driver.computed else "none"
     return Outcome(
-        experiment.id, rows, computed, reused, time.perf_counter() - started, workers_text
+        experiment.id,
+        rows,
+        driver.computed,
+        driver.reused,
+        time.perf_counter() - started,
+        workers_text,
     )
 
 
@@ -298,6 +334,7 @@ def execute(
     scheduler: str | None = None,
     progress: bool = False,
     resume_hint: str = "",
+    collect_rows: bool = True,
 ) -> Outcome:
     """:func:`run_experiment` in the store file ``store_file`` (None: in memory, nothing kept).
 
@@ -316,10 +353,11 @@ def execute(
                 scheduler=scheduler,
                 progress=progress,
                 resume_hint=resume_hint,
+                collect_rows=collect_rows,
             )
     except UserInputError:
         if fresh and not stored_runs(path):
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         raise
 
@@ -330,79 +368,22 @@ def stored_runs(path: Path) -> int:
         return store.connection.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
 
 
-def interrupted_message(finished: int, total: int, store: ExperimentStore, hint: str) -> str:
-    """One line: what finished, and how to resume (or that nothing is kept without a store)."""
+def stopped_message(what: str, store: ExperimentStore, experiment: Experiment, hint: str) -> str:
+    """One line: ``what`` stopped it, what finished, and how to resume.
+
+    Without a store file: that nothing is kept, and how to keep it.
+    """
+    total = len(experiment.runs)
+    try:
+        (progress,) = store.progress(experiment.id)
+        finished = f"{progress.done} of {total} runs"
+    except (sqlite3.Error, ValueError):
+        finished = f"the finished runs of {total}"
+    head = f"{what}: " if what else ""
     if store.path is None:
         return (
-            f"interrupted: {finished} of {total} runs had finished, none kept (no --store); "
+            f"{head}{finished} had finished, none kept (no --store); "
             "add --store PATH to keep finished runs and resume"
         )
     again = f": {hint}" if hint else ""
-    return (
-        f"interrupted: {finished} of {total} runs are kept in {store.path}; the same command "
-        f"resumes{again}"
-    )
-
-
-def group_end(pending: Sequence[Run], start: int, size: int, most: int | None = None) -> int:
-    """Where a chunk of about ``size`` runs from ``start`` ends: at the end of its last group.
-
-    Runs of one group (a seed) share per-process caches, so a chunk takes the rest of its last
-    group when that is at most ``size`` more runs and the chunk stays within ``most`` runs (the
-    share that keeps every worker busy; default ``2 * size``).
-    """
-    most = 2 * size if most is None else max(size, min(most, 2 * size))
-    end = min(start + size, len(pending))
-    limit = min(start + most, len(pending))
-    last = pending[end - 1].group
-    while end < limit and pending[end].group == last:
-        end += 1
-    return end if end == len(pending) or pending[end].group != last else start + size
-
-
-def drive(
-    experiment: Experiment,
-    pending: list[Run],
-    store: ExperimentStore,
-    workers: Workers,
-    progress: bool,
-    target_seconds: float,
-) -> int:
-    """Submit chunks (a few in flight), store each as it finishes; returns runs computed."""
-    kind = experiment.kind
-    pace = Pace(kind.seconds_per_run)
-    next_run = 0  # pending[next_run:] are not submitted yet
-    in_flight: dict = {}
-    computed = 0
-    limit = CHUNKS_IN_FLIGHT_PER_JOB * workers.jobs
-    total = len(experiment.runs)
-    with progress_bar(total, kind.qualified, progress) as bar:
-        bar.update(total - len(pending))
-        while next_run < len(pending) or in_flight:
-            while next_run < len(pending) and len(in_flight) < limit:
-                size = pace.chunk_size(
-                    len(pending) - next_run, workers.jobs, target_seconds, kind.min_chunk_runs
-                )
-                share = math.ceil((len(pending) - next_run) / workers.jobs)
-                end = group_end(pending, next_run, size, share)
-                chunk = pending[next_run:end]
-                next_run = end
-                work = ChunkWork(
-                    kind.compute, experiment.context, tuple((r.config, r.seed) for r in chunk)
-                )
-                with forking_quietly():  # submitting may fork the workers
-                    in_flight[workers.executor.submit(compute_chunk, work)] = chunk
-            finished, _ = wait(list(in_flight), timeout=WAIT_SECONDS, return_when=FIRST_COMPLETED)
-            for future in finished:
-                chunk = in_flight.pop(future)
-                result: ChunkDone = future.result()
-                pace.add(len(chunk), result.seconds)
-                per_run = result.seconds / len(chunk)
-                records = [
-                    RunRecord(run.key, kind.qualified, run.config, run.seed, tuple(rows), per_run)
-                    for run, rows in zip(chunk, result.rows, strict=True)
-                ]
-                store.save(kind.table, kind.columns, records)
-                computed += len(chunk)
-                bar.update(len(chunk))
-    return computed
+    return f"{head}{finished} are kept in {store.path}; the same command resumes{again}"

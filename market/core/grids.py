@@ -29,6 +29,13 @@ from market.core.errors import UserInputError
 from market.core.values import count
 
 TOP_KEYS = ("game", "kind", "seed", "seeds", "grid")
+#: SQLite's largest integer: run seeds and every integer of a grid must fit in the store.
+LARGEST_INTEGER = 2**63 - 1
+LARGEST_SEED = LARGEST_INTEGER
+#: Characters of an offending value quoted in an error, at most.
+SHOWN_CHARACTERS = 40
+#: Characters of a path quoted in an error, at most.
+SHOWN_PATH = 200
 
 
 @dataclass
@@ -70,8 +77,11 @@ class GridFile:
         if not items:
             raise UserInputError(where, "a non-empty list", given)
         values = [parse(item, where) for item in items]
-        if len(set(map(repr, values))) != len(values):
-            raise UserInputError(where, "distinct values", given)
+        seen: set[str] = set()
+        for value in values:
+            if repr(value) in seen:
+                raise UserInputError(where, "distinct values", short(value), note="given twice")
+            seen.add(repr(value))
         return values
 
     def checked(self, entry: str, build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -88,9 +98,9 @@ class GridFile:
         if self.grid:
             unknown = sorted(self.grid)[0]
             raise UserInputError(
-                self.field(unknown),
+                self.field(short(unknown)),
                 f"a parameter of {self.game}/{self.kind}: {', '.join(known)}",
-                unknown,
+                short(unknown),
             )
 
 
@@ -98,8 +108,12 @@ def read_grid(path) -> GridFile:
     """Read and check a grid file's top level (the kind checks ``[grid]``)."""
     where = str(path)
     file = Path(path)
-    if not file.is_file():
-        raise UserInputError("grid", "an existing TOML grid file", where)
+    try:
+        found = file.is_file()
+    except OSError:  # a name too long, a loop of links
+        found = False
+    if not found:
+        raise UserInputError("grid", "an existing TOML grid file", short(where, SHOWN_PATH))
     try:
         data = tomllib.loads(file.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
@@ -107,41 +121,61 @@ def read_grid(path) -> GridFile:
     name = file.name
     unknown = sorted(set(data) - set(TOP_KEYS))
     if unknown:
-        raise UserInputError(f"{name}: {unknown[0]}", f"one of {', '.join(TOP_KEYS)}", unknown[0])
+        first = short(unknown[0])
+        raise UserInputError(f"{name}: {first}", f"one of {', '.join(TOP_KEYS)}", first)
     for key in ("game", "kind"):
         if not isinstance(data.get(key), str) or not data[key]:
-            raise UserInputError(f"{name}: {key}", "a name (text)", data.get(key))
+            raise UserInputError(f"{name}: {key}", "a name (text)", short(data.get(key)))
+        data[key] = short(data[key], SHOWN_CHARACTERS * 2)
     grid = data.get("grid", {})
     if not isinstance(grid, dict):
-        raise UserInputError(f"{name}: grid", "a [grid] table", grid)
+        raise UserInputError(f"{name}: grid", "a [grid] table", short(grid))
     return GridFile(
         path=where,
         game=data["game"],
         kind=data["kind"],
-        seed=whole(data.get("seed", 42), f"{name}: seed", minimum=0),
+        seed=whole(data.get("seed", 42), f"{name}: seed", minimum=0, maximum=LARGEST_SEED),
         seeds=whole(data.get("seeds", 1), f"{name}: seeds", minimum=1),
         grid=dict(grid),
     )
 
 
-def whole(value, where: str, minimum: int = 1) -> int:
-    """An integer >= ``minimum`` given as a TOML integer (or text like ``"1e6"``)."""
+def whole(value, where: str, minimum: int = 1, maximum: int = LARGEST_INTEGER) -> int:
+    """An integer from ``minimum`` to ``maximum`` given as a TOML integer (or text like "1e6").
+
+    ``maximum`` defaults to SQLite's largest integer: every integer of a grid reaches the store
+    (a run's seed, its configuration, its rows), so a larger one is refused here, naming the
+    entry, before any store exists.
+    """
     if isinstance(value, float | bool) or not isinstance(value, int | str):
-        raise UserInputError(where, f"an integer >= {minimum}", value)
-    return count(value, where, minimum=minimum)
+        raise UserInputError(where, f"an integer >= {minimum}", short(value))
+    if isinstance(value, str):
+        value = short(value, SHOWN_CHARACTERS * 2)
+    number = count(value, where, minimum=minimum)
+    if number > maximum:
+        raise UserInputError(where, f"an integer from {minimum} to {maximum}", short(number))
+    return number
+
+
+def short(value, most: int = SHOWN_CHARACTERS):
+    """A value to quote in an error: itself if short, else its first ``most`` characters."""
+    if isinstance(value, str):
+        return value if len(value) <= most else value[:most] + "..."
+    text = repr(value)
+    return value if len(text) <= most else text[:most] + "..."
 
 
 def text(value, where: str) -> str:
     """A non-empty string."""
     if not isinstance(value, str) or not value.strip():
-        raise UserInputError(where, "a name (text)", value)
+        raise UserInputError(where, "a name (text)", short(value))
     return value.strip()
 
 
 def real(value, where: str) -> float:
     """A finite number (TOML integer or float)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise UserInputError(where, "a number", value)
+        raise UserInputError(where, "a number", short(value))
     if value != value or value in (float("inf"), float("-inf")):
         raise UserInputError(where, "a finite number", value)
     return float(value)

@@ -8,6 +8,8 @@ from a worker or the order in which runs finish.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from market.core.values import count
@@ -45,3 +47,28 @@ def replicate_seeds(seed, replicates) -> tuple[int, ...]:
     if replicates == 1:
         return (seed,)
     return tuple(int(child.generate_state(1)[0]) for child in child_streams(seed, replicates))
+
+
+class ReplicateSeeds(Sequence):
+    """:func:`replicate_seeds` made on demand: seed ``i`` without spawning the ``i`` before it.
+
+    Child ``i`` of ``SeedSequence(seed).spawn(K)`` is ``SeedSequence(seed, spawn_key=(i,))``,
+    so a grid of a billion replicates costs no memory (a test checks the two agree).
+    """
+
+    def __init__(self, seed, replicates):
+        self.seed = root_seed(seed)
+        self.replicates = count(replicates, "seeds")
+
+    def __len__(self) -> int:
+        return self.replicates
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.replicates))]
+        if not -self.replicates <= index < self.replicates:
+            raise IndexError(index)
+        if self.replicates == 1:
+            return self.seed
+        child = np.random.SeedSequence(self.seed, spawn_key=(index % self.replicates,))
+        return int(child.generate_state(1)[0])

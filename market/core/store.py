@@ -4,19 +4,26 @@ Tables (``pd.read_sql("SELECT * FROM delegation_profiles", con)`` just works):
 
 - ``experiments``: one row per experiment: ``id`` (a hash of the experiment's full spec and the
   package version), ``game``, ``kind``, ``spec`` (JSON), ``total`` runs, ``created``.
-- ``experiment_runs``: ``(experiment_id, position, run_key)``, written once when the
-  experiment is registered, so any reader (a second terminal) can compute its progress.
+- ``experiment_runs``: ``(experiment_id, position, run_key)`` of the experiment's finished
+  runs, written with each chunk (and when a driver finds a run already stored), so any reader
+  (a second terminal) can compute its progress; the runs themselves are made on demand from the
+  spec, never listed up front (stores written before listed every run here: still readable).
+- ``claims``: which driver is computing which block of an experiment's runs, with a lease
+  (:mod:`market.core.claims`).
 - ``runs``: ``key`` (sha256 of the canonical JSON of the kind, the run's configuration, its
   seed and the package version), ``kind``, ``config`` (JSON), ``seed``, ``finished_at`` (Unix
   seconds) and ``seconds`` (compute time per run, as measured by its worker).
 - one table per experiment kind (``delegation_profiles``, ``ttc_equilibria``, ...): the tidy
   result rows, ``run_key`` and ``row`` first, then the kind's columns.
 
-Only the driver writes, one transaction per finished chunk (its result rows and its runs
-together), so a driver killed at any moment leaves whole chunks or nothing of a chunk; a run
-key already present is skipped (``INSERT OR IGNORE``), so nothing is ever stored twice, even by
-two drivers on one file. An experiment's table is read back in experiment order (position, then
-row), so the order in which chunks finished never shows.
+Only drivers write, one transaction per finished chunk (its result rows, its runs and their
+links together), so a driver killed at any moment leaves whole chunks or nothing of a chunk; a
+run key already present is skipped (``INSERT OR IGNORE``), so nothing is ever stored twice, and
+two drivers on one file share the work through claims. Writers use WAL mode and switch the
+file back to a rollback journal when the last one closes, so readers opened read-only
+(``mode=ro``; ``immutable=1`` in a read-only folder) leave no ``-wal``/``-shm`` files behind. An
+experiment's table is read back in experiment order (position, then row), so the order in
+which chunks finished never shows.
 
 Floats are stored exactly: float columns carry no declared type, because SQLite's REAL affinity
 stores a whole-valued float as an integer and so turns ``-0.0`` into ``0.0``; NaN, which SQLite
@@ -25,21 +32,33 @@ stores as NULL, is read back as NaN.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from market.core.claims import CLAIMS_SCHEMA
 from market.core.errors import UserInputError
+from market.core.faults import StoreFault, environmental, fault_message
 
 SCHEMA_VERSION = 1
 STORE_EXPECTED = "a store file path (an llm-market SQLite store, created if missing)"
 SQL_TYPES = {int: "INTEGER", str: "TEXT", bool: "INTEGER", float: ""}
+#: Seconds a writer waits for another's write lock before the store counts as locked.
+BUSY_SECONDS = 30.0
+#: Milliseconds a closing writer waits to switch the journal back (others still open: it keeps WAL).
+JOURNAL_SWITCH_MS = 100
+#: Characters of a path quoted in an error, at most.
+SHOWN_PATH = 200
+WAL_HEADER_OFFSET = 18  # bytes 18-19 of a SQLite file are 2 in WAL mode
 
-BASE_SCHEMA = """
+BASE_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS store_info (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS experiments (
     id TEXT PRIMARY KEY, game TEXT NOT NULL, kind TEXT NOT NULL, result_table TEXT NOT NULL,
@@ -52,6 +71,8 @@ CREATE TABLE IF NOT EXISTS runs (
     key TEXT PRIMARY KEY, kind TEXT NOT NULL, config TEXT NOT NULL, seed INTEGER,
     finished_at REAL NOT NULL, seconds REAL NOT NULL);
 """
+    + CLAIMS_SCHEMA
+)
 
 
 @dataclass(frozen=True)
@@ -92,47 +113,56 @@ class RunRecord:
     seconds: float
 
 
-@dataclass(frozen=True)
-class Progress:
-    """How far an experiment is: runs done of total, and an ETA from the recent pace."""
-
-    experiment_id: str
-    game: str
-    kind: str
-    result_table: str
-    total: int
-    done: int
-    created: float
-    last_finished: float | None
-    eta_seconds: float | None
-
-    def to_dict(self) -> dict:
-        """JSON form."""
-        return {
-            "experiment": self.experiment_id,
-            "game": self.game,
-            "kind": self.kind,
-            "table": self.result_table,
-            "done": self.done,
-            "total": self.total,
-            "created": self.created,
-            "last_finished": self.last_finished,
-            "eta_seconds": self.eta_seconds,
-        }
-
-
 def store_path(text) -> Path:
     """The ``--store`` path, checked before any work: named, in an existing writable folder."""
     if text is None or not str(text).strip():
         raise UserInputError("store", STORE_EXPECTED, text)
-    path = Path(text)
-    if path.is_dir():
-        raise UserInputError("store", STORE_EXPECTED, str(text), note="it is a directory")
-    if not path.parent.is_dir():
-        raise UserInputError(
-            "store", STORE_EXPECTED, str(text), note=f"folder {path.parent} does not exist"
-        )
+    path, shown = Path(text), short_path(text)
+    try:
+        is_dir, parent_is_dir = path.is_dir(), path.parent.is_dir()
+    except OSError as error:  # a name too long, a loop of links
+        raise UserInputError("store", STORE_EXPECTED, shown, note=error.strerror) from None
+    if is_dir:
+        raise UserInputError("store", STORE_EXPECTED, shown, note="it is a directory")
+    if not parent_is_dir:
+        raise UserInputError("store", STORE_EXPECTED, shown, note="its folder does not exist")
     return path
+
+
+def short_path(text, most: int = SHOWN_PATH) -> str:
+    """A path to quote in an error: itself, or its first ``most`` characters."""
+    text = str(text)
+    return text if len(text) <= most else text[:most] + "..."
+
+
+def is_store_file(path) -> bool:
+    """Whether ``path`` names an existing file (False for a name the system refuses)."""
+    try:
+        return Path(path).is_file()
+    except OSError:
+        return False
+
+
+def reader_uri(path: Path) -> str:
+    """The URI a read-only reader opens ``path`` with, so that it writes no file at all.
+
+    ``mode=ro`` in general. ``immutable=1`` (no locks, no side files) when the folder is
+    read-only, or when the file is in WAL mode without a ``-wal`` file: no writer has it open
+    (a writer keeps its ``-wal`` file while open), and a ``mode=ro`` reader of a WAL file would
+    create ``-wal`` and ``-shm`` files and leave them behind.
+    """
+    uri = path.absolute().as_uri()
+    if not os.access(path.parent, os.W_OK):
+        return f"{uri}?immutable=1"
+    try:
+        with path.open("rb") as file:
+            header = file.read(WAL_HEADER_OFFSET + 2)
+    except OSError:
+        return f"{uri}?mode=ro"
+    wal_mode = header[WAL_HEADER_OFFSET:] == bytes((2, 2))
+    if wal_mode and not Path(f"{path}-wal").exists():
+        return f"{uri}?immutable=1"
+    return f"{uri}?mode=ro"
 
 
 def quoted(name: str) -> str:
@@ -145,19 +175,21 @@ class ExperimentStore:
 
     Args:
         path: the SQLite file (created if missing), or None for an in-memory store.
-        readonly: open an existing file for reading only (a second terminal's view).
+        readonly: open an existing file for reading only (a second terminal's view): no
+            write, no side file (:func:`reader_uri`).
     """
 
     def __init__(self, path: str | Path | None = None, readonly: bool = False):
         self.path = None if path is None else Path(path)
-        target = ":memory:" if path is None else str(path)
+        self.readonly = readonly
+        self.uri = ":memory:" if path is None else str(path)
         if readonly:
-            if not Path(path).is_file():
-                raise UserInputError("store", "an existing store file", str(path))
-            target = f"{Path(path).absolute().as_uri()}?mode=ro"
+            if not is_store_file(path):
+                raise UserInputError("store", "an existing store file", short_path(path))
+            self.uri = reader_uri(Path(path))
         try:
             self.connection = sqlite3.connect(
-                target, uri=readonly, timeout=30.0, isolation_level=None
+                self.uri, uri=readonly, timeout=BUSY_SECONDS, isolation_level=None
             )
             if not readonly:
                 self.connection.execute("PRAGMA journal_mode=WAL")
@@ -170,16 +202,25 @@ class ExperimentStore:
                 "SELECT value FROM store_info WHERE name = 'schema'"
             ).fetchone()
         except sqlite3.DatabaseError as error:
+            if environmental(error):
+                raise StoreFault(fault_message(self.path, error)) from None
             raise UserInputError(
-                "store", "an llm-market experiment store (SQLite)", str(path), note=str(error)
+                "store",
+                "an llm-market experiment store (SQLite)",
+                short_path(path),
+                note=str(error)[:200],
             ) from None
         if found is None or found[0] != str(SCHEMA_VERSION):
             raise UserInputError(
-                "store", f"an llm-market store of schema {SCHEMA_VERSION}", str(path)
+                "store", f"an llm-market store of schema {SCHEMA_VERSION}", short_path(path)
             )
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection; the last writer turns WAL off, removing its side files."""
+        if not self.readonly and self.path is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.connection.execute(f"PRAGMA busy_timeout = {JOURNAL_SWITCH_MS}")
+                self.connection.execute("PRAGMA journal_mode=DELETE")  # fails if others are open
         self.connection.close()
 
     def __enter__(self) -> ExperimentStore:
@@ -188,7 +229,7 @@ class ExperimentStore:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # ---- writing (the driver only) ------------------------------------------------------
+    # ---- writing (drivers only) ---------------------------------------------------------
 
     def ensure_table(self, table: str, columns: Sequence[Column]) -> None:
         """Create a kind's result table if it does not exist."""
@@ -198,10 +239,10 @@ class ExperimentStore:
             f'"row" INTEGER NOT NULL, {body}, PRIMARY KEY (run_key, "row"))'
         )
 
-    def register(self, experiment, keys: Sequence[str]) -> None:
-        """Record an experiment and its runs in order (once; a second call changes nothing)."""
+    def register(self, experiment) -> None:
+        """Record an experiment: its spec and its number of runs (once; never its run keys)."""
         with self.transaction():
-            inserted = self.connection.execute(
+            self.connection.execute(
                 "INSERT OR IGNORE INTO experiments VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     experiment.id,
@@ -209,46 +250,76 @@ class ExperimentStore:
                     experiment.kind.name,
                     experiment.table,
                     json.dumps(experiment.spec, sort_keys=True),
-                    len(keys),
+                    len(experiment.runs),
                     time.time(),
                 ),
-            ).rowcount
-            if inserted:
-                self.connection.executemany(
-                    "INSERT INTO experiment_runs VALUES (?, ?, ?)",
-                    ((experiment.id, i, key) for i, key in enumerate(keys)),
-                )
+            )
 
     def save(self, table: str, columns: Sequence[Column], records: Iterable[RunRecord]) -> int:
         """Store finished runs and their rows in one transaction; returns the runs added."""
+        with self.transaction():
+            return self.insert_records(table, columns, records)
+
+    def save_chunk(
+        self,
+        experiment_id: str,
+        table: str,
+        columns: Sequence[Column],
+        records: Sequence[RunRecord],
+        positions: Sequence[int],
+        owner: str,
+        expires: float,
+        done_blocks: Sequence[int],
+    ) -> int:
+        """Store a finished chunk in one transaction, with its links and its claims.
+
+        The runs and rows, their links to the experiment's ``positions``, ``owner``'s renewed
+        leases, and the claims of the blocks the chunk completed given back.
+        """
+        with self.transaction() as connection:
+            added = self.insert_records(table, columns, records)
+            connection.executemany(
+                "INSERT OR IGNORE INTO experiment_runs VALUES (?, ?, ?)",
+                ((experiment_id, p, r.key) for p, r in zip(positions, records, strict=True)),
+            )
+            connection.execute("UPDATE claims SET expires = ? WHERE owner = ?", (expires, owner))
+            connection.executemany(
+                "DELETE FROM claims WHERE experiment_id = ? AND block = ? AND owner = ?",
+                ((experiment_id, block, owner) for block in done_blocks),
+            )
+        return added
+
+    def insert_records(
+        self, table: str, columns: Sequence[Column], records: Iterable[RunRecord]
+    ) -> int:
+        """Insert finished runs and their rows (inside a transaction); returns the runs added."""
         names = ", ".join(quoted(c.name) for c in columns)
         marks = ", ".join("?" * (len(columns) + 2))
         insert_rows = f'INSERT INTO {quoted(table)} (run_key, "row", {names}) VALUES ({marks})'
         added = 0
         now = time.time()
-        with self.transaction():
-            for record in records:
-                fresh = self.connection.execute(
-                    "INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        record.key,
-                        record.kind,
-                        json.dumps(record.config, sort_keys=True),
-                        record.seed,
-                        now,
-                        record.seconds,
-                    ),
-                ).rowcount
-                if not fresh:
-                    continue
-                added += 1
-                self.connection.executemany(
-                    insert_rows,
-                    (
-                        (record.key, i, *(c.to_sql(v) for c, v in zip(columns, row, strict=True)))
-                        for i, row in enumerate(record.rows)
-                    ),
-                )
+        for record in records:
+            fresh = self.connection.execute(
+                "INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    record.key,
+                    record.kind,
+                    json.dumps(record.config, sort_keys=True),
+                    record.seed,
+                    now,
+                    record.seconds,
+                ),
+            ).rowcount
+            if not fresh:
+                continue
+            added += 1
+            self.connection.executemany(
+                insert_rows,
+                (
+                    (record.key, i, *(c.to_sql(v) for c, v in zip(columns, row, strict=True)))
+                    for i, row in enumerate(record.rows)
+                ),
+            )
         return added
 
     def transaction(self):
@@ -285,47 +356,11 @@ class ExperimentStore:
             for row in cursor
         ]
 
-    def progress(self, experiment_id: str | None = None) -> list[Progress]:
-        """Progress of every experiment (or one), with an ETA from the last runs' pace."""
-        query = (
-            "SELECT x.id, x.game, x.kind, x.result_table, x.total, x.created, "
-            "COUNT(r.key), MAX(r.finished_at) FROM experiments x "
-            "LEFT JOIN experiment_runs e ON e.experiment_id = x.id "
-            "LEFT JOIN runs r ON r.key = e.run_key"
-        )
-        params: tuple = ()
-        if experiment_id is not None:
-            query += " WHERE x.id = ?"
-            params = (experiment_id,)
-        rows = self.connection.execute(query + " GROUP BY x.id ORDER BY x.created", params)
-        return [
-            self.with_eta(Progress(*row[:4], row[4], row[6], row[5], row[7], None)) for row in rows
-        ]
+    def progress(self, experiment_id: str | None = None) -> list:
+        """Progress of every experiment (or one), with an ETA (:mod:`market.core.progress`)."""
+        from market.core.progress import experiment_progress
 
-    def with_eta(self, progress: Progress) -> Progress:
-        """``progress`` with an ETA: the remaining runs at the pace of its last runs, until now."""
-        remaining = progress.total - progress.done
-        if remaining <= 0 or progress.done < 2:
-            return progress
-        times = [
-            t
-            for (t,) in self.connection.execute(
-                "SELECT DISTINCT r.finished_at FROM experiment_runs e JOIN runs r "
-                "ON r.key = e.run_key WHERE e.experiment_id = ? "
-                "ORDER BY r.finished_at DESC LIMIT 50",
-                (progress.experiment_id,),
-            )
-        ]
-        span = max(time.time(), times[0]) - times[-1] if times else 0.0
-        if len(times) < 2 or span <= 0:
-            return progress
-        recent = self.connection.execute(
-            "SELECT COUNT(*) FROM experiment_runs e JOIN runs r ON r.key = e.run_key "
-            "WHERE e.experiment_id = ? AND r.finished_at > ?",
-            (progress.experiment_id, times[-1]),
-        ).fetchone()[0]
-        rate = recent / span  # up to now: a stopped driver's ETA grows
-        return Progress(**{**progress.__dict__, "eta_seconds": remaining / rate if rate else None})
+        return experiment_progress(self, experiment_id)
 
     def tables(self) -> list[str]:
         """The result tables in the store."""
@@ -336,7 +371,10 @@ class ExperimentStore:
 
 
 class Transaction:
-    """``BEGIN IMMEDIATE`` on entry; ``COMMIT`` on success, ``ROLLBACK`` on any exception."""
+    """``BEGIN IMMEDIATE`` on entry; ``COMMIT`` on success, ``ROLLBACK`` on any exception.
+
+    A failed ``COMMIT`` (a full disk) is rolled back too, and its error raised.
+    """
 
     def __init__(self, connection: sqlite3.Connection):
         self.connection = connection
@@ -347,6 +385,11 @@ class Transaction:
 
     def __exit__(self, kind, value, traceback) -> None:
         if kind is None:
-            self.connection.execute("COMMIT")
-        else:
-            self.connection.execute("ROLLBACK")
+            try:
+                self.connection.execute("COMMIT")
+            except sqlite3.Error:
+                self.__exit__(sqlite3.Error, None, None)
+                raise
+        elif self.connection.in_transaction:  # SQLite rolls back by itself on a full disk
+            with contextlib.suppress(sqlite3.Error):  # keep the error that stopped it
+                self.connection.execute("ROLLBACK")

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from market.core.datafiles import DataFile
-from market.core.experiments import Experiment, ExperimentKind, digest, make_runs
+from market.core.experiments import Experiment, ExperimentKind, RunList, digest, make_runs
 from market.core.store import Column
 
 PROFILE_SEPARATOR = "|"
@@ -160,13 +160,14 @@ def profile_config(scenario, key: str, T: int, eps: float, mechanism: str, strat
 def profiles_experiment(scenario, runs: Sequence[tuple], spec: dict) -> Experiment:
     """An experiment of ``(T, eps, mechanism, profile, seed)`` runs of one resolved scenario."""
     key = scenario_id(scenario)
-    items = [
-        (profile_config(scenario, key, T, eps, mechanism, profile), seed, (T, seed))
-        for T, eps, mechanism, profile, seed in runs
-    ]
+
+    def item(i: int) -> tuple:
+        T, eps, mechanism, profile, seed = runs[i]
+        return profile_config(scenario, key, T, eps, mechanism, profile), seed, (T, seed)
+
     full_spec = {"scenario": scenario_fields(scenario), **spec}
     context = {key: scenario}
-    return Experiment(PROFILES, full_spec, make_runs(PROFILES, items), context)
+    return Experiment(PROFILES, full_spec, RunList(PROFILES, len(runs), item), context)
 
 
 # ---- deviations: the Theorem 5.2 search ------------------------------------------------------

@@ -25,9 +25,9 @@ from __future__ import annotations
 import itertools
 
 from agents.delegation.strategies import base_strategy_names
-from market.core.experiments import Experiment, make_runs
+from market.core.experiments import Experiment, product_runs
 from market.core.grids import GridFile, real, text, whole
-from market.core.seeds import replicate_seeds
+from market.core.seeds import ReplicateSeeds
 from market.delegation.experiments import (
     GRID_PARAMETERS,
     KINDS,
@@ -50,8 +50,8 @@ def grid_experiment(grid: GridFile) -> Experiment:
     mechanisms = grid.values("mechanism", text, [None])
     strategies = grid.values("strategies", text, list(base_strategy_names()))
     grid.done(GRID_PARAMETERS)
-    seeds = replicate_seeds(grid.seed, grid.seeds)
-    items, context = [], {}
+    seeds = ReplicateSeeds(grid.seed, grid.seeds)
+    configs, context = [], {}
     for preset, T, eps, mechanism in itertools.product(presets, Ts, epss, mechanisms):
         resolved, model = grid.checked(
             "preset, T, eps, mechanism", prepare, preset, T, eps, mechanism, grid.seed
@@ -61,9 +61,7 @@ def grid_experiment(grid: GridFile) -> Experiment:
         name = model.platform.mechanism.name
         profiles = grid.checked("strategies", strategy_profiles, len(model.providers), strategies)
         for profile in profiles:
-            for seed in seeds:
-                config = profile_config(resolved, key, resolved.T, resolved.eps, name, profile)
-                items.append((config, seed, (resolved.T, seed)))
+            configs.append(profile_config(resolved, key, resolved.T, resolved.eps, name, profile))
     spec = {
         "presets": [context[k].name for k in context],
         "scenarios": {k: scenario_fields(s) for k, s in context.items()},
@@ -74,4 +72,10 @@ def grid_experiment(grid: GridFile) -> Experiment:
         "seed": grid.seed,
         "seeds": grid.seeds,
     }
-    return Experiment(PROFILES, spec, make_runs(PROFILES, items), context)
+    runs = product_runs(PROFILES, configs, seeds, group=horizon_and_seed)
+    return Experiment(PROFILES, spec, runs, context)
+
+
+def horizon_and_seed(config: dict, seed: int) -> tuple:
+    """A run's chunk group: its T and seed (runs of one seed share the running sums)."""
+    return config["T"], seed

@@ -43,7 +43,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from market.core.experiments import Experiment, ExperimentKind, execute, make_runs
+from market.core.experiments import Experiment, ExperimentKind, RunList, execute, make_runs
 from market.core.grids import GridFile, real, text, whole
 from market.core.store import Column
 
@@ -124,14 +124,21 @@ KINDS = {REGRET.name: REGRET}
 
 
 def regret_experiment(settings, seed: int, runs: int, checkpoints, spec: dict) -> Experiment:
-    """Runs 0..runs-1 of each setting (checkpoints: each setting's recorded rounds)."""
-    items = []
-    for setting, marks in zip(settings, checkpoints, strict=True):
-        fields = setting_config(setting)
-        for r in range(runs):
-            config = {"setting": fields, "run": r, "checkpoints": list(marks)}
-            items.append((config, seed, repr(fields)))
-    return Experiment(REGRET, spec, make_runs(REGRET, items), None)
+    """Runs 0..runs-1 of each setting (checkpoints: each setting's recorded rounds).
+
+    Made on demand (:class:`market.core.experiments.RunList`): a million runs cost nothing
+    until the driver reaches them.
+    """
+    fields = [setting_config(setting) for setting in settings]
+    marks = [list(m) for m in checkpoints]
+    if len(marks) != len(fields):
+        raise ValueError("one list of checkpoints per setting")
+
+    def item(i: int) -> tuple:
+        k, r = divmod(i, runs)
+        return {"setting": fields[k], "run": r, "checkpoints": marks[k]}, seed, repr(fields[k])
+
+    return Experiment(REGRET, spec, RunList(REGRET, len(fields) * runs, item), None)
 
 
 def grid_experiment(grid: GridFile) -> Experiment:

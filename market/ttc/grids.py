@@ -13,9 +13,9 @@ import itertools
 import math
 
 from market.core.errors import UserInputError
-from market.core.experiments import Experiment, make_runs
+from market.core.experiments import Experiment, product_runs
 from market.core.grids import GridFile, real, text, whole
-from market.core.seeds import replicate_seeds
+from market.core.seeds import ReplicateSeeds
 from market.ttc.experiments import (
     EQUILIBRIA,
     GRID_PARAMETERS,
@@ -51,9 +51,10 @@ def grid_experiment(grid: GridFile) -> Experiment:
     grid.done(GRID_PARAMETERS)
     for rule in rules:
         grid.checked("dynamics", dynamics_rule, rule)
-    if any(s < 0 for s in spreads):
-        raise UserInputError(grid.field("user_spread"), "standard deviations >= 0", spreads)
-    seeds = replicate_seeds(grid.seed, grid.seeds)
+    negative = [s for s in spreads if s < 0]
+    if negative:
+        raise UserInputError(grid.field("user_spread"), "standard deviations >= 0", negative[0])
+    seeds = ReplicateSeeds(grid.seed, grid.seeds)
     games = {}
     for preset in presets:
         game = grid.checked("preset", build_game, preset=preset, beta=betas[0]).game
@@ -61,14 +62,12 @@ def grid_experiment(grid: GridFile) -> Experiment:
         for n in users:
             check_user_memory(n, game, grid.field("users"))
     context = {game_id(game): game for game in games.values()}
-    items = []
-    for preset, beta, v0, n, spread, rule, schedule in itertools.product(
-        presets, betas, v0s, users, spreads, rules, schedules
-    ):
-        key = game_id(games[preset])
-        for seed in seeds:
-            config = equilibrium_config(key, beta, v0, n, spread, rule, schedule)
-            items.append((config, seed, None))
+    configs = [
+        equilibrium_config(game_id(games[preset]), beta, v0, n, spread, rule, schedule)
+        for preset, beta, v0, n, spread, rule, schedule in itertools.product(
+            presets, betas, v0s, users, spreads, rules, schedules
+        )
+    ]
     spec = {
         "presets": presets,
         "games": {p: game_id(g) for p, g in games.items()},
@@ -76,4 +75,4 @@ def grid_experiment(grid: GridFile) -> Experiment:
         "seed": grid.seed,
         "seeds": grid.seeds,
     }
-    return Experiment(EQUILIBRIA, spec, make_runs(EQUILIBRIA, items), context)
+    return Experiment(EQUILIBRIA, spec, product_runs(EQUILIBRIA, configs, seeds), context)
