@@ -1,20 +1,22 @@
 """Run a batch of abuse-corpus cases in one Python process (see ``test_abuse_corpus.py``).
 
-Started as ``python tests/abuse_runner.py CASES.json`` in a session of its own, it caps its
-address space (``RLIMIT_AS``, inherited by any worker it starts), imports the command modules
-once, then runs each case one after another: the CLI's :func:`market.games.main` with the
-case's argv, in the case's own working directory, with file descriptors 1 and 2 redirected to
-capture files (so worker processes' output is caught too) and a timer that stops a case that
-runs too long. For each case it writes two JSON lines to the file descriptor it was given
-(``{"start": ID}``, then ``{"result": {...}}``) with the exit code (as the console script would
-exit: ``main``'s return value, ``SystemExit``'s code, or 1 with the traceback on stderr for any
-other exception), what stderr and stdout held, the seconds taken, and the peak resident memory
-the case reached in this process (``VmHWM``, reset before each case) and in any worker this
-process waited for (``RUSAGE_CHILDREN``, whose maximum only grows: reported when it rose).
+Started as ``python tests/abuse_runner.py ADDRESS_SPACE_BYTES REPORT_FD`` in a session of its
+own, it caps its address space (``RLIMIT_AS``, inherited by any worker it starts), imports the
+command modules once, then runs the cases it reads from stdin (one JSON line each) one after
+another: the CLI's :func:`market.games.main` with the case's argv, in the case's own working
+directory, with file descriptors 1 and 2 redirected to capture files (so worker processes'
+output is caught too) and a timer that stops a case that runs too long. For each case it writes
+two JSON lines to the report descriptor (``{"start": ID}``, then ``{"result": {...}}``) with the
+exit code (as the console script would exit: ``main``'s return value, ``SystemExit``'s code, or
+1 with the traceback on stderr for any other exception), what stderr and stdout held, the
+seconds taken, and the peak resident memory the case reached in this process (``VmHWM``, reset
+before each case) and in any worker this process waited for (``RUSAGE_CHILDREN``, whose maximum
+only grows: reported when it rose).
 
 A case that timed out or left a process running may leave threads, workers or half-built state
-behind, so the runner stops after it (exit code 3) and the test starts a fresh runner for the
-cases that are left.
+behind, and one after which the runner still holds much memory would inflate the next case's
+peak, so the runner stops after such a case (exit code 3) and the test starts a fresh runner for
+the cases that are left.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from pathlib import Path
 
 RESTART = 3  # the runner's exit code after a case that may have left state behind
 KEPT_TEXT = 2000  # characters of stderr and stdout reported (a 12 MB line is reported short)
+RESTART_RSS_KIB = 400 * 1024  # a runner holding more after a case is replaced (the next case's
+# peak would start from it)
 
 
 class CaseTimeout(BaseException):
@@ -43,10 +47,10 @@ def on_timer(signum, frame):
     raise CaseTimeout
 
 
-def peak_rss_kib() -> int:
-    """This process's peak resident set since the last reset (``VmHWM``), in KiB."""
+def status_kib(key: str) -> int:
+    """A memory figure of this process from ``/proc/self/status`` (``VmHWM``, ``VmRSS``), KiB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{key}:"):
             return int(line.split()[1])
     return 0
 
@@ -117,7 +121,7 @@ def run_case(main, case: dict, timeout: float, capture: Path) -> tuple[dict, boo
         code, outcome = 1, type(error).__name__
     signal.setitimer(signal.ITIMER_REAL, 0)
     seconds = time.monotonic() - started
-    peak = peak_rss_kib()
+    peak = status_kib("VmHWM")
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     os.chdir(capture)
     sys.stdout.flush()
@@ -137,7 +141,7 @@ def run_case(main, case: dict, timeout: float, capture: Path) -> tuple[dict, boo
         "stderr": summary(err_path),
         "stdout": summary(out_path),
     }
-    return result, restart or lingering > 0
+    return result, restart or lingering > 0 or status_kib("VmRSS") > RESTART_RSS_KIB
 
 
 def warm_up() -> None:
@@ -156,19 +160,29 @@ def warm_up() -> None:
 
 
 def main() -> int:
-    """Run the cases of the file named on the command line; report on the given descriptor."""
-    batch = json.loads(Path(sys.argv[1]).read_text())
-    cap = int(batch["address_space_bytes"])
+    """Run the cases sent one JSON line at a time on stdin; report on the given descriptor.
+
+    The command line is ``abuse_runner.py ADDRESS_SPACE_BYTES REPORT_FD``. A case is asked for
+    only when the one before it finished, so runners working side by side share the cases.
+    """
+    cap, report_fd = (int(word) for word in sys.argv[1:3])
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    report = os.fdopen(int(batch["report_fd"]), "w", buffering=1)
+    report = os.fdopen(report_fd, "w", buffering=1)
+    cases = os.fdopen(os.dup(0), "r")
+    null = os.open(os.devnull, os.O_RDONLY)  # a command reading stdin reads nothing
+    os.dup2(null, 0)
+    os.close(null)
     signal.signal(signal.SIGALRM, on_timer)
     warm_up()
     from market.games import main as cli_main
 
     with tempfile.TemporaryDirectory(prefix="abuse-capture-") as capture:
-        for case in batch["cases"]:
+        report.write(json.dumps({"ready": True}) + "\n")
+        for line in cases:
+            case = json.loads(line)
             report.write(json.dumps({"start": case["id"]}) + "\n")
             result, restart = run_case(cli_main, case, case["seconds"], Path(capture))
+            result["restart"] = restart
             report.write(json.dumps({"result": result}) + "\n")
             if restart:
                 return RESTART

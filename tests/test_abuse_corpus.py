@@ -13,13 +13,14 @@ CSV files with NaN cells or a 10 MB line) and bad ``results`` requests. Every ca
   the inputs the case made, and its cache folder (``XDG_CACHE_HOME``) stays empty;
 - the process tree's peak resident memory under :data:`MEMORY_LIMIT`.
 
-Starting Python for each case would cost about a second apiece, so cases run in batches inside
-``tests/abuse_runner.py`` processes (two at a time), each capped at :data:`ADDRESS_SPACE` of
-virtual memory (a runaway allocation fails fast instead of swapping) and each case under a
-timer (:data:`CASE_SECONDS`); the test also samples the resident memory of the runner and all
-its workers every 50 ms and kills a runner whose case outlives its timer, then starts a fresh one
-for the cases left. A few cases also run as the real ``llm-market`` console script, to show the
-in-process harness reports what a user sees.
+Starting Python for each case would cost about a second apiece, so the cases run inside
+``tests/abuse_runner.py`` processes, two at a time taking cases from one queue, each capped at
+:data:`ADDRESS_SPACE` of virtual memory (a runaway allocation fails fast instead of swapping)
+and each case under a timer (:data:`CASE_SECONDS`). The test samples the memory (PSS) of the
+runner and all its workers every 50 ms, kills a runner whose case outlives its timer by
+:data:`KILL_GRACE`, and starts a fresh runner after any case that may have left state behind.
+A few cases also run as the real ``llm-market`` console script, to show that the in-process
+harness reports what a user sees.
 
 References:
     Issue 15, "Every resource bounded, every fault survived" (the project's own abuse corpus).
@@ -30,6 +31,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import queue
 import select
 import shutil
 import signal
@@ -151,8 +153,8 @@ def rosa_grid(*lines: str, top: str = "seed = 1") -> bytes:
 
 
 def million_list_grid() -> bytes:
-    """A delegation grid whose T lists two million distinct horizons."""
-    values = ", ".join(str(1000 + i) for i in range(2_000_000))
+    """A delegation grid whose T lists two million distinct horizons (each long enough)."""
+    values = ", ".join(str(200_000 + i) for i in range(2_000_000))
     return grid("delegation", "profiles", 'preset = "cao2026"', f"T = [{values}]")
 
 
@@ -195,7 +197,7 @@ D_SWEEP = ("delegation", "sweep", "--scenario", "cao2026", "--T", "5000", "--out
 D_PLAN = ("delegation", "plan", "--scenario", "cao2026")
 D_META = ("delegation", "metagame", "--scenario", "cao2026", "--T", "5000", "--out", "out")
 D_HORIZON = ("delegation", "horizon", "--scenario", "cao2026", "--out", "out")
-D_HORIZON_SMALL = (*D_HORIZON, "--T-from", "1000", "--T-to", "2000")
+D_HORIZON_SMALL = (*D_HORIZON, "--T-from", "5000", "--T-to", "10000")
 OWN_SCENARIO = ("delegation", "run", "--scenario", "s.toml", "--strategies", "ours")
 T_ANALYZE = ("ttc", "analyze", "--scenario", "intro-example")
 T_CURVES = ("ttc", "analyze", "--curves", "c.csv", "--benchmark", "GSM8K", "--method", "best_of_n")
@@ -288,7 +290,7 @@ def command_line_cases() -> list[Case]:
             {"1": "1", "nan": "nan", "1e13": "1e13"},
         )
     )
-    base = (*D_HORIZON, "--T-to", "2000", "--points", "3")
+    base = (*D_HORIZON, "--T-to", "10000", "--points", "3")
     add(
         flag_cases("delegation-horizon", base, "--T-from", {"nan": "nan", "-inf": "-inf", "0": "0"})
     )
@@ -692,93 +694,122 @@ def kill_group(pgid: int) -> None:
         pass
 
 
-def run_lane(cases: list[Case], root: Path, lane: int) -> dict[str, dict]:
-    """Run ``cases`` in runners one after another; a fresh runner after any that stopped."""
-    results: dict[str, dict] = {}
-    remaining = list(cases)
-    attempt = 0
-    while remaining:
-        attempt += 1
-        batch = root / f"lane{lane}-batch{attempt}.json"
-        read_end, write_end = os.pipe()
-        cases_json = [
-            {
-                "id": c.id,
-                "argv": list(c.argv),
-                "cwd": str(root / "cases" / c.id),
-                "seconds": c.seconds,
-                "env": {"XDG_CACHE_HOME": str(root / "caches" / c.id)},
-            }
-            for c in remaining
-        ]
-        batch.write_text(
-            json.dumps(
-                {
-                    "cases": cases_json,
-                    "address_space_bytes": ADDRESS_SPACE,
-                    "report_fd": write_end,
-                }
-            )
-        )
-        log = root / f"lane{lane}-batch{attempt}.log"
-        with open(log, "wb") as log_file:
-            process = subprocess.Popen(
-                [*without_root_rights(), sys.executable, str(RUNNER), str(batch)],
+class Runner:
+    """A runner process (``tests/abuse_runner.py``) and the pipe it reports on."""
+
+    def __init__(self, root: Path, log: Path):
+        """Start a runner (its own session, so that it and its workers can be killed)."""
+        self.reports, write_end = os.pipe()
+        self.log = log
+        with open(log, "ab") as log_file:
+            command = [sys.executable, str(RUNNER), str(ADDRESS_SPACE), str(write_end)]
+            self.process = subprocess.Popen(
+                [*without_root_rights(), *command],
                 pass_fds=[write_end],
                 start_new_session=True,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
                 stdout=log_file,
                 stderr=log_file,
                 env=case_environment(root / "caches" / "runner"),
                 cwd=root,
             )
         os.close(write_end)
-        current, started, peak, pending = None, 0.0, 0, b""
+        self.pending = b""
+
+    def message(self, deadline: float, sample: Callable[[], None]) -> dict | None:
+        """The runner's next report (None: it ended), calling ``sample`` every 50 ms meanwhile.
+
+        Past ``deadline`` (``time.monotonic()``) the runner and its workers are killed.
+        """
+        while b"\n" not in self.pending:
+            ready, _, _ = select.select([self.reports], [], [], SAMPLE_SECONDS)
+            if ready:
+                data = os.read(self.reports, 1 << 16)
+                if not data:
+                    return None
+                self.pending += data
+            else:
+                sample()
+                if time.monotonic() > deadline:
+                    kill_group(self.process.pid)
+        line, self.pending = self.pending.split(b"\n", 1)
+        return json.loads(line)
+
+    def close(self) -> int:
+        """Stop the runner (and anything it left); its exit code."""
+        if self.process.returncode is not None:
+            return self.process.returncode
         try:
-            while True:
-                ready, _, _ = select.select([read_end], [], [], SAMPLE_SECONDS)
-                if ready:
-                    data = os.read(read_end, 1 << 16)
-                    if not data:
-                        break
-                    pending += data
-                    *lines, pending = pending.split(b"\n")
-                    for line in lines:
-                        message = json.loads(line)
-                        if "start" in message:
-                            current, started, peak = message["start"], time.monotonic(), 0
-                        else:
-                            result = message["result"]
-                            result["tree_peak_bytes"] = max(peak, tree_memory(process.pid))
-                            results[result["id"]] = result
-                            current = None
-                if current is not None:
-                    peak = max(peak, tree_memory(process.pid))
-                    if time.monotonic() - started > BY_ID[current].seconds + KILL_GRACE:
-                        kill_group(process.pid)
-        finally:
-            os.close(read_end)
-            process.wait()
-            kill_group(process.pid)
-        if current is not None:  # the runner died (or was killed) during this case
-            seconds = time.monotonic() - started
-            results[current] = {
-                "id": current,
-                "code": process.returncode,
-                "outcome": f"runner ended by signal {-process.returncode}"
-                if process.returncode < 0
-                else f"runner exited {process.returncode}",
-                "seconds": round(seconds, 3),
-                "peak_kib": 0,
-                "children_peak_kib": 0,
-                "tree_peak_bytes": peak,
-                "stderr": None,
-                "stdout": None,
-            }
-        left = [c for c in remaining if c.id not in results]
-        if len(left) == len(remaining):  # no progress at all: the runner cannot start
-            raise RuntimeError(f"the abuse runner did not start: {log.read_text()[-3000:]}")
-        remaining = left
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            self.process.wait(timeout=KILL_GRACE)
+        except subprocess.TimeoutExpired:
+            kill_group(self.process.pid)
+        kill_group(self.process.pid)
+        os.close(self.reports)
+        return self.process.wait()
+
+
+def run_case(runner: Runner, case: Case, root: Path) -> dict:
+    """Send one case to the runner and wait for its result (or for the runner's end)."""
+    request = {
+        "id": case.id,
+        "argv": list(case.argv),
+        "cwd": str(root / "cases" / case.id),
+        "env": {"XDG_CACHE_HOME": str(root / "caches" / case.id)},
+        "seconds": case.seconds,
+    }
+    runner.process.stdin.write((json.dumps(request) + "\n").encode())
+    runner.process.stdin.flush()
+    started, peak = time.monotonic(), 0
+
+    def sample() -> None:
+        nonlocal peak
+        peak = max(peak, tree_memory(runner.process.pid))
+
+    deadline = started + case.seconds + KILL_GRACE
+    while (message := runner.message(deadline, sample)) is not None:
+        if "result" in message:
+            result = message["result"]
+            result["tree_peak_bytes"] = peak
+            return result
+    code = runner.close()
+    return {  # the runner died (or was killed) during this case
+        "id": case.id,
+        "code": code,
+        "outcome": f"runner ended by signal {-code}" if code < 0 else f"runner exited {code}",
+        "seconds": round(time.monotonic() - started, 3),
+        "peak_kib": 0,
+        "children_peak_kib": 0,
+        "tree_peak_bytes": peak,
+        "stderr": None,
+        "stdout": None,
+        "restart": True,
+    }
+
+
+def run_lane(cases: queue.SimpleQueue, root: Path, lane: int) -> dict[str, dict]:
+    """Take cases from the shared queue until it is empty; a fresh runner after a bad case."""
+    results: dict[str, dict] = {}
+    runner, log = None, root / f"runner{lane}.log"
+    while True:
+        try:
+            case = cases.get_nowait()
+        except queue.Empty:
+            break
+        if runner is None:
+            runner = Runner(root, log)
+            if runner.message(time.monotonic() + 120, lambda: None) is None:
+                runner.close()
+                raise RuntimeError(f"the abuse runner did not start: {log.read_text()[-3000:]}")
+        results[case.id] = result = run_case(runner, case, root)
+        if result["restart"]:
+            runner.close()
+            runner = None
+    if runner is not None:
+        runner.close()
     return results
 
 
@@ -819,12 +850,12 @@ def corpus(request):
         (root / "caches" / case.id).mkdir(parents=True)
         inputs[case.id] = listing(root / "cases" / case.id)
     (root / "caches" / "runner").mkdir()
-    lanes = [[] for _ in range(LANES)]
-    for i, case in enumerate(cases):
-        lanes[i % LANES].append(case)
+    shared = queue.SimpleQueue()
+    for case in sorted(cases, key=lambda c: -c.seconds):  # the longest first
+        shared.put(case)
     try:
         with ThreadPoolExecutor(LANES) as pool:
-            futures = [pool.submit(run_lane, lane, root, i) for i, lane in enumerate(lanes)]
+            futures = [pool.submit(run_lane, shared, root, lane) for lane in range(LANES)]
             results = {}
             for future in futures:
                 results.update(future.result())
