@@ -10,7 +10,7 @@ CSV files with NaN cells or a 10 MB line) and bad ``results`` requests. Every ca
 - exit code 2;
 - exactly one non-empty line on stderr, no traceback, shorter than :data:`LONGEST_LINE`;
 - nothing written: the case's working directory (where every output path points) holds only
-  the inputs the case made, and its cache folder (``XDG_CACHE_HOME``) stays empty;
+  the inputs the case made, unchanged, and its cache folder (``XDG_CACHE_HOME``) stays empty;
 - the process tree's peak resident memory under :data:`MEMORY_LIMIT`.
 
 Starting Python for each case would cost about a second apiece, so the cases run inside
@@ -28,13 +28,16 @@ References:
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import json
 import os
 import queue
 import select
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -54,7 +57,7 @@ DATA = Path(__file__).resolve().parent / "data"
 MEMORY_LIMIT = 1 << 30  # the process tree's peak resident memory (bytes)
 ADDRESS_SPACE = 3 << 30  # RLIMIT_AS of every runner and worker (bytes)
 CASE_SECONDS = 5.0  # a refusal is immediate; the runner stops a case after this long
-BIG_FILE_SECONDS = 30.0  # ... or after this long for a 16 MB input (parsing it takes seconds)
+BIG_FILE_SECONDS = 20.0  # ... or after this long for a 16 MB input (parsing it takes seconds)
 KILL_GRACE = 5.0  # ... and the test kills the runner this much later if it did not stop
 LONGEST_LINE = 400
 LANES = 2  # runners at a time
@@ -188,6 +191,18 @@ def store_bytes() -> bytes:
 
 
 STORE = {"s.db": store_bytes}
+
+
+@functools.cache
+def foreign_store() -> bytes:
+    """A SQLite database that is not an llm-market store (one table of someone else's)."""
+    with tempfile.TemporaryDirectory(prefix="abuse-foreign-") as folder:
+        path = Path(folder, "other.db")
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            connection.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+            connection.execute("INSERT INTO invoices (total) VALUES (12.5)")
+            connection.commit()
+        return path.read_bytes()
 
 
 # ---- the cases ------------------------------------------------------------------------------
@@ -424,6 +439,15 @@ def command_line_cases() -> list[Case]:
         "no-store": GRID_RUN[:3],
     }.items():
         cases.append(Case(f"experiment-run--{name}", argv, files=good))
+    for name, store in {"garbage": GARBAGE, "foreign-sqlite": foreign_store}.items():
+        cases.append(Case(f"experiment-run--store-{name}", GRID_RUN, files={**good, "s.db": store}))
+        cases.append(
+            Case(
+                f"delegation-sweep--store-{name}",
+                (*D_SWEEP, "--store", "s.db"),
+                files={"s.db": store},
+            )
+        )
     cases.append(
         Case(
             "experiment-run--store-directory",
@@ -538,6 +562,17 @@ def file_cases() -> list[Case]:
         )
     cases.append(
         Case(
+            "records-folder-garbage",
+            OWN_SCENARIO,
+            files={
+                "recs/alpha.jsonl": GARBAGE,
+                "recs/beta.jsonl": GARBAGE,
+                "s.toml": scenario(data='"recs"'),
+            },
+        )
+    )
+    cases.append(
+        Case(
             "records-jsonl-nan",
             OWN_SCENARIO,
             files={
@@ -620,6 +655,7 @@ def file_cases() -> list[Case]:
                 f"results-{name}", argv, files=STORE, dirs=("d.csv",) if "directory" in name else ()
             )
         )
+    cases.append(Case("results-foreign-sqlite", RESULTS, files={"s.db": foreign_store}))
     # dashboard data folder
     cases.append(Case("dashboard--data-dir-missing", (*DASHBOARD, "--data-dir", "nowhere")))
     cases.append(
@@ -653,6 +689,7 @@ def make_inputs(case: Case, folder: Path) -> None:
     """Make the case's working directory and its inputs."""
     folder.mkdir(parents=True)
     for name, content in case.files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(content() if callable(content) else content)
     for name in case.dirs:
         (folder / name).mkdir()
@@ -663,6 +700,21 @@ def make_inputs(case: Case, folder: Path) -> None:
 def listing(folder: Path) -> list[str]:
     """Every path under ``folder``, relative, sorted."""
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def contents(folder: Path) -> dict[str, str]:
+    """Every path under ``folder`` with a digest of its content ("folder" for a folder)."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        name = str(path.relative_to(folder))
+        if path.is_dir():
+            found[name] = "folder"
+        else:
+            mode = path.stat().st_mode
+            path.chmod(mode | 0o400)  # (an unreadable input: root may read it here)
+            found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+            path.chmod(mode)
+    return found
 
 
 def tree_memory(pid: int) -> int:
@@ -848,7 +900,7 @@ def corpus(request):
     for case in cases:
         make_inputs(case, root / "cases" / case.id)
         (root / "caches" / case.id).mkdir(parents=True)
-        inputs[case.id] = listing(root / "cases" / case.id)
+        inputs[case.id] = contents(root / "cases" / case.id)
     (root / "caches" / "runner").mkdir()
     shared = queue.SimpleQueue()
     for case in sorted(cases, key=lambda c: -c.seconds):  # the longest first
@@ -866,7 +918,7 @@ def corpus(request):
         shutil.rmtree(root, ignore_errors=True)
 
 
-def problems(case: Case, result: dict, root: Path, inputs: list[str]) -> list[str]:
+def problems(case: Case, result: dict, root: Path, inputs: dict[str, str]) -> list[str]:
     """What the case did wrong (empty: a clean refusal)."""
     found = []
     if result["code"] != 2:
@@ -879,11 +931,14 @@ def problems(case: Case, result: dict, root: Path, inputs: list[str]) -> list[st
             found.append(f"{err['lines']} stderr lines")
         if err["longest"] >= LONGEST_LINE:
             found.append(f"a {err['longest']:,}-character stderr line")
-    written = sorted(set(listing(root / "cases" / case.id)) - set(inputs))
-    missing = sorted(set(inputs) - set(listing(root / "cases" / case.id)))
-    cached = listing(root / "caches" / case.id)
-    if written or missing or cached:
-        found.append(f"files written {written + cached} removed {missing}")
+    now = contents(root / "cases" / case.id)
+    written = sorted(set(now) - set(inputs)) + listing(root / "caches" / case.id)
+    missing = sorted(set(inputs) - set(now))
+    changed = sorted(name for name in set(now) & set(inputs) if now[name] != inputs[name])
+    if written:
+        found.append(f"files written: {', '.join(written)[:300]}")
+    if missing or changed:
+        found.append(f"inputs removed {missing} or changed {changed}")
     peak = max(
         result["tree_peak_bytes"], 1024 * max(result["peak_kib"], result["children_peak_kib"])
     )
