@@ -72,6 +72,7 @@ def summary(path: Path) -> dict:
         "nonempty_lines": sum(1 for line in lines if line.strip()),
         "longest": max((len(line) for line in lines), default=0),
         "head": text[:KEPT_TEXT],
+        "tail": text[-KEPT_TEXT:],
         "traceback": "Traceback (most recent call last)" in text,
     }
 

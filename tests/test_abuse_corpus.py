@@ -948,10 +948,12 @@ def problems(case: Case, result: dict, root: Path, inputs: dict[str, str]) -> li
 
 
 def described(result: dict) -> str:
-    """The case's stderr and stdout, shortly."""
-    err = result["stderr"] or {"head": "(runner killed)", "bytes": 0}
-    head = " | ".join(err["head"].strip().splitlines()[-3:])[:600]
-    return f"stderr ({err['bytes']:,} bytes): {head!r}"
+    """The case's stderr, shortly: its first line and, for a traceback, its last two."""
+    err = result["stderr"] or {"head": "(runner killed)", "tail": "", "bytes": 0}
+    shown = err["head"].strip().splitlines()[:1]
+    if err.get("traceback"):
+        shown += err["tail"].strip().splitlines()[-2:]
+    return f"stderr ({err['bytes']:,} bytes): {' | '.join(line[:300] for line in shown)!r}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
