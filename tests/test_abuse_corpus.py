@@ -481,8 +481,18 @@ def file_cases() -> list[Case]:
     """Hostile scenario, records, curves, grid and store files."""
     cases = []
 
-    def hostile_paths(prefix: str, argv: Callable[[str], tuple[str, ...]], name: str, extra=None):
-        """The command on a missing file, a folder, /dev/zero, garbage and an unreadable file."""
+    def hostile_paths(
+        prefix: str,
+        argv: Callable[[str], tuple[str, ...]],
+        name: str,
+        valid: Content,
+        extra: Mapping[str, Content] | None = None,
+    ):
+        """The command on a missing file, a folder, /dev/zero, garbage and an unreadable file.
+
+        The unreadable file holds ``valid`` content (with ``extra`` files beside it, a good
+        input), so only its permissions are wrong.
+        """
         extra = dict(extra or {})
         cases.extend(
             [
@@ -498,15 +508,17 @@ def file_cases() -> list[Case]:
                 Case(
                     f"{prefix}-unreadable",
                     argv(name),
-                    files={**extra, name: b""},
+                    files={**extra, name: valid},
                     unreadable=(name,),
                 ),
             ]
         )
 
     # scenario TOML
-    hostile_paths("scenario", lambda p: (*OWN_SCENARIO[:3], p, *OWN_SCENARIO[4:]), "s.toml")
     own = {"records.csv": RECORDS.encode()}
+    hostile_paths(
+        "scenario", lambda p: (*OWN_SCENARIO[:3], p, *OWN_SCENARIO[4:]), "s.toml", scenario(), own
+    )
     for name, content in {
         "truncated": TRUNCATED_TOML,
         "nested-arrays": NESTED_ARRAYS,
@@ -583,7 +595,8 @@ def file_cases() -> list[Case]:
         )
     )
     # curves CSV
-    hostile_paths("curves", lambda p: (*T_CURVES[:3], p, *T_CURVES[4:]), "c.csv")
+    good_curves = (CURVES_HEADER + CURVES_ROWS).encode()
+    hostile_paths("curves", lambda p: (*T_CURVES[:3], p, *T_CURVES[4:]), "c.csv", good_curves)
     for name, content in {
         "accuracy-nan": curves("GSM8K,m3,False,best_of_n,1,nan,100,1.0"),
         "tokens-inf": curves("GSM8K,m3,False,best_of_n,1,0.5,inf,1.0"),
@@ -595,7 +608,7 @@ def file_cases() -> list[Case]:
     }.items():
         cases.append(Case(f"curves-{name}", T_CURVES, files={"c.csv": content}))
     # grid TOML
-    hostile_paths("grid", lambda p: ("experiment", "run", p, "--store", "s.db"), "g.toml")
+    hostile_paths("grid", lambda p: (*GRID_RUN[:2], p, *GRID_RUN[3:]), "g.toml", rosa_grid())
     for name, content in {
         "truncated": TRUNCATED_TOML,
         "nested-arrays": NESTED_ARRAYS,
@@ -638,7 +651,7 @@ def file_cases() -> list[Case]:
         seconds = BIG_FILE_SECONDS if "million" in name else CASE_SECONDS
         cases.append(Case(f"grid-{name}", GRID_RUN, files={"g.toml": content}, seconds=seconds))
     # results
-    hostile_paths("results", lambda p: ("results", p), "s.db")
+    hostile_paths("results", lambda p: ("results", p), "s.db", store_bytes)
     for name, argv in {
         "filter-T<abc": (*RESULTS, "--filter", "T<abc"),
         "filter-unknown-column": (*RESULTS, "--filter", "colour=1"),
