@@ -74,6 +74,7 @@ def run_command(args: argparse.Namespace) -> int:
     from market.core.experiments import execute
     from market.core.grids import read_grid
     from market.core.parallel import progress_wanted
+    from market.core.pricing import runs_price
     from market.games import GAMES
 
     if args.store is None:
@@ -91,6 +92,7 @@ def run_command(args: argparse.Namespace) -> int:
             f"{Path(grid.path).name}: kind", f"one of {', '.join(module.KINDS)}", grid.kind
         )
     experiment = module.grid_experiment(grid)
+    runs_price(experiment, f"{Path(grid.path).name}: [grid]", engine["jobs"])
     store = engine.pop("store")
     outcome = execute(experiment, store, progress=progress_wanted(), collect_rows=False, **engine)
     summary = {

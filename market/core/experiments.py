@@ -95,6 +95,9 @@ class ExperimentKind:
             the measured pace).
         min_chunk_runs: runs per chunk at least (for kinds whose chunk has a fixed cost, such
             as one vectorised batch stepped T times, that would dominate chunks of a second).
+        run_seconds: an estimate of one run's seconds on one core from its configuration, at
+            the low end (a grid is priced with it before anything starts,
+            :func:`market.core.pricing.runs_price`); None: :attr:`seconds_per_run`.
     """
 
     name: str
@@ -104,6 +107,11 @@ class ExperimentKind:
     compute: Callable[[Any, Sequence[tuple[dict, int | None]]], list[list[tuple]]]
     seconds_per_run: float = 0.01
     min_chunk_runs: int = 1
+    run_seconds: Callable[[dict], float] | None = None
+
+    def seconds_of(self, config: dict) -> float:
+        """One run's estimated seconds on one core (:attr:`run_seconds`, else the first guess)."""
+        return self.seconds_per_run if self.run_seconds is None else self.run_seconds(config)
 
     @property
     def qualified(self) -> str:

@@ -19,12 +19,12 @@ unknown key, an empty list, a value of the wrong type, an unknown game or kind.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from market.core.datafiles import file_bytes, toml_document, utf8_text
 from market.core.errors import UserInputError
 from market.core.values import count
 
@@ -114,10 +114,10 @@ def read_grid(path) -> GridFile:
         found = False
     if not found:
         raise UserInputError("grid", "an existing TOML grid file", short(where, SHOWN_PATH))
-    try:
-        data = tomllib.loads(file.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise UserInputError("grid", "a valid TOML file", where, note=str(error)) from None
+    expected = "an existing TOML grid file (readable, UTF-8)"
+    content = file_bytes(file, "grid", expected)
+    text = utf8_text(content, "grid", expected, short(where, SHOWN_PATH))
+    data = toml_document(text, short(file.name, SHOWN_PATH))
     name = file.name
     unknown = sorted(set(data) - set(TOP_KEYS))
     if unknown:

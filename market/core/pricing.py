@@ -275,3 +275,30 @@ def announce_long_work(seconds: float, what: str) -> None:
             file=sys.stderr,
             flush=True,
         )
+
+
+#: Runs of an experiment a price samples (evenly spaced) to estimate its mean run.
+SAMPLED_RUNS = 256
+
+
+def runs_price(experiment, field: str, jobs: int) -> Price:
+    """A grid's experiment priced before its store is opened: its runs' work on ``jobs`` cores.
+
+    Runs are made on demand, so an experiment's memory does not grow with its length; its
+    work does. The mean run is estimated from :data:`SAMPLED_RUNS` evenly spaced runs
+    (:meth:`~market.core.experiments.ExperimentKind.seconds_of`); past the work limit the
+    refusal names ``field`` (e.g. ``"g.toml: [grid]"``) and the most runs that fit.
+
+    Raises:
+        UserInputError: the grid has more runs than fit the work limit.
+    """
+    runs = experiment.runs
+    total = len(runs)
+    step = max(1, total // SAMPLED_RUNS)
+    sample = [runs[i].config for i in range(0, total, step)][:SAMPLED_RUNS]
+    mean = sum(experiment.kind.seconds_of(config) for config in sample) / max(len(sample), 1)
+    sizes = [Size(field, f"{total:,} runs", total, "runs", minimum=min(total, 1))]
+    limits = [work(lambda s: s[field] * mean, jobs)]
+    price = check(sizes, limits)
+    announce_long_work(price.estimates[0], f"{experiment.kind.qualified} ({total:,} runs)")
+    return price

@@ -143,6 +143,27 @@ def is_store_file(path) -> bool:
         return False
 
 
+def is_readable_file(path) -> bool:
+    """Whether ``path`` names an existing file this process can open for reading."""
+    try:
+        with Path(path).open("rb"):
+            return Path(path).is_file()
+    except OSError:
+        return False
+
+
+def refuse_foreign(connection: sqlite3.Connection, path) -> None:
+    """Refuse, before writing anything, an SQLite file that holds another program's tables."""
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    if tables and "store_info" not in tables:
+        raise UserInputError(
+            "store",
+            "an llm-market store or a new file",
+            short_path(path),
+            note="it is another program's SQLite database; nothing was written to it",
+        )
+
+
 def reader_uri(path: Path) -> str:
     """The URI a read-only reader opens ``path`` with, so that it writes no file at all.
 
@@ -184,7 +205,7 @@ class ExperimentStore:
         self.readonly = readonly
         self.uri = ":memory:" if path is None else str(path)
         if readonly:
-            if not is_store_file(path):
+            if not is_readable_file(path):  # missing and unreadable read the same
                 raise UserInputError("store", "an existing store file", short_path(path))
             self.uri = reader_uri(Path(path))
         try:
@@ -192,6 +213,7 @@ class ExperimentStore:
                 self.uri, uri=readonly, timeout=BUSY_SECONDS, isolation_level=None
             )
             if not readonly:
+                refuse_foreign(self.connection, path)
                 self.connection.execute("PRAGMA journal_mode=WAL")
                 self.connection.execute("PRAGMA synchronous=NORMAL")
                 self.connection.executescript(BASE_SCHEMA)

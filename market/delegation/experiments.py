@@ -133,6 +133,13 @@ def compute_profiles(context: dict, runs) -> list[list[tuple]]:
     return rows
 
 
+def run_seconds(config: dict) -> float:
+    """One run's seconds on one core, at the low end: T queries (for pricing a grid)."""
+    from market.delegation.footprint import queries_seconds  # imports the model: lazily
+
+    return queries_seconds(config["T"])
+
+
 PROFILES = ExperimentKind(
     name="profiles",
     game="delegation",
@@ -140,6 +147,7 @@ PROFILES = ExperimentKind(
     columns=COLUMNS,
     compute=compute_profiles,
     seconds_per_run=0.005,
+    run_seconds=run_seconds,
 )
 #: The kinds a grid file may name (``deviations`` runs are made by the Theorem 5.2 check).
 KINDS = {PROFILES.name: PROFILES}
@@ -254,6 +262,7 @@ DEVIATIONS = ExperimentKind(
     columns=DEVIATION_COLUMNS,
     compute=compute_deviations,
     seconds_per_run=0.005,
+    run_seconds=run_seconds,
 )
 
 

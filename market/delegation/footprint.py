@@ -172,6 +172,9 @@ SEED_BYTES = 512
 #: running sums, 1e-7 for lone runs of "ours"; the lower figure, so that only work that is
 #: surely too long is refused).
 QUERY_SECONDS = 2e-8
+#: A run's configuration listed by a grid before it is run (a dict of six entries and its
+#: strategy profile), measured about 1.1 KB.
+CONFIG_BYTES = 1024
 
 
 def worker_bytes(T: int, providers: int) -> int:

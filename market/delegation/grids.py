@@ -23,8 +23,11 @@ References:
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 from agents.delegation.strategies import base_strategy_names
+from market.core import pricing
+from market.core.errors import UserInputError
 from market.core.experiments import Experiment, product_runs
 from market.core.grids import GridFile, real, text, whole
 from market.core.seeds import ReplicateSeeds
@@ -36,6 +39,9 @@ from market.delegation.experiments import (
     scenario_fields,
     scenario_id,
 )
+from market.delegation.horizon import MAX_QUERIES
+from market.delegation.model import resolve_scenario
+from market.delegation.pricing import T_EXPECTED
 from market.delegation.runs import prepare
 from market.delegation.tables import strategy_profiles
 
@@ -45,11 +51,12 @@ __all__ = ["KINDS", "grid_experiment"]
 def grid_experiment(grid: GridFile) -> Experiment:
     """The experiment of a ``delegation/profiles`` grid file (every combination x seeds)."""
     presets = grid.values("preset", text, None)
-    Ts = grid.values("T", lambda v, w: whole(v, w), [None])
+    Ts = grid.values("T", horizon, [None])
     epss = grid.values("eps", real, [None])
     mechanisms = grid.values("mechanism", text, [None])
     strategies = grid.values("strategies", text, list(base_strategy_names()))
     grid.done(GRID_PARAMETERS)
+    price_grid(grid, presets, Ts, len(epss) * len(mechanisms), len(strategies))
     seeds = ReplicateSeeds(grid.seed, grid.seeds)
     configs, context = [], {}
     for preset, T, eps, mechanism in itertools.product(presets, Ts, epss, mechanisms):
@@ -74,6 +81,41 @@ def grid_experiment(grid: GridFile) -> Experiment:
     }
     runs = product_runs(PROFILES, configs, seeds, group=horizon_and_seed)
     return Experiment(PROFILES, spec, runs, context)
+
+
+def horizon(value, where: str) -> int:
+    """A grid's T: an integer from 1 to :data:`MAX_QUERIES` (query ids are drawn up front)."""
+    T = whole(value, where)
+    if T > MAX_QUERIES:
+        raise UserInputError(where, T_EXPECTED, T)
+    return T
+
+
+def price_grid(grid: GridFile, presets, Ts, others: int, choices: int) -> None:
+    """Refuse a grid past the work or memory limit before a model is built or a run listed.
+
+    Each combination of preset, T, eps and mechanism is checked by building one model (its
+    query ids drawn: T of them), and lists ``choices ** K`` profiles (K providers); each
+    profile runs T queries for every seed. ``others``: the eps values x mechanisms.
+    """
+    from market.delegation.footprint import CONFIG_BYTES, queries_seconds
+
+    scenarios = [resolve_scenario(preset) for preset in presets]
+    horizons = [[s.T if T is None else T for T in Ts] for s in scenarios]
+    profiles = [choices ** len(s.providers) for s in scenarios]
+    combos = sum(len(h) for h in horizons) * others
+    listed = sum(len(h) * p for h, p in zip(horizons, profiles, strict=True)) * others
+    queries = sum(sum(h) * (1 + p * grid.seeds) for h, p in zip(horizons, profiles, strict=True))
+    field = f"{Path(grid.path).name}: [grid]"
+    runs = listed * grid.seeds
+    sizes = [pricing.Size(field, f"{runs:,} runs", runs, "runs", minimum=min(runs, 1))]
+    per_run = queries * others / max(runs, 1)
+    limits = [
+        pricing.memory(lambda s: CONFIG_BYTES * listed * s[field] / max(runs, 1)),
+        pricing.work(lambda s: queries_seconds(per_run * s[field])),
+    ]
+    price = pricing.check(sizes, limits)
+    pricing.announce_long_work(price.estimates[1], f"{grid.game}/{grid.kind} ({combos:,} settings)")
 
 
 def horizon_and_seed(config: dict, seed: int) -> tuple:

@@ -26,6 +26,13 @@ from market.delegation.record_readers import RawRecords, read_raw_records
 
 NEGATIVE_TOKEN_POLICIES = ("clip", "drop", "error")
 MAX_LISTED = 5  # how many offending rows an error message names
+SHOWN_ID = 24  # the most characters of a query id or a model an error message names
+
+
+def shown(name: object) -> str:
+    """A query id or a model's name as an error message lists it: at most :data:`SHOWN_ID`."""
+    text = str(name)
+    return text if len(text) <= SHOWN_ID else f"{text[:SHOWN_ID]}…"
 
 
 def _bad_value(records: RawRecords, column: str, bad: np.ndarray, expected: str) -> None:
@@ -36,9 +43,9 @@ def _bad_value(records: RawRecords, column: str, bad: np.ndarray, expected: str)
     first = int(indices[0])
     note = ""
     if indices.size > 1:
-        shown = ", ".join(records.where(int(i)) for i in indices[:MAX_LISTED])
+        where = ", ".join(records.where(int(i)) for i in indices[:MAX_LISTED])
         more = ", ..." if indices.size > MAX_LISTED else ""
-        note = f"{indices.size} bad values in all: {shown}{more}"
+        note = f"{indices.size} bad values in all: {where}{more}"
     raise UserInputError(
         f"{records.label} {records.where(first)}, column {records.column_names[column]!r}",
         expected,
@@ -124,7 +131,7 @@ def _check_duplicates(records: RawRecords, model_code: np.ndarray, query_code: n
         raise UserInputError(
             f"{records.label} {records.where(b)}",
             "one record per (model, query_id)",
-            f"{records.columns['model'][b]}, {records.columns['query_id'][b]}",
+            f"{shown(records.columns['model'][b])}, {shown(records.columns['query_id'][b])}",
             note=f"also at {records.where(a)}; {int(same.sum())} duplicates in all",
         )
 
@@ -137,9 +144,9 @@ def _check_coverage(
     lines = []
     for m in np.flatnonzero(~present.all(axis=1)):
         missing = query_ids[~present[m]]
-        shown = ", ".join(str(q) for q in missing[:MAX_LISTED])
+        listed = ", ".join(shown(q) for q in missing[:MAX_LISTED])
         more = ", ..." if missing.size > MAX_LISTED else ""
-        lines.append(f"{models[m]} lacks {missing.size}: {shown}{more}")
+        lines.append(f"{shown(models[m])} lacks {missing.size}: {listed}{more}")
     raise UserInputError(
         f"{records.label}, column {records.column_names['query_id']!r}",
         "every model to cover the same query ids",
@@ -236,7 +243,7 @@ def handle_negative_tokens(
     if rows.size == 0:
         return query_ids, reward, length, ()
     described = [
-        f"{models[r]} query {query_ids[c]}"
+        f"{shown(models[r])} query {shown(query_ids[c])}"
         + (f" [{where(int(r), int(c))}]" if where else "")
         + f" ({int(length[r, c])})"
         for r, c in zip(rows, cols, strict=True)
@@ -265,7 +272,7 @@ def handle_negative_tokens(
         )
     note = (
         f"{count}: dropped {dropped.size} query id{'s' if dropped.size > 1 else ''} "
-        f"({', '.join(str(query_ids[c]) for c in dropped[:MAX_LISTED])}"
+        f"({', '.join(shown(query_ids[c]) for c in dropped[:MAX_LISTED])}"
         f"{', ...' if dropped.size > MAX_LISTED else ''}) for all models: {listing}"
     )
     return query_ids[keep], reward[:, keep], length[:, keep], (note,)

@@ -111,6 +111,14 @@ def compute_regret(context, runs) -> list[list[tuple]]:
     return rows
 
 
+def regret_run_seconds(config: dict) -> float:
+    """One run's seconds on one core, at the low end: T rounds of n providers (grid pricing)."""
+    from market.rosa.footprint import REGRET_ROUND_SECONDS  # imports the runs layer: lazily
+
+    setting = config["setting"]
+    return REGRET_ROUND_SECONDS * setting["T"] * setting["providers"]
+
+
 REGRET = ExperimentKind(
     name="regret",
     game="rosa",
@@ -118,6 +126,7 @@ REGRET = ExperimentKind(
     columns=COLUMNS,
     compute=compute_regret,
     seconds_per_run=0.05,
+    run_seconds=regret_run_seconds,
 )
 #: The kinds a grid file may name (``allocations`` runs are made by the commands).
 KINDS = {REGRET.name: REGRET}
