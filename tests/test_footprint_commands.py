@@ -38,7 +38,9 @@ def test_the_driver_bookkeeping_of_delegation_runs():
     runs = 20_000
     items = [(100_000 + i, 0.1, "second-best", ("ours",) * 3, 42) for i in range(runs)]
     measured = traced_peak(lambda: profiles_experiment(resolved, items, {"command": "test"}))
-    assert measured <= delegation.DRIVER_RUN_BYTES * runs <= TIGHTNESS * measured
+    # runs are made on demand: the experiment costs next to nothing per run, and the per-run
+    # bytes price what a sweep's driver still holds, the rows read back and the tidy table
+    assert measured <= delegation.DRIVER_RUN_BYTES * runs
 
 
 def test_a_beta_sweep_in_one_process():

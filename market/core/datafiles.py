@@ -14,6 +14,7 @@ unreadable one (no permission, a folder, not UTF-8) the same message.
 from __future__ import annotations
 
 import hashlib
+import os
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -101,14 +102,30 @@ def file_bytes(path: Path, field: str, expected: str, limit: int = MAX_FILE_BYTE
     """
     try:
         with path.open("rb") as stream:
-            size = path.stat().st_size
-            content = b"" if size > limit else stream.read(limit + 1)
+            size = os.fstat(stream.fileno()).st_size  # 0 for a stream: read in pieces
+            content = b"" if size > limit else read_at_most(stream, limit + 1, size + 1)
     except OSError:
         raise UserInputError(field, expected, str(path)) from None
     if size > limit or len(content) > limit:
         raise UserInputError(
             field, f"a file of at most {limit // 1024**2} MB", str(path), note="it is larger"
         )
+    return bytes(content)
+
+
+def read_at_most(stream, most: int, piece: int) -> bytearray:
+    """Up to ``most`` bytes of ``stream``, read ``piece`` bytes at a time (at least 64 KB).
+
+    ``read(n)`` reserves ``n`` bytes up front, so a file is never read with ``read(most)``;
+    the pieces go into one growing buffer (no joined copy).
+    """
+    content = bytearray()
+    piece = max(piece, 64 * 1024)
+    while len(content) < most:
+        chunk = stream.read(min(piece, most - len(content)))
+        if not chunk:
+            break
+        content += chunk
     return content
 
 

@@ -100,7 +100,7 @@ def price_grid(grid: GridFile, presets, Ts, others: int, choices: int) -> None:
     """
     from market.delegation.footprint import CONFIG_BYTES, queries_seconds
 
-    scenarios = [resolve_scenario(preset) for preset in presets]
+    scenarios = [grid.checked("preset", resolve_scenario, preset) for preset in presets]
     horizons = [[s.T if T is None else T for T in Ts] for s in scenarios]
     profiles = [choices ** len(s.providers) for s in scenarios]
     combos = sum(len(h) for h in horizons) * others
