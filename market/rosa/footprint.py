@@ -196,9 +196,6 @@ GRID_POINT_BYTES = 32
 #: One core's seconds per provider-round played in a vectorised batch (measured 4e-8 in the
 #: truthfulness study, n = d = 5; the regret study's smaller batches take up to 1.5e-6).
 ROUND_SECONDS = 5e-8
-#: One core's seconds per provider-round of a regret run in a grid (``experiment run``, runs
-#: of one setting simulated together): measured 4.3e-7 to 4.9e-7 (n = 5, T = 200 and 5,000).
-REGRET_ROUND_SECONDS = 2e-7
 #: One cell of the monotonicity survey's bid rows while they are deduplicated: the rows, their
 #: keyed copy and ``unique``'s sorted copy and inverse, per provider column.
 SURVEY_CELL_BYTES = 4 * FLOAT_BYTES
