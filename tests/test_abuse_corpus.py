@@ -897,7 +897,7 @@ def selected_cases(session) -> list[Case]:
     wanted = set()
     for item in session.items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if "case" in params:
+        if isinstance(params.get("case"), Case):
             wanted.add(params["case"].id)
         if "case_id" in params:
             wanted.add(params["case_id"])
