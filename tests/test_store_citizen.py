@@ -23,9 +23,10 @@ import pytest
 from engine_kinds import counted_experiment, markers_per_run
 
 from market.core import claims, driver
-from market.core import store as store_module
+from market.core import store_files as store_module
 from market.core.experiments import execute
-from market.core.store import ExperimentStore, reader_uri
+from market.core.store import ExperimentStore
+from market.core.store_files import reader_uri
 from market.games import main
 
 TESTS = Path(__file__).resolve().parent
@@ -246,3 +247,23 @@ def test_a_killed_drivers_claims_do_not_hold_up_the_next_driver(tmp_path, monkey
     assert time.monotonic() - started < 60  # not the lease: the dead driver's pid is gone
     assert outcome.computed + outcome.reused == runs and outcome.reused > 0
     assert outcome.rows == execute(counted_experiment(runs), None, jobs=1).rows
+
+
+def test_opening_tries_again_while_sqlite_answers_locked_at_once():
+    from market.core.store_files import patiently
+
+    calls = []
+
+    def locked_twice():
+        calls.append(1)
+        if len(calls) < 3:
+            raise sqlite3.OperationalError("database is locked")
+
+    patiently(locked_twice, 5.0)
+    assert len(calls) == 3
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        patiently(lambda: (_ for _ in ()).throw(sqlite3.OperationalError("no such table")), 5.0)
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        patiently(lambda: (_ for _ in ()).throw(sqlite3.OperationalError("locked")), 0.2)
+    assert time.monotonic() - started < 2

@@ -181,7 +181,7 @@ def engine_options(parser: argparse.ArgumentParser, jobs: bool = True) -> None:
 def engine_settings(args: argparse.Namespace) -> dict:
     """The engine keywords of the runs functions, read and checked from the options."""
     from market.core.executors import check_executor, check_jobs, default_jobs
-    from market.core.store import store_path
+    from market.core.store_files import store_path
     from market.core.values import count
 
     executor = check_executor(args.executor, args.scheduler)

@@ -48,7 +48,8 @@ from market.core.driver import (  # noqa: F401 - part of this module's interface
 from market.core.errors import UserInputError
 from market.core.executors import start_workers
 from market.core.faults import INTERRUPTED, Stopped, StoreFault, WorkersLost, fault_message
-from market.core.store import Column, ExperimentStore, store_path
+from market.core.store import Column, ExperimentStore
+from market.core.store_files import store_path
 
 TARGET_CHUNK_SECONDS = 1.0
 #: Environment variable that sets the compute seconds aimed at per chunk (tests use 0.05).

@@ -35,7 +35,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -45,17 +44,20 @@ from pathlib import Path
 from market.core.claims import CLAIMS_SCHEMA
 from market.core.errors import UserInputError
 from market.core.faults import StoreFault, environmental, fault_message
+from market.core.store_files import (
+    is_readable_file,
+    patiently,
+    reader_uri,
+    refuse_foreign,
+    short_path,
+)
 
 SCHEMA_VERSION = 1
-STORE_EXPECTED = "a store file path (an llm-market SQLite store, created if missing)"
 SQL_TYPES = {int: "INTEGER", str: "TEXT", bool: "INTEGER", float: ""}
 #: Seconds a writer waits for another's write lock before the store counts as locked.
 BUSY_SECONDS = 30.0
 #: Milliseconds a closing writer waits to switch the journal back (others still open: it keeps WAL).
 JOURNAL_SWITCH_MS = 100
-#: Characters of a path quoted in an error, at most.
-SHOWN_PATH = 200
-WAL_HEADER_OFFSET = 18  # bytes 18-19 of a SQLite file are 2 in WAL mode
 
 BASE_SCHEMA = (
     """
@@ -113,79 +115,6 @@ class RunRecord:
     seconds: float
 
 
-def store_path(text) -> Path:
-    """The ``--store`` path, checked before any work: named, in an existing writable folder."""
-    if text is None or not str(text).strip():
-        raise UserInputError("store", STORE_EXPECTED, text)
-    path, shown = Path(text), short_path(text)
-    try:
-        is_dir, parent_is_dir = path.is_dir(), path.parent.is_dir()
-    except OSError as error:  # a name too long, a loop of links
-        raise UserInputError("store", STORE_EXPECTED, shown, note=error.strerror) from None
-    if is_dir:
-        raise UserInputError("store", STORE_EXPECTED, shown, note="it is a directory")
-    if not parent_is_dir:
-        raise UserInputError("store", STORE_EXPECTED, shown, note="its folder does not exist")
-    return path
-
-
-def short_path(text, most: int = SHOWN_PATH) -> str:
-    """A path to quote in an error: itself, or its first ``most`` characters."""
-    text = str(text)
-    return text if len(text) <= most else text[:most] + "..."
-
-
-def is_store_file(path) -> bool:
-    """Whether ``path`` names an existing file (False for a name the system refuses)."""
-    try:
-        return Path(path).is_file()
-    except OSError:
-        return False
-
-
-def is_readable_file(path) -> bool:
-    """Whether ``path`` names an existing file this process can open for reading."""
-    try:
-        with Path(path).open("rb"):
-            return Path(path).is_file()
-    except OSError:
-        return False
-
-
-def refuse_foreign(connection: sqlite3.Connection, path) -> None:
-    """Refuse, before writing anything, an SQLite file that holds another program's tables."""
-    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-    if tables and "store_info" not in tables:
-        raise UserInputError(
-            "store",
-            "an llm-market store or a new file",
-            short_path(path),
-            note="it is another program's SQLite database; nothing was written to it",
-        )
-
-
-def reader_uri(path: Path) -> str:
-    """The URI a read-only reader opens ``path`` with, so that it writes no file at all.
-
-    ``mode=ro`` in general. ``immutable=1`` (no locks, no side files) when the folder is
-    read-only, or when the file is in WAL mode without a ``-wal`` file: no writer has it open
-    (a writer keeps its ``-wal`` file while open), and a ``mode=ro`` reader of a WAL file would
-    create ``-wal`` and ``-shm`` files and leave them behind.
-    """
-    uri = path.absolute().as_uri()
-    if not os.access(path.parent, os.W_OK):
-        return f"{uri}?immutable=1"
-    try:
-        with path.open("rb") as file:
-            header = file.read(WAL_HEADER_OFFSET + 2)
-    except OSError:
-        return f"{uri}?mode=ro"
-    wal_mode = header[WAL_HEADER_OFFSET:] == bytes((2, 2))
-    if wal_mode and not Path(f"{path}-wal").exists():
-        return f"{uri}?immutable=1"
-    return f"{uri}?mode=ro"
-
-
 def quoted(name: str) -> str:
     """An SQL identifier in double quotes (names come from the kinds, never from users)."""
     return '"' + name.replace('"', '""') + '"'
@@ -213,13 +142,8 @@ class ExperimentStore:
                 self.uri, uri=readonly, timeout=BUSY_SECONDS, isolation_level=None
             )
             if not readonly:
-                refuse_foreign(self.connection, path)
-                self.connection.execute("PRAGMA journal_mode=WAL")
-                self.connection.execute("PRAGMA synchronous=NORMAL")
-                self.connection.executescript(BASE_SCHEMA)
-                self.connection.execute(
-                    "INSERT OR IGNORE INTO store_info VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
-                )
+                patiently(lambda: refuse_foreign(self.connection, path), BUSY_SECONDS)
+                patiently(self.set_up, BUSY_SECONDS)
             found = self.connection.execute(
                 "SELECT value FROM store_info WHERE name = 'schema'"
             ).fetchone()
@@ -236,6 +160,15 @@ class ExperimentStore:
             raise UserInputError(
                 "store", f"an llm-market store of schema {SCHEMA_VERSION}", short_path(path)
             )
+
+    def set_up(self) -> None:
+        """WAL mode and the base schema (each statement idempotent: safe to try again)."""
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=NORMAL")
+        self.connection.executescript(BASE_SCHEMA)
+        self.connection.execute(
+            "INSERT OR IGNORE INTO store_info VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+        )
 
     def close(self) -> None:
         """Close the connection; the last writer turns WAL off, removing its side files."""

@@ -20,7 +20,7 @@ import pandas as pd
 
 from agents.delegation.better_response import check_margin, check_rule
 from market.core.seeds import root_seed
-from market.core.store import store_path
+from market.core.store_files import store_path
 from market.core.values import count
 from market.delegation.metagame import (
     DEFAULT_MAX_PLAYS,

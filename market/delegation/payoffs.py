@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from market.core.errors import UserInputError
-from market.core.store import store_path
+from market.core.store_files import store_path
 from market.delegation.tables import PROFILE_SEPARATOR, profile_label
 
 #: The default store's file name in the cache folder.
