@@ -175,14 +175,15 @@ def plan_command(args: argparse.Namespace) -> int:
 def sweep_command(args: argparse.Namespace) -> int:
     """``delegation sweep``: all profiles x seeds; CSVs, Figures 2 and 3, settings JSON."""
     from market.core.renderer import BackgroundRenderer
-    from market.delegation.pricing import sweep_price
 
     cache_alias(args)
-    sweep_price(args)
-    out = output.output_dir(args.out)
-    with BackgroundRenderer("market.delegation.plots") as renderer:
-        with collector_paused():
+    with BackgroundRenderer("market.delegation.plots") as renderer:  # forked before the imports
+        with collector_paused():  # the model's imports (Mesa) run faster without the collector
+            from market.delegation.pricing import sweep_price
             from market.delegation.runs import mechanism_description, sweep
+
+            sweep_price(args)
+        out = output.output_dir(args.out)
 
         result = sweep(
             args.scenario,
