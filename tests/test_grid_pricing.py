@@ -106,3 +106,12 @@ def test_a_store_that_cannot_be_opened_reads_like_a_missing_one(tmp_path, monkey
 
     monkeypatch.setattr(Path, "open", refuse)  # root reads a chmod-000 file
     assert message(store) == missing == "store: expected an existing store file, got 'PATH'"
+
+
+def test_long_grid_work_is_announced_once_before_it_starts(tmp_path, capsys):
+    write(tmp_path, f"{DELEGATION.replace('[grid]', 'seeds = 40\n[grid]')}")
+    experiment = delegation_grid(read_grid(tmp_path / "g.toml"))
+    assert capsys.readouterr().err == ""  # the grid's own check prices, quietly
+    pricing.runs_price(experiment, "g.toml: [grid]", 2)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "(8,640 runs): about" in lines[0], lines

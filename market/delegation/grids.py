@@ -103,7 +103,6 @@ def price_grid(grid: GridFile, presets, Ts, others: int, choices: int) -> None:
     scenarios = [grid.checked("preset", resolve_scenario, preset) for preset in presets]
     horizons = [[s.T if T is None else T for T in Ts] for s in scenarios]
     profiles = [choices ** len(s.providers) for s in scenarios]
-    combos = sum(len(h) for h in horizons) * others
     listed = sum(len(h) * p for h, p in zip(horizons, profiles, strict=True)) * others
     queries = sum(sum(h) * (1 + p * grid.seeds) for h, p in zip(horizons, profiles, strict=True))
     field = f"{Path(grid.path).name}: [grid]"
@@ -114,8 +113,7 @@ def price_grid(grid: GridFile, presets, Ts, others: int, choices: int) -> None:
         pricing.memory(lambda s: CONFIG_BYTES * listed * s[field] / max(runs, 1)),
         pricing.work(lambda s: queries_seconds(per_run * s[field])),
     ]
-    price = pricing.check(sizes, limits)
-    pricing.announce_long_work(price.estimates[1], f"{grid.game}/{grid.kind} ({combos:,} settings)")
+    pricing.check(sizes, limits)  # long work is announced once, by the grid's runs_price
 
 
 def horizon_and_seed(config: dict, seed: int) -> tuple:
