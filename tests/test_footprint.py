@@ -11,13 +11,12 @@ estimate decreases when a size grows (the budget bisects over sizes).
 
 from __future__ import annotations
 
-import gc
-import tracemalloc
 import warnings
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from traced_peaks import traced_peak
 
 from app.games import delegation as delegation_page
 from app.games import rosa as rosa_page
@@ -35,17 +34,6 @@ from market.ttc.scenarios import get_scenario
 
 #: An estimate may exceed the measured peak by this factor (plus the fixed overhead).
 TIGHTNESS = 4
-
-
-def traced_peak(work) -> int:
-    """The ``tracemalloc`` peak, in bytes, of ``work()`` (started from a collected heap)."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        work()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def assert_bounds(measured: int, estimate: int, fixed: int) -> None:

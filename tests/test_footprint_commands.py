@@ -6,28 +6,15 @@ function's fixed overhead), and none decreases when a size grows (the pricing bi
 
 from __future__ import annotations
 
-import gc
-import tracemalloc
-
 import numpy as np
 import pytest
+from traced_peaks import traced_peak
 
 from market.delegation import footprint as delegation
 from market.rosa import footprint as rosa
 from market.ttc import footprint as ttc
 
 TIGHTNESS = 8
-
-
-def traced_peak(work) -> int:
-    """The ``tracemalloc`` peak, in bytes, of ``work()`` (started from a collected heap)."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        work()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def test_the_driver_bookkeeping_of_delegation_runs():

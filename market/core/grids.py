@@ -26,6 +26,7 @@ from typing import Any
 
 from market.core.datafiles import file_bytes, toml_document, utf8_text
 from market.core.errors import UserInputError
+from market.core.store_files import SHOWN_PATH
 from market.core.values import count
 
 TOP_KEYS = ("game", "kind", "seed", "seeds", "grid")
@@ -34,8 +35,6 @@ LARGEST_INTEGER = 2**63 - 1
 LARGEST_SEED = LARGEST_INTEGER
 #: Characters of an offending value quoted in an error, at most.
 SHOWN_CHARACTERS = 40
-#: Characters of a path quoted in an error, at most.
-SHOWN_PATH = 200
 
 
 @dataclass

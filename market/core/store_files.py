@@ -43,14 +43,6 @@ def short_path(text, most: int = SHOWN_PATH) -> str:
     return text if len(text) <= most else text[:most] + "..."
 
 
-def is_store_file(path) -> bool:
-    """Whether ``path`` names an existing file (False for a name the system refuses)."""
-    try:
-        return Path(path).is_file()
-    except OSError:
-        return False
-
-
 def is_readable_file(path) -> bool:
     """Whether ``path`` names an existing file this process can open for reading."""
     try:
