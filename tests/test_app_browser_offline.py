@@ -144,4 +144,6 @@ def test_an_unknown_address_shows_not_found_in_the_layout_and_links_home(
     tab.screenshot("not-found")
     tab.page.get_by_role("button", name="Go to the home page").click()
     tab.page.get_by_role("heading", name="Guided tours").wait_for(timeout=LOAD)
+    # the home page may draw before the notice's redraw lands: wait for it to go, then check
+    tab.page.get_by_text("Page not found").wait_for(state="detached", timeout=LOAD)
     assert "Page not found" not in tab.page.inner_text("body")
