@@ -110,4 +110,6 @@ def new_tab(chromium, dashboard_url):
 
     yield open_tab
     for context in contexts:
+        for page in context.pages:
+            page.close()  # its close beacon ends its session now, not after 60 s of silence
         context.close()

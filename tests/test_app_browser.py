@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from app.tours import TOURS
 
@@ -132,8 +133,13 @@ def test_a_shared_url_reproduces_the_run(new_tab, dashboard_url):
     field.fill("300000")
     field.press("Enter")
     author.page.wait_for_url("**T=300000**", timeout=LOAD)
-    author.page.get_by_label("Queries per step").fill("30000")
-    author.page.get_by_label("Queries per step").press("Enter")
+    # as a reader of the page would: the next setting once the new horizon's model is drawn
+    author.page.get_by_text("of T = 300,000").wait_for(timeout=LOAD)
+    wait_built(author)
+    box = author.page.get_by_label("Queries per step")
+    box.fill("30000")
+    expect(box).to_have_value("30000")
+    box.press("Enter")
     author.page.wait_for_url("**batch=30000**", timeout=LOAD)
     author.page.get_by_text("of T = 300,000").wait_for(timeout=LOAD)
     play_to_end(author)
