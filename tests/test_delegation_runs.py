@@ -142,7 +142,7 @@ def test_sweep_table_shape_and_order(small_sweep):
 
 
 def test_sweep_summary_is_the_mean_over_the_others_profiles(small_sweep):
-    table, summary = small_sweep.profiles, small_sweep.summary
+    table, summary = small_sweep.profiles, small_sweep.strategy_means
     assert len(summary) == 18
     for row in summary.itertuples():
         mine = table[(table["provider"] == row.provider) & (table["strategy"] == row.strategy)]
@@ -175,7 +175,7 @@ def test_sweep_does_not_depend_on_the_number_of_processes():
     one = sweep("cao2026", jobs=1, **args)
     two = sweep("cao2026", jobs=2, **args)
     pd.testing.assert_frame_equal(one.profiles, two.profiles)
-    pd.testing.assert_frame_equal(one.summary, two.summary)
+    pd.testing.assert_frame_equal(one.strategy_means, two.strategy_means)
 
 
 def test_chunks_pickle_and_simulate():
@@ -234,7 +234,7 @@ def test_figure2_claims_at_a_reduced_horizon():
     delegations (Figure 2's caption). At T <= 4e5 "dishonest-length" still passes the
     artifact's validation check (its margin M = T^-eps ln(KT) is wide), so 6e5 is used."""
     result = sweep("cao2026", T=600_000, seeds=1, seed=42, jobs=2)
-    mine = result.summary[result.summary["provider"] == 1].set_index("strategy")
+    mine = result.strategy_means[result.strategy_means["provider"] == 1].set_index("strategy")
     assert mine["provider_utility"].idxmax() == "ours"
     assert mine.loc["honest", "provider_utility"] == 0.0
     delegations = mine.loc[["ours", "honest", "ours-honest-length"], "delegations"]

@@ -104,7 +104,7 @@ def test_one_run_reports_its_instance_monotonicity():
     assert result.monotonicity.monotone
     assert len(result.monotonicity.grid) == 5
     assert len(model.history()) > 100
-    payload = result.to_dict()
+    payload = result.json_record()
     assert "reconstructed" in payload["note"]
     assert payload["monotonicity"]["monotone"] is True
 

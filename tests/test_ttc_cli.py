@@ -450,7 +450,7 @@ def test_equilibrium_record_flags_an_infinite_poa():
         price=[[0.3], [0.3]],
         v0=-10.0,
     )
-    record = equilibrium_summary(game, TTCMarket(game, rng=0).run_to_equilibrium()).to_dict()
+    record = equilibrium_summary(game, TTCMarket(game, rng=0).run_to_equilibrium()).json_record()
     assert record["welfare"] == pytest.approx(-0.1)
     assert record["poa"] is None and record["poa_infinite"] is True
     json.dumps(record, allow_nan=False)

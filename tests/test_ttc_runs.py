@@ -14,13 +14,13 @@ from market.ttc import runs
 from market.ttc.results import Analysis, Comparison, Dynamics
 
 
-def test_analyze_to_dict_is_the_cli_json(capsys):
+def test_analyze_json_record_is_the_cli_json(capsys):
     spec = runs.build_game(preset="intro-example", beta=math.inf)
     analysis = runs.analyze(spec.game, spec.source)
     assert isinstance(analysis, Analysis)
     assert main(["ttc", "analyze", "--scenario", "intro-example", "--beta", "inf", "--json"]) == 0
     printed = capsys.readouterr().out
-    assert json.dumps(analysis.to_dict(), allow_nan=False) + "\n" == printed
+    assert json.dumps(analysis.json_record(), allow_nan=False) + "\n" == printed
     # Appendix A: provider 1 at high TTC, PoA 1.15 / 0.8
     assert analysis.equilibrium.levels[0] == 1
     assert analysis.equilibrium.poa == pytest.approx(1.4375)

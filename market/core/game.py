@@ -37,6 +37,8 @@ class GameDescription:
         cli_path: the thin CLI module (``register(subparsers)``).
         experiments_path: the module of its experiment kinds (``KINDS`` and
             ``grid_experiment``), or "" when it has none.
+        results_paths: ``module:Class`` of every public result record its run functions
+            return (each follows :class:`market.core.results.ResultRecord`).
     """
 
     name: str
@@ -50,6 +52,7 @@ class GameDescription:
     runs_path: str
     cli_path: str
     experiments_path: str = ""
+    results_paths: tuple[str, ...] = ()
 
     @property
     def model(self) -> type:
@@ -85,3 +88,8 @@ class GameDescription:
     def experiments(self):
         """The experiment kinds' module (None when the game has none)."""
         return load(self.experiments_path) if self.experiments_path else None
+
+    @property
+    def results(self) -> tuple[type, ...]:
+        """The result record classes (:class:`market.core.results.ResultRecord`)."""
+        return tuple(load(path) for path in self.results_paths)

@@ -19,5 +19,16 @@ GAME = GameDescription(
     mechanisms_path="mechanisms.delegation:MECHANISMS",
     runs_path="market.delegation.runs",
     cli_path="market.delegation.cli",
+    results_paths=(
+        "market.delegation.results:ProviderResult",
+        "market.delegation.results:DelegationResult",
+        "market.delegation.results:SweepResult",
+        "market.delegation.results:HorizonResult",
+        "market.delegation.horizon:HorizonPlan",
+        "market.delegation.empirical:Sink",
+        "market.delegation.empirical:DynamicsEnd",
+        "market.delegation.empirical:MetagameResult",
+        "market.delegation.theorem:Theorem52Check",
+    ),
     experiments_path="market.delegation.grids",
 )

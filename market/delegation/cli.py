@@ -2,13 +2,13 @@
 
 Sub-commands:
     run      one strategy profile: a readable summary, or with ``--json`` one JSON object
-             (:meth:`market.delegation.results.DelegationResult.to_dict`).
+             (:meth:`market.delegation.results.DelegationResult.json_record`).
     sweep    every strategy profile (6^K) x replicate seeds on ``--jobs`` processes:
              ``profiles.csv``, ``summary.csv`` (Figure 2's aggregation), ``figure3.csv``,
              ``figure2.png``, ``figure3.png`` and ``sweep.json`` (settings and timings).
     plan     how long a horizon the market needs: B, M, what ``T_R`` reserves term by term,
              ``T_R`` and the expected phase lengths for honest play; with ``--json`` one
-             object (:meth:`market.delegation.horizon.HorizonPlan.to_dict`).
+             object (:meth:`market.delegation.horizon.HorizonPlan.json_record`).
     metagame better response over strategies: the payoff table (its runs kept in an
              experiment store, by default in the user's cache folder), the better-response
              graph (GraphML, PNG), its sinks with basins, the dynamics trace and a continuous
@@ -151,7 +151,7 @@ def run_command(args: argparse.Namespace) -> int:
         batch=optional_count(args.batch, "batch"),
     )
     if args.json:
-        print(json.dumps(result.to_dict()))
+        print(json.dumps(result.json_record()))
     else:
         print(run_summary(result, mechanism_description(result.mechanism)))
     return 0
@@ -166,7 +166,7 @@ def plan_command(args: argparse.Namespace) -> int:
         args.scenario, T=optional_count(args.T, "T"), eps=eps_of(args), mechanism=args.mechanism
     )
     if args.json:
-        print(json.dumps(result.to_dict()))
+        print(json.dumps(result.json_record()))
     else:
         print(plan_summary(result, args.scenario))
     return 0
@@ -203,7 +203,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         figures = renderer.draw(sweep_figures(result, label))
     files = {
         "profiles.csv": output.csv_bytes(result.profiles, PRECISE),
-        "summary.csv": output.csv_bytes(result.summary, PRECISE),
+        "summary.csv": output.csv_bytes(result.strategy_means, PRECISE),
         "figure3.csv": output.csv_bytes(result.figure3, PRECISE),
         **figures,
     }
@@ -236,7 +236,11 @@ def sweep_figures(result, label: str) -> dict:
     return {
         "figure2.png": (
             "figure2",
-            (result.summary, 1, f"Provider 1 by strategy, mean over the others' profiles\n{label}"),
+            (
+                result.strategy_means,
+                1,
+                f"Provider 1 by strategy, mean over the others' profiles\n{label}",
+            ),
         ),
         "figure3.png": (
             "figure3",

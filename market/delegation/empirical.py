@@ -16,9 +16,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import networkx as nx
 import pandas as pd
 
 from agents.delegation.better_response import check_margin, check_rule
+from market.core.results import ResultMixin, json_ready, number
 from market.core.seeds import root_seed
 from market.core.store_files import store_path
 from market.core.values import count
@@ -38,7 +40,7 @@ CLAIM_STARTS = ("honest", "dishonest-all")
 
 
 @dataclass(frozen=True)
-class Sink:
+class Sink(ResultMixin):
     """A pure equilibrium of the empirical game (a sink of the better-response graph)."""
 
     profile: tuple[str, ...]
@@ -47,19 +49,27 @@ class Sink:
     basin: float
     share_of_u_sb: float
 
-    def to_dict(self) -> dict:
-        """The JSON form: ``{profile, user_utility, provider_utility, basin, share_of_u_sb}``."""
-        return {
-            "profile": list(self.profile),
-            "user_utility": self.user_utility,
-            "provider_utility": list(self.provider_utility),
-            "basin": self.basin,
-            "share_of_u_sb": self.share_of_u_sb,
-        }
+    def to_frame(self) -> pd.DataFrame:
+        """One row per provider (numbered from 1): its strategy and mean utility at the sink."""
+        return pd.DataFrame(
+            {
+                "provider": range(1, len(self.profile) + 1),
+                "strategy": self.profile,
+                "provider_utility": self.provider_utility,
+            }
+        ).assign(user_utility=self.user_utility, basin=self.basin)
+
+    def summary(self) -> str:
+        """The profile, the user's share of u_SB and the basin."""
+        return (
+            f"sink {'|'.join(self.profile)}: user utility {number(self.user_utility)} reward "
+            f"units ({number(self.share_of_u_sb, 3)} of u_SB), basin {number(self.basin, 3)} "
+            "of start profiles"
+        )
 
 
 @dataclass(frozen=True)
-class DynamicsEnd:
+class DynamicsEnd(ResultMixin):
     """Where the dynamics from one start ended, after how many plays, and why."""
 
     start: tuple[str, ...]
@@ -69,20 +79,22 @@ class DynamicsEnd:
     stop_reason: str
     user_utility: float
 
-    def to_dict(self) -> dict:
-        """JSON form."""
-        return {
-            "start": list(self.start),
-            "end": list(self.end),
-            "plays": self.plays,
-            "equilibrium": self.equilibrium,
-            "stop_reason": self.stop_reason,
-            "user_utility": self.user_utility,
-        }
+    def to_frame(self) -> pd.DataFrame:
+        """One row per provider (numbered from 1): its strategy at the start and the end."""
+        return pd.DataFrame(
+            {"provider": range(1, len(self.start) + 1), "start": self.start, "end": self.end}
+        ).assign(plays=self.plays, equilibrium=self.equilibrium)
+
+    def summary(self) -> str:
+        """Where the dynamics ended, after how many plays and why."""
+        return (
+            f"from {'|'.join(self.start)} to {'|'.join(self.end)} in {self.plays} plays "
+            f"({self.stop_reason}); user utility {number(self.user_utility)} reward units"
+        )
 
 
 @dataclass(frozen=True)
-class MetagameResult:
+class MetagameResult(ResultMixin):
     """Everything the metagame command writes (and the dashboard shows).
 
     Attributes:
@@ -110,7 +122,7 @@ class MetagameResult:
     theorem52: Theorem52Check | None
     timings: dict = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def json_record(self) -> dict:
         """The ``--json`` object: u_sb, u_fb, sinks, dynamics, claim ends, Theorem 5.2 check."""
         return {
             "settings": self.settings,
@@ -120,9 +132,28 @@ class MetagameResult:
             "cycling_share": self.cycling_share,
             "dynamics": self.dynamics.to_dict(),
             "claim_ends": [end.to_dict() for end in self.claim_ends],
-            "theorem_5_2": None if self.theorem52 is None else self.theorem52.to_dict(),
+            "theorem_5_2": None if self.theorem52 is None else self.theorem52.json_record(),
             "timings": self.timings,
         }
+
+    def json_field(self, name: str):
+        """The graph as networkx's node-link data; other fields as :func:`json_ready`."""
+        if name == "graph":
+            return json_ready(nx.node_link_data(self.graph, edges="edges"))
+        return super().json_field(name)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The payoff table: one row per strategy profile and provider."""
+        return self.table.to_frame()
+
+    def summary(self) -> str:
+        """How many pure equilibria, and where the dynamics from the start ended."""
+        end = self.dynamics
+        return (
+            f"{len(self.table.profiles)} profiles, {len(self.sinks)} pure equilibria; from "
+            f"{'|'.join(end.start)} the dynamics end at {'|'.join(end.end)} after {end.plays} "
+            f"plays, user utility {number(end.user_utility)} reward units"
+        )
 
 
 def run_dynamics(table, start, rule, tolerance, z, seed, max_plays) -> MetagameMarket:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 from market.core.errors import UserInputError
+from market.core.results import ResultMixin
 from mechanisms.delegation import DelegationMechanism, DelegationParams
 
 #: The largest horizon a run accepts: the query ids are drawn up front, 8 bytes each.
@@ -96,7 +97,7 @@ def smallest_length_bound(mechanism_cls, params: DelegationParams, typical) -> i
 
 
 @dataclass(frozen=True)
-class HorizonPlan:
+class HorizonPlan(ResultMixin):
     """What a market needs, planned for honest play before any query is served.
 
     Attributes:
@@ -149,8 +150,8 @@ class HorizonPlan:
             return None
         return max(self.reserve, key=lambda term: term[2])[0]
 
-    def to_dict(self) -> dict:
-        """A JSON-ready dict."""
+    def json_record(self) -> dict:
+        """The CLI's ``plan --json`` object (reserve and phases as objects, derived values)."""
         values = asdict(self)
         values["reserve"] = [
             {"term": name, "coefficient": c, "queries": q} for name, c, q in self.reserve
@@ -159,6 +160,22 @@ class HorizonPlan:
         values["exploration"] = self.exploration
         values["dominant_term"] = self.dominant_term
         return values
+
+    def to_frame(self):
+        """One row per phase: its expected queries under honest play (a DataFrame)."""
+        import pandas as pd  # lazily: the pricing of a command imports this module
+
+        return pd.DataFrame(self.phases, columns=["phase", "expected_queries"]).assign(
+            mechanism=self.mechanism, T=self.T, eps=self.eps
+        )
+
+    def summary(self) -> str:
+        """Whether the horizon leaves an exploitation phase, and how long."""
+        verdict = "works" if self.works else f"too short (smallest T: {self.smallest_T})"
+        return (
+            f"{self.mechanism}, T={self.T} queries, eps={self.eps}: B={self.B} queries per "
+            f"provider, T_R={self.T_R} queries of exploitation; {verdict}"
+        )
 
 
 def horizon_plan(mechanism: DelegationMechanism, economy, advise: bool = True) -> HorizonPlan:

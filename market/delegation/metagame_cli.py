@@ -129,13 +129,13 @@ def metagame_command(args: argparse.Namespace) -> int:
     files["metagame.json"] = output.json_bytes(
         {
             "command": "delegation metagame",
-            **result.to_dict(),
+            **result.json_record(),
             "files": sorted([*files, "metagame.json"]),
         }
     )
     written = output.write_outputs(out, files)
     if args.json:
-        print(json.dumps(result.to_dict()))
+        print(json.dumps(result.json_record()))
     else:
         print(metagame_summary(result))
         store = result.settings["payoff_store"]

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,12 @@ from market.delegation.experiments import INDEX as EXPERIMENT_COLUMNS
 from market.delegation.experiments import profiles_experiment
 from market.delegation.horizon import HorizonPlan, horizon_plan
 from market.delegation.model import DelegationMarket, mechanism_params, resolve_scenario
-from market.delegation.results import DelegationResult
+from market.delegation.results import (
+    HORIZON_COLUMNS,
+    DelegationResult,
+    HorizonResult,
+    SweepResult,
+)
 from market.delegation.spec import DelegationScenario
 from market.delegation.tables import (
     LEADER_STRATEGY,
@@ -58,7 +63,6 @@ from market.delegation.tables import (
 from mechanisms.delegation import MECHANISMS
 
 DEFAULT_SEED = 42
-HORIZON_COLUMNS = ("T", "seed", "provider1_user_utility", "user_utility", "u_sb")
 
 
 def mechanism_description(name: str) -> str:
@@ -183,27 +187,6 @@ def plan(preset="cao2026", T=None, eps=None, mechanism=None) -> HorizonPlan:
 # ---- the strategy sweep (Figures 2 and 3) -------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SweepResult:
-    """A finished sweep: settings, the tidy profile table, its aggregations and timings.
-
-    Attributes:
-        settings: what was run (scenario, mechanism, T, eps, seeds, jobs, counts).
-        profiles: one row per profile, seed and provider
-            (:data:`~market.delegation.tables.PROFILE_COLUMNS`).
-        summary: Figure 2's aggregation for every provider (``strategy_means``).
-        figure3: providers 2..K by strategy with provider 1 playing "ours"
-            (``responses_to_leader``).
-        timings: wall-clock seconds of each stage.
-    """
-
-    settings: dict
-    profiles: pd.DataFrame
-    summary: pd.DataFrame
-    figure3: pd.DataFrame
-    timings: dict = field(default_factory=dict)
-
-
 def sweep(
     preset="cao2026",
     T=None,
@@ -306,15 +289,6 @@ def profile_frame(outcome) -> pd.DataFrame:
 
 
 # ---- the horizon sweep (Figure 4) ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HorizonResult:
-    """Figure 4's data: one row per horizon T and seed (:data:`HORIZON_COLUMNS`)."""
-
-    settings: dict
-    table: pd.DataFrame
-    timings: dict = field(default_factory=dict)
 
 
 def horizon_values(T_from, T_to, points) -> tuple[int, ...]:

@@ -25,6 +25,7 @@ import pandas as pd
 from agents.delegation.actions import LengthReport
 from agents.delegation.families import ExploitationDeviation
 from market.core.experiments import execute
+from market.core.results import ResultMixin, number
 from market.core.seeds import replicate_seeds, root_seed
 from market.core.values import count
 from market.delegation.experiments import DEVIATION_INDEX, OURS, deviations_experiment
@@ -36,7 +37,7 @@ REFINEMENTS = 6
 
 
 @dataclass(frozen=True)
-class Theorem52Check:
+class Theorem52Check(ResultMixin):
     """The largest gain over "ours" found in the family, against the slack.
 
     Attributes:
@@ -64,8 +65,8 @@ class Theorem52Check:
         """Whether no searched point beats "ours" by more than the slack."""
         return self.largest_gain <= self.slack
 
-    def to_dict(self) -> dict:
-        """A JSON-ready summary (without the points)."""
+    def json_record(self) -> dict:
+        """The ``theorem_5_2`` object of ``metagame --json`` (the points only counted)."""
         return {
             "provider": self.provider,
             "ours_utility": self.ours_utility,
@@ -77,6 +78,19 @@ class Theorem52Check:
             "within_slack": self.within_slack,
             "points": len(self.points),
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The searched points: one row per model and length report."""
+        return self.points
+
+    def summary(self) -> str:
+        """The largest gain over "ours" against the slack."""
+        verdict = "within" if self.within_slack else "beyond"
+        return (
+            f"provider {self.provider}: best deviation ({self.best_model}, {self.best_report}) "
+            f"gains {number(self.largest_gain)} reward units over ours, {verdict} the slack "
+            f"{number(self.slack)}"
+        )
 
 
 def length_grid(low: int, high: int, points: int) -> list[int]:

@@ -27,5 +27,14 @@ GAME = GameDescription(
     mechanisms_path="mechanisms.rosa.resampling:MECHANISMS",
     runs_path="market.rosa.runs",
     cli_path="market.rosa.cli",
+    results_paths=(
+        "market.rosa.records:ProviderOutcome",
+        "market.rosa.records:MonotonicityCheck",
+        "market.rosa.records:RunResult",
+        "market.rosa.records:TruthfulnessCurve",
+        "market.rosa.records:RegretCurve",
+        "market.rosa.records:MonotonicitySurvey",
+        "market.rosa.outcomes:BidOutcomes",
+    ),
     experiments_path="market.rosa.experiments",
 )

@@ -186,7 +186,7 @@ def run_command(args) -> int:
         check_points=count(args.check_points, "--check-points", minimum=0),
         jobs=count(args.jobs, "--jobs"),
     )
-    payload = result.to_dict()
+    payload = result.json_record()
     files = {}
     if out is not None:
         history, service = model.history(), model.service_map()
@@ -268,7 +268,7 @@ def truthfulness_command(args) -> int:
     engine = engine_of(args, seed)
     runs_ = count(args.runs, "--runs")
     curve = runs.truthfulness_curve(setting, seed, provider - 1, grid, runs_, **engine)
-    payload = curve.to_dict()
+    payload = curve.json_record()
     files = {}
     if out is not None:
         files = {
@@ -330,7 +330,7 @@ def regret_command(args) -> int:
     engine = engine_of(args, seed)
     curve = runs.regret_curve(setting, seed, grid, count(args.runs, "--runs"), **engine)
     table = curve.to_frame()
-    payload = {**curve.to_dict(), "seed": seed}
+    payload = {**curve.json_record(), "seed": seed}
     files = {
         "regret.csv": csv_bytes(table),
         "regret.json": json_bytes(payload),
@@ -364,7 +364,7 @@ def monotonicity_command(args) -> int:
     points = count(args.points, "--points", minimum=2)
     survey = runs.monotonicity_survey(setting, seed, instances, points, learners, **engine)
     table = survey.to_frame()
-    payload = {**survey.to_dict(), "seed": seed}
+    payload = {**survey.json_record(), "seed": seed}
     files = {}
     if out is not None:
         files = {

@@ -1,8 +1,9 @@
 """Typed results of the ROSA game: one run, a truthfulness curve, regret curves, monotonicity.
 
-Every record is a frozen dataclass with ``to_dict()`` (the CLI's JSON, always carrying the
-``"note"`` that the mechanism is reconstructed) and, where a table makes sense, ``to_frame()``
-(a tidy DataFrame for CSV files and the dashboard).
+Every record is a frozen dataclass following :mod:`market.core.results` (``to_dict()`` of its
+own fields, a tidy ``to_frame()`` for CSV files and the dashboard, a one-line ``summary()``);
+the CLI's JSON, always carrying the ``"note"`` that the mechanism is reconstructed, is
+``json_record()``. Providers are numbered from 0 in the fields, from 1 in frames and JSON.
 
 References:
     Patra et al. (2026); ``shared/specs/rosa.md``. Reconstructed.
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from market.core.output import json_number
+from market.core.results import ResultMixin, number
 from market.rosa.scenarios import RECONSTRUCTED, RosaSetting
 
 
@@ -26,7 +28,7 @@ def numbers(values) -> list:
 
 
 @dataclass(frozen=True)
-class ProviderOutcome:
+class ProviderOutcome(ResultMixin):
     """One provider at the end of a run."""
 
     name: str
@@ -39,9 +41,16 @@ class ProviderOutcome:
     payments: float
     utility: float
 
+    def summary(self) -> str:
+        """Cost, bid, rounds served and utility (money per query in the cost's units)."""
+        return (
+            f"{self.name} ({self.strategy}): cost {number(self.cost)}, bid {number(self.bid)}, "
+            f"served {self.rounds_served} rounds, utility {number(self.utility)}"
+        )
+
 
 @dataclass(frozen=True)
-class MonotonicityCheck:
+class MonotonicityCheck(ResultMixin):
     """Rounds served by each provider over a grid of its own (modified) bids, all else fixed.
 
     Attributes:
@@ -62,7 +71,7 @@ class MonotonicityCheck:
         """No provider shows a violation."""
         return not any(self.violations)
 
-    def to_dict(self) -> dict:
+    def json_record(self) -> dict:
         """JSON-ready."""
         return {
             "grid": numbers(self.grid),
@@ -71,9 +80,26 @@ class MonotonicityCheck:
             "monotone": self.monotone,
         }
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per provider (numbered from 1) and bid: the rounds it is served."""
+        rounds = np.asarray(self.rounds, dtype=np.int64)
+        providers, points = rounds.shape
+        return pd.DataFrame(
+            {
+                "provider": np.repeat(np.arange(1, providers + 1), points),
+                "bid": np.tile(np.asarray(self.grid, dtype=float), providers),
+                "rounds_served": rounds.ravel(),
+            }
+        )
+
+    def summary(self) -> str:
+        """Whether every provider's rounds served fall as its bid rises."""
+        shown = "monotone" if self.monotone else f"violated by {sum(self.violations)} providers"
+        return f"ex-post monotonicity over {len(self.grid)} bids per provider: {shown}"
+
 
 @dataclass(frozen=True)
-class RunResult:
+class RunResult(ResultMixin):
     """What one run produced (the model's :meth:`result`)."""
 
     setting: RosaSetting
@@ -97,7 +123,7 @@ class RunResult:
         """Regret divided by ``sqrt(rounds)``."""
         return self.regret / math.sqrt(self.rounds) if self.rounds else 0.0
 
-    def to_dict(self) -> dict:
+    def json_record(self) -> dict:
         """JSON-ready (the CLI's ``rosa run --json``)."""
         return {
             "note": RECONSTRUCTED,
@@ -112,12 +138,26 @@ class RunResult:
             "clairvoyant_user_utility": self.clairvoyant_utility,
             "payments": self.payments,
             "providers": [asdict(p) for p in self.providers],
-            "monotonicity": None if self.monotonicity is None else self.monotonicity.to_dict(),
+            "monotonicity": None if self.monotonicity is None else self.monotonicity.json_record(),
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per provider (numbered from 1): cost, bid, rounds served, payments, utility."""
+        rows = [{"provider": k, **asdict(p)} for k, p in enumerate(self.providers, start=1)]
+        return pd.DataFrame(rows).assign(seed=self.seed, run=self.run)
+
+    def summary(self) -> str:
+        """Regret and the user's utility over the rounds played."""
+        return (
+            f"{self.setting.name}, seed {self.seed}, run {self.run}: {self.rounds} rounds, "
+            f"regret {number(self.regret)} (regret / sqrt(T) {number(self.regret_over_sqrt_T)}), "
+            f"user utility {number(self.user_utility)} of {number(self.clairvoyant_utility)} "
+            "clairvoyant (reconstructed)"
+        )
 
 
 @dataclass(frozen=True)
-class TruthfulnessCurve:
+class TruthfulnessCurve(ResultMixin):
     """One provider's expected utility over a grid of bids, the others truthful.
 
     Attributes:
@@ -166,7 +206,7 @@ class TruthfulnessCurve:
         """The grid bid with the highest expected utility."""
         return float(self.bids[int(np.argmax(self.expected_utility))])
 
-    def to_dict(self) -> dict:
+    def json_record(self) -> dict:
         """JSON-ready (the CLI's ``rosa truthfulness --json``)."""
         return {
             "note": RECONSTRUCTED,
@@ -205,9 +245,17 @@ class TruthfulnessCurve:
             }
         )
 
+    def summary(self) -> str:
+        """The best bid on the grid against the true cost."""
+        return (
+            f"provider {self.provider + 1} (true cost {number(self.true_cost)}): best of "
+            f"{len(self.bids)} bids {number(self.best_bid)}, truthful expected utility "
+            f"{number(self.truthful_utility)} over {self.runs} runs (reconstructed)"
+        )
+
 
 @dataclass(frozen=True)
-class RegretCurve:
+class RegretCurve(ResultMixin):
     """Regret against the horizon T, and the cumulative regret of the longest horizon.
 
     Attributes:
@@ -262,7 +310,7 @@ class RegretCurve:
             }
         )
 
-    def to_dict(self) -> dict:
+    def json_record(self) -> dict:
         """JSON-ready summary."""
         table = self.to_frame()
         return {
@@ -280,9 +328,17 @@ class RegretCurve:
             "sqrt_T_scale": self.sqrt_scale,
         }
 
+    def summary(self) -> str:
+        """The horizons and the fitted scale of regret in sqrt(T)."""
+        return (
+            f"regret over {len(self.horizons)} horizons up to T={max(self.horizons)} rounds, "
+            f"{self.regret.shape[1]} runs: mean regret ~ {number(self.sqrt_scale)} sqrt(T) "
+            "(reconstructed)"
+        )
+
 
 @dataclass(frozen=True)
-class MonotonicitySurvey:
+class MonotonicitySurvey(ResultMixin):
     """Each learner's ex-post monotonicity violations over random instances.
 
     Attributes:
@@ -318,7 +374,7 @@ class MonotonicitySurvey:
             }
         )
 
-    def to_dict(self) -> dict:
+    def json_record(self) -> dict:
         """JSON-ready."""
         return {
             "note": RECONSTRUCTED,
@@ -330,3 +386,11 @@ class MonotonicitySurvey:
             "grid_points": self.grid_points,
             "learners": self.to_frame().to_dict(orient="records"),
         }
+
+    def summary(self) -> str:
+        """Each learner's share of instances with a violation."""
+        rates = ", ".join(
+            f"{name} {number(v / self.instances, 3)}"
+            for name, v in zip(self.learners, self.instance_violations, strict=True)
+        )
+        return f"share of {self.instances} instances violating monotonicity: {rates}"

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -40,6 +39,7 @@ from market.rosa.batches import (
 )
 from market.rosa.experiments import allocations, setting_config
 from market.rosa.model import DEFAULT_RECORD_POINTS, RosaMarket, rosa_coins
+from market.rosa.outcomes import BidOutcomes
 from market.rosa.records import (
     MonotonicityCheck,
     MonotonicitySurvey,
@@ -121,37 +121,6 @@ def run_market(
 
 
 # ---- truthfulness -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BidOutcomes:
-    """Per-run outcomes of one provider over bids (the raw material of a truthfulness curve).
-
-    Attributes:
-        cost: the provider's true cost.
-        points: the bids evaluated (the grid, then the true cost last).
-        weights: the probability of each outcome of the provider's own ROSA flag
-            (``(1 - mu, mu)``, or ``(1,)`` for a mechanism that never resamples).
-        served: rounds served, shape ``(runs, len(points), len(weights))``.
-        rates: payment per round served, same shape.
-        simulated_rows: distinct markets simulated.
-    """
-
-    cost: float
-    points: np.ndarray
-    weights: np.ndarray
-    served: np.ndarray
-    rates: np.ndarray
-    simulated_rows: int
-
-    @property
-    def utility(self) -> np.ndarray:
-        """Realised utility per run, bid and flag outcome."""
-        return self.served * (self.rates - self.cost)
-
-    def expected(self, values: np.ndarray) -> np.ndarray:
-        """``values`` averaged over the provider's own flag, shape ``(runs, len(points))``."""
-        return values @ self.weights
 
 
 def bid_outcomes(

@@ -20,5 +20,14 @@ GAME = GameDescription(
     mechanisms_path="mechanisms.ttc:MECHANISMS",
     runs_path="market.ttc.runs",
     cli_path="market.ttc.cli",
+    results_paths=(
+        "market.ttc.results:GameSpec",
+        "market.ttc.results:Dynamics",
+        "market.ttc.results:EquilibriumSummary",
+        "market.ttc.results:TruthfulAuction",
+        "market.ttc.results:Analysis",
+        "market.ttc.results:BetaSweep",
+        "market.ttc.results:Comparison",
+    ),
     experiments_path="market.ttc.grids",
 )

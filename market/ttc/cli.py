@@ -12,7 +12,7 @@ mistake raises :class:`market.core.errors.UserInputError` (one line, exit code 2
 computed and rendered before :func:`market.core.output.write_outputs` writes all the files at
 once, so a failure leaves nothing half-written.
 
-The JSON of ``analyze --json`` is :meth:`market.ttc.results.Analysis.to_dict`.
+The JSON of ``analyze --json`` is :meth:`market.ttc.results.Analysis.json_record`.
 """
 
 from __future__ import annotations
@@ -261,7 +261,7 @@ def analyze_command(args: argparse.Namespace) -> int:
         spec.game, spec.source, args.dynamics, args.schedule, args.seed, args.max_profiles
     )
     announce(spec)
-    record = analysis.to_dict()
+    record = analysis.json_record()
     if args.json:
         print(json.dumps(record, allow_nan=False))
         return 0

@@ -15,6 +15,7 @@ import pandas as pd
 
 from market.core.errors import UserInputError
 from market.core.output import json_number
+from market.core.results import ResultMixin, number
 from market.core.values import split_range
 from market.ttc.curves import APPROXIMATE_NOTE
 from market.ttc.state import MarketState
@@ -29,7 +30,7 @@ def beta_json(beta: float) -> float | str:
 
 
 @dataclass(frozen=True, eq=False)
-class GameSpec:
+class GameSpec(ResultMixin):
     """A game, where it came from, and the warnings building it raised.
 
     Attributes:
@@ -42,9 +43,22 @@ class GameSpec:
     source: str
     warnings: tuple[str, ...]
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per provider and compute level: theta, quality, cost and price per query."""
+        return game_frame(self.game)
+
+    def summary(self) -> str:
+        """Providers, levels, where the game came from, and how many warnings."""
+        game = self.game
+        return (
+            f"{len(game.providers)} providers x {len(game.levels)} compute levels from "
+            f"{self.source}; beta = {beta_json(game.beta)}, V_0 = {game.v0:g} (value per "
+            f"query); {len(self.warnings)} warnings"
+        )
+
 
 @dataclass(frozen=True, eq=False)
-class Dynamics:
+class Dynamics(ResultMixin):
     """One run of better-response dynamics recorded step by step (Figure 2).
 
     Attributes:
@@ -65,9 +79,21 @@ class Dynamics:
     n_users: int
     history: pd.DataFrame
 
+    def to_frame(self) -> pd.DataFrame:
+        """The history: one row per step (per-provider columns ``theta[NAME]`` and so on)."""
+        return self.history
+
+    def summary(self) -> str:
+        """Steps, whether it rests at an equilibrium, and the welfare there."""
+        rest = "a pure Nash equilibrium" if self.equilibrium_reached else "no verified equilibrium"
+        return (
+            f"{self.rule} dynamics, seed {self.seed}: {self.steps} steps to {rest}; welfare "
+            f"{number(self.final.welfare)} per query, max W / W = {number(self.final.inefficiency)}"
+        )
+
 
 @dataclass(frozen=True, eq=False)
-class EquilibriumSummary:
+class EquilibriumSummary(ResultMixin):
     """The profile the dynamics rest at (the ``equilibrium`` object of ``analyze --json``).
 
     Attributes:
@@ -88,8 +114,8 @@ class EquilibriumSummary:
     moves: int
     is_equilibrium: bool
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready; ``poa`` is null and ``poa_infinite`` true when the PoA is infinite."""
+    def json_record(self) -> dict[str, Any]:
+        """The CLI's JSON; ``poa`` is null and ``poa_infinite`` true when the PoA is infinite."""
         state, game = self.state, self.game
         return {
             "providers": list(game.providers),
@@ -108,9 +134,32 @@ class EquilibriumSummary:
             "is_equilibrium": self.is_equilibrium,
         }
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per provider: its level, theta, share, price and utility per query."""
+        state = self.state
+        return pd.DataFrame(
+            {
+                "provider": range(1, len(self.levels) + 1),
+                "name": self.game.providers,
+                "level": self.levels,
+                "theta": state.thetas,
+                "share": state.shares,
+                "price": state.prices,
+                "provider_utility": state.provider_utility,
+            }
+        )
+
+    def summary(self) -> str:
+        """Welfare and the price of anarchy at the profile."""
+        kind = "pure Nash equilibrium" if self.is_equilibrium else "unverified rest point"
+        return (
+            f"{kind} at levels {list(self.levels)} after {self.steps} steps: welfare "
+            f"{number(self.state.welfare)} per query, PoA {number(self.poa)}"
+        )
+
 
 @dataclass(frozen=True, eq=False)
-class TruthfulAuction:
+class TruthfulAuction(ResultMixin):
     """The auction when every provider bids truthfully (Theorem 5).
 
     Attributes:
@@ -123,7 +172,7 @@ class TruthfulAuction:
     bids: tuple[Bid, ...]
     outcome: AuctionOutcome
 
-    def to_dict(self) -> dict[str, Any]:
+    def json_record(self) -> dict[str, Any]:
         """The ``auction`` object of ``analyze --json``."""
         game, bids, outcome = self.game, self.bids, self.outcome
         return {
@@ -140,9 +189,32 @@ class TruthfulAuction:
             ],
         }
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per provider: its truthful bid (theta, price per query) and utility."""
+        game, outcome = self.game, self.outcome
+        return pd.DataFrame(
+            {
+                "provider": range(1, len(self.bids) + 1),
+                "name": game.providers,
+                "level": [b.level for b in self.bids],
+                "theta": [float(game.levels[b.level]) for b in self.bids],
+                "bid_price": [b.price for b in self.bids],
+                "provider_utility": np.asarray(outcome.utilities, dtype=float),
+                "winner": [k == outcome.winner for k in range(len(self.bids))],
+            }
+        )
+
+    def summary(self) -> str:
+        """Winner, payment and welfare per query."""
+        outcome = self.outcome
+        return (
+            f"truthful auction: {self.game.providers[outcome.winner]} wins, paid "
+            f"{number(outcome.payment)} per query; welfare {number(outcome.welfare)} per query"
+        )
+
 
 @dataclass(frozen=True, eq=False)
-class Analysis:
+class Analysis(ResultMixin):
     """Everything ``llm-market ttc analyze`` reports.
 
     Attributes:
@@ -167,7 +239,7 @@ class Analysis:
     pure_equilibria: int | None
     auction: TruthfulAuction
 
-    def to_dict(self) -> dict[str, Any]:
+    def json_record(self) -> dict[str, Any]:
         """The JSON object of ``analyze --json``.
 
         Keys: ``seed`` (the root seed used), ``profiles`` (``L^N``), ``max_profiles``,
@@ -194,22 +266,40 @@ class Analysis:
                 "v0": game.v0,
                 "approximate": bool(game.approximate),
             },
-            "equilibrium": self.equilibrium.to_dict(),
+            "equilibrium": self.equilibrium.json_record(),
             "max_welfare": {
                 "welfare": optimum.welfare,
                 "levels": list(optimum.profile),
                 "thetas": [float(game.levels[k]) for k in optimum.profile],
             },
             "pure_equilibria": self.pure_equilibria,
-            "auction": self.auction.to_dict(),
+            "auction": self.auction.json_record(),
         }
         if game.approximate:
             record["note"] = APPROXIMATE_NOTE
         return record
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per provider: the equilibrium's columns, a welfare-maximising level, its bid."""
+        bids = self.auction.to_frame()
+        return self.equilibrium.to_frame().assign(
+            max_welfare_level=list(self.max_welfare.profile),
+            auction_bid_price=bids["bid_price"],
+            auction_winner=bids["winner"],
+        )
+
+    def summary(self) -> str:
+        """The PoA at the reached profile, the number of pure equilibria and the auction."""
+        count = "not counted" if self.pure_equilibria is None else self.pure_equilibria
+        return (
+            f"{self.source or 'game'}: PoA {number(self.equilibrium.poa)} at the reached "
+            f"profile, max welfare {number(self.max_welfare.welfare)} per query, pure equilibria "
+            f"{count}; {self.auction.summary()}"
+        )
+
 
 @dataclass(frozen=True, eq=False)
-class BetaSweep:
+class BetaSweep(ResultMixin):
     """The price of anarchy at the reached equilibrium per beta.
 
     Attributes:
@@ -221,9 +311,21 @@ class BetaSweep:
     seed: int
     table: pd.DataFrame
 
+    def to_frame(self) -> pd.DataFrame:
+        """The table: one row per beta."""
+        return self.table
+
+    def summary(self) -> str:
+        """The betas swept and the range of the price of anarchy."""
+        betas, poa = self.table["beta"], self.table["poa"]
+        return (
+            f"{len(betas)} user rationalities beta from {number(betas.min())} to "
+            f"{number(betas.max())}: PoA from {number(poa.min())} to {number(poa.max())}"
+        )
+
 
 @dataclass(frozen=True, eq=False)
-class Comparison:
+class Comparison(ResultMixin):
     """Table 2: the market at equilibrium against the truthful auction.
 
     Attributes:
@@ -236,6 +338,34 @@ class Comparison:
     seed: int
     is_equilibrium: bool
     table: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table: one row per quantity (per query), market against auction."""
+        return self.table
+
+    def summary(self) -> str:
+        """The change in welfare and in the user's value from the market to the auction."""
+        change = self.table.set_index("quantity")["change_pct"]
+        return (
+            f"auction vs market equilibrium: welfare {number(change['welfare'], 3)} %, user "
+            f"value {number(change['user_value'], 3)} % (per query)"
+        )
+
+
+def game_frame(game: TTCGame) -> pd.DataFrame:
+    """One row per provider (numbered from 1) and level: theta, quality, cost, price."""
+    n, levels = len(game.providers), len(game.levels)
+    return pd.DataFrame(
+        {
+            "provider": np.repeat(np.arange(1, n + 1), levels),
+            "name": np.repeat(game.providers, levels),
+            "level": np.tile(np.arange(levels), n),
+            "theta": np.tile(np.asarray(game.levels, dtype=float), n),
+            "quality": np.asarray(game.quality, dtype=float).ravel(),
+            "cost": np.asarray(game.cost, dtype=float).ravel(),
+            "price": np.asarray(game.price, dtype=float).ravel(),
+        }
+    )
 
 
 PERFECT_WORDS = ("inf", "+inf", "infinity", "perfect")

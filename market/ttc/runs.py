@@ -6,7 +6,7 @@ Plain functions with explicit parameters that return typed records:
 - :func:`user_population`: simulated users (identical, or heterogeneous from the root seed).
 - :func:`run_dynamics`: the Mesa model run to rest with a better-response rule.
 - :func:`analyze`: the reached equilibrium, its price of anarchy, the exact maximum welfare, the
-  number of pure equilibria and the truthful auction (:meth:`Analysis.to_dict` is the JSON of
+  number of pure equilibria and the truthful auction (:meth:`Analysis.json_record` is the JSON of
   ``llm-market ttc analyze --json``).
 - :func:`dynamics`: Figure 2's run recorded step by step.
 - :func:`sweep_beta`: the price of anarchy at the reached equilibrium against beta.
