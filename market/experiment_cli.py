@@ -10,7 +10,12 @@
   ``--filter COLUMN=VALUE`` (also ``!=``, ``<``, ``<=``, ``>``, ``>=``; repeat to combine;
   the value must fit the column's type) filters them, ``--export FILE.csv|FILE.parquet``
   writes them, ``--json`` prints JSON. The store is opened read-only and nothing is written
-  beside it (:func:`market.core.store.reader_uri`).
+  beside it (:func:`market.core.store.reader_uri`). Coded columns come decoded beside the
+  stored ones (a TTC grid's rows carry a ``preset`` column before their ``game`` hash:
+  :mod:`market.core.store_tables`), and ``--filter`` may name them.
+
+The same functions serve Python: :func:`market.run_grid` and :func:`market.open_store`
+(:mod:`market.api`).
 
 Two ``experiment run`` on one store share the work (:mod:`market.core.claims`).
 
