@@ -10,7 +10,12 @@
   ``--filter COLUMN=VALUE`` (also ``!=``, ``<``, ``<=``, ``>``, ``>=``; repeat to combine;
   the value must fit the column's type) filters them, ``--export FILE.csv|FILE.parquet``
   writes them, ``--json`` prints JSON. The store is opened read-only and nothing is written
-  beside it (:func:`market.core.store.reader_uri`).
+  beside it (:func:`market.core.store.reader_uri`). Coded columns come decoded beside the
+  stored ones (a TTC grid's rows carry a ``preset`` column before their ``game`` hash:
+  :mod:`market.core.store_tables`), and ``--filter`` may name them.
+
+The same functions serve Python: :func:`market.run_grid` and :func:`market.open_store`
+(:mod:`market.api`).
 
 Two ``experiment run`` on one store share the work (:mod:`market.core.claims`).
 
@@ -71,53 +76,21 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """``experiment run``: compute what the store lacks; print where the table is."""
-    from market.core.experiments import execute
+    from market.api import execute_grid
     from market.core.grids import read_grid
     from market.core.parallel import progress_wanted
-    from market.core.pricing import runs_price
-    from market.games import GAMES
 
     if args.store is None:
         raise UserInputError("store", "--store PATH (an experiment's runs are kept there)", None)
     engine = engine_settings(args)
-    grid = read_grid(args.grid)
-    games = {g.name: g for g in GAMES if g.experiments_path}
-    if grid.game not in games:
-        raise UserInputError(
-            f"{Path(grid.path).name}: game", f"one of {', '.join(games)}", grid.game
-        )
-    module = games[grid.game].experiments
-    if grid.kind not in module.KINDS:
-        raise UserInputError(
-            f"{Path(grid.path).name}: kind", f"one of {', '.join(module.KINDS)}", grid.kind
-        )
-    experiment = module.grid_experiment(grid)
-    runs_price(experiment, f"{Path(grid.path).name}: [grid]", engine["jobs"])
-    store = engine.pop("store")
-    outcome = execute(experiment, store, progress=progress_wanted(), collect_rows=False, **engine)
-    summary = {
-        "experiment": outcome.experiment_id,
-        "game": experiment.game,
-        "kind": experiment.kind.name,
-        "table": experiment.table,
-        "runs": len(experiment.runs),
-        "computed": outcome.computed,
-        "from_store": outcome.reused,
-        "seconds": outcome.seconds,
-        "workers": outcome.workers,
-        "store": str(store),
-    }
+    done = execute_grid(read_grid(args.grid), engine, progress_wanted())
     if args.json:
-        print(json.dumps(summary))
+        print(json.dumps(done.to_dict()))
         return 0
+    print(done.summary())
     print(
-        f"experiment {outcome.experiment_id} ({experiment.game}/{experiment.kind.name}): "
-        f"{len(experiment.runs)} runs, {outcome.computed} computed, {outcome.reused} from the "
-        f"store, in {outcome.seconds:.2f} s ({outcome.workers})"
-    )
-    print(
-        f"rows in table {experiment.table} of {store}: llm-market results {store} "
-        f"--experiment {outcome.experiment_id}"
+        f"rows in table {done.table} of {done.store}: llm-market results {done.store} "
+        f"--experiment {done.experiment}"
     )
     return 0
 
@@ -165,17 +138,22 @@ def show_progress(store, as_json: bool) -> int:
 
 
 def selected_rows(store, args):
-    """The rows of ``--experiment`` or ``--table`` (or the only table), with ``--filter``."""
+    """The rows of ``--experiment`` or ``--table`` (or the only table), with ``--filter``.
+
+    Labelled columns come decoded (:mod:`market.core.store_tables`: a TTC grid's rows name
+    their preset), and ``--filter`` may name them.
+    """
     import pandas as pd
 
-    params: list = []
+    from market.core.store_tables import (
+        experiment_in_run_order,
+        table_columns,
+        table_in_run_order,
+    )
+
     if args.experiment is not None:
         table, experiment_id = find_experiment(store, args.experiment)
-        source = (
-            f'SELECT t.* FROM experiment_runs e JOIN "{table}" t ON t.run_key = e.run_key '
-            'WHERE e.experiment_id = ? ORDER BY e.position, t."row"'
-        )
-        params.append(experiment_id)
+        source, params = experiment_in_run_order(store.connection, table, experiment_id)
     else:
         tables = store.tables()
         table = args.table if args.table is not None else (tables[0] if len(tables) == 1 else None)
@@ -183,11 +161,8 @@ def selected_rows(store, args):
             raise UserInputError(
                 "--table", f"one of {', '.join(tables) or '(none yet)'}", short(str(args.table))
             )
-        source = table_in_run_order(table)
-        params.append(table)
-    columns = {
-        row[1]: row[2].upper() for row in store.connection.execute(f'PRAGMA table_info("{table}")')
-    }
+        source, params = table_in_run_order(store.connection, table)
+    columns = table_columns(store.connection, table)
     where = []
     for text in args.filter:
         column, operator, value = parse_filter(text, columns)
@@ -195,25 +170,6 @@ def selected_rows(store, args):
         params.append(value)
     query = f"SELECT * FROM ({source})" + (f" WHERE {' AND '.join(where)}" if where else "")
     return pd.read_sql(query, store.connection, params=params)
-
-
-def table_in_run_order(table: str) -> str:
-    """A result table's rows in run order: experiment by experiment (by id), each in run order.
-
-    A run shared by several experiments comes once, where the first of them (by id) has it.
-    Ids are hashes of the experiments' specs, so two stores holding the same experiments export
-    the same bytes, whatever the order the experiments were run in, the executors, the chunks
-    and the resumes (runs of no experiment, if any, come last by key).
-    """
-    first = (
-        "SELECT e.run_key AS key, MIN(printf('%s %020d', x.id, e.position)) AS place "
-        "FROM experiment_runs e JOIN experiments x ON x.id = e.experiment_id "
-        "WHERE x.result_table = ? GROUP BY e.run_key"
-    )
-    return (
-        f'SELECT t.* FROM "{table}" t LEFT JOIN ({first}) f ON f.key = t.run_key '
-        'ORDER BY f.place IS NULL, f.place, t.run_key, t."row"'
-    )
 
 
 def find_experiment(store, prefix: str) -> tuple[str, str]:

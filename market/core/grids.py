@@ -19,7 +19,7 @@ unknown key, an empty list, a value of the wrong type, an unknown game or kind.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,8 @@ LARGEST_INTEGER = 2**63 - 1
 LARGEST_SEED = LARGEST_INTEGER
 #: Characters of an offending value quoted in an error, at most.
 SHOWN_CHARACTERS = 40
+#: How a grid given as a mapping (not a file) is named in errors.
+MAPPING_NAME = "mapping"
 
 
 @dataclass
@@ -117,8 +119,24 @@ def read_grid(path) -> GridFile:
     content = file_bytes(file, "grid", expected)
     text = utf8_text(content, "grid", expected, short(where, SHOWN_PATH))
     data = toml_document(text, short(file.name, SHOWN_PATH))
-    name = file.name
-    unknown = sorted(set(data) - set(TOP_KEYS))
+    return grid_of(data, where)
+
+
+def grid_from_mapping(mapping) -> GridFile:
+    """A grid given as a mapping with a grid file's structure, checked exactly like the file.
+
+    Errors name the entry after :data:`MAPPING_NAME` (``mapping: grid.T``) where a file's
+    would name the file.
+    """
+    if not isinstance(mapping, Mapping):
+        raise UserInputError("grid", "a TOML grid file's path or a mapping", short(mapping))
+    return grid_of(dict(mapping), MAPPING_NAME)
+
+
+def grid_of(data: dict, where: str) -> GridFile:
+    """Check a grid document's top level (read from the file ``where``, or a mapping)."""
+    name = Path(where).name
+    unknown = sorted(set(data) - set(TOP_KEYS), key=str)
     if unknown:
         first = short(unknown[0])
         raise UserInputError(f"{name}: {first}", f"one of {', '.join(TOP_KEYS)}", first)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from market.core.experiments import Experiment, ExperimentKind, digest, make_runs
 from market.core.store import Column
+from market.core.store_tables import LABELS_ENTRY
 from market.ttc.population import user_population
 
 GRID_PARAMETERS = ("preset", "beta", "v0", "users", "user_spread", "dynamics", "schedule")
@@ -66,6 +67,19 @@ def game_id(game) -> str:
             "approximate": bool(game.approximate),
         }
     )[:16]
+
+
+def preset_labels(games: dict) -> dict:
+    """The spec entry naming each game id of a grid by its preset (first preset on a tie).
+
+    The rows' ``game`` column holds :func:`game_id` hashes; with this entry in an experiment's
+    spec, a store's readers (``llm-market results``, :func:`market.open_store`) show a
+    ``preset`` column beside it (:mod:`market.core.store_tables`).
+    """
+    names: dict[str, str] = {}
+    for preset, game in games.items():
+        names.setdefault(game_id(game), preset)
+    return {LABELS_ENTRY: {"preset": {"column": "game", "names": names}}}
 
 
 def equilibrium_rows(config: dict, seed: int, game, model) -> list[tuple]:

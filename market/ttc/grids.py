@@ -22,6 +22,7 @@ from market.ttc.experiments import (
     KINDS,
     equilibrium_config,
     game_id,
+    preset_labels,
 )
 from market.ttc.population import check_user_memory
 from market.ttc.runs import DEFAULT_RULE, DEFAULT_SCHEDULE, build_game, dynamics_rule
@@ -74,5 +75,6 @@ def grid_experiment(grid: GridFile) -> Experiment:
         "grid": [betas, v0s, users, spreads, rules, schedules],
         "seed": grid.seed,
         "seeds": grid.seeds,
+        **preset_labels(games),
     }
     return Experiment(EQUILIBRIA, spec, product_runs(EQUILIBRIA, configs, seeds), context)
