@@ -2,7 +2,10 @@
 
 This is the one layer the CLI, the dashboard, the benchmarks and the tests call:
 
-* :func:`run_market` -- one run of the Mesa model, with the learner's monotonicity on it;
+* :func:`run` -- one run of the Mesa model to its end, as a :class:`~market.rosa.records.RunResult`
+  (the same call in every game: ``run(preset, seed=42, **params)``);
+* :func:`run_market` -- one run of the Mesa model, with the learner's monotonicity on it (the
+  older form: it returns the result and the model);
 * :func:`simulate_runs` -- many independent runs as one vectorised batch (run r uses instance,
   environment and ROSA coins r, so its numbers do not depend on the batch or ``jobs``; run r
   equals ``RosaMarket(rng=seed, run=r)``; :mod:`market.rosa.batches`);
@@ -14,6 +17,11 @@ The truthfulness curve, the monotonicity survey and the regret curve run on the 
 engine (kinds ``rosa/allocations`` and ``rosa/regret``, :mod:`market.rosa.experiments`): with a
 ``store`` they resume and redraw without recomputing; results never depend on ``jobs``, the
 executor or the chunking, since each market is simulated exactly as it would be alone.
+
+Every function taking a ``setting`` accepts a preset name or a
+:class:`~market.rosa.scenarios.RosaSetting` (:func:`as_setting`). Costs, bids and payments are
+per query served, in the setting's cost units (the presets' support is [0, 0.5]); utilities
+and regret are totals over the run's query rounds.
 
 References:
     Patra et al. (2026), Def. 3-6, Experiments; ``shared/specs/rosa.md``. Reconstructed.
@@ -27,6 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from market.core.errors import UserInputError
+from market.core.seeds import root_seed
 from market.rosa.batches import (
     AllocationTask,
     Markets,
@@ -47,32 +57,97 @@ from market.rosa.records import (
     RunResult,
     TruthfulnessCurve,
 )
-from market.rosa.scenarios import RosaSetting, draw_instance
+from market.rosa.scenarios import RosaSetting, draw_instance, get_setting
 from mechanisms.rosa.learners import LEARNERS
 from mechanisms.rosa.resampling import MECHANISMS, ResamplingCoins
 
 __all__ = [
     "AllocationTask",
     "RunsTally",
+    "as_setting",
     "bid_outcomes",
     "check_monotonicity",
     "monotonicity_survey",
     "regret_curve",
+    "run",
     "run_market",
     "simulate_runs",
     "truthfulness_curve",
 ]
 
 TRAJECTORY_POINTS = 200
+DEFAULT_SEED = 42
+"""The root seed of every run function (the same in every game)."""
+
+
+def as_setting(setting: str | RosaSetting) -> RosaSetting:
+    """The setting a preset name or a RosaSetting stands for.
+
+    Args:
+        setting: a preset name (``"patra2026"``, ``"patra2026-exponential"``) or a
+            :class:`~market.rosa.scenarios.RosaSetting`.
+
+    Returns:
+        The :class:`~market.rosa.scenarios.RosaSetting`.
+
+    Raises:
+        UserInputError: for an unknown preset name or anything else.
+    """
+    if isinstance(setting, str):
+        return get_setting(setting)
+    if not isinstance(setting, RosaSetting):
+        raise UserInputError("setting", "a preset name or a RosaSetting", type(setting).__name__)
+    return setting
 
 
 # ---- one run ------------------------------------------------------------------------------
 
 
+def run(
+    preset: str | RosaSetting = "patra2026", *, seed: int = DEFAULT_SEED, **params
+) -> RunResult:
+    """Run the Mesa model once to its end.
+
+    The same call in every game (:mod:`market.delegation.runs`, :mod:`market.ttc.runs`):
+    exactly ``RosaMarket(preset, rng=seed, **params).run()``. :func:`run_market` adds the
+    learner's monotonicity check and returns the model too.
+
+    Args:
+        preset: a preset name (default ``"patra2026"``) or a RosaSetting.
+        seed: the root seed, a non-negative integer (default 42).
+        **params: any other keyword of :class:`~market.rosa.model.RosaMarket` (``providers``,
+            ``T`` in query rounds, ``learner``, ``mechanism``, ``mu``, ``strategies``,
+            ``run``, ``batch``, ...).
+
+    Returns:
+        The :class:`~market.rosa.records.RunResult` of the run.
+    """
+    return RosaMarket(preset, rng=root_seed(seed), **params).run()
+
+
 def check_monotonicity(
-    setting: RosaSetting, seed: int, run: int, modified_bids, points: int = 11, jobs: int = 1
+    setting: str | RosaSetting,
+    seed: int,
+    run: int,
+    modified_bids,
+    points: int = 11,
+    jobs: int = 1,
 ) -> MonotonicityCheck:
-    """Replay run ``run`` with each provider's modified bid moved over a grid, all else fixed."""
+    """Replay run ``run`` with each provider's modified bid moved over a grid, all else fixed.
+
+    Args:
+        setting: a preset name or a RosaSetting.
+        seed: the root seed, a non-negative integer.
+        run: the run index within the seed, >= 0.
+        modified_bids: every provider's bid after ROSA's resampling (cost units per query).
+        points: bids on the grid, >= 2 (default 11).
+        jobs: worker processes, >= 1 (default 1).
+
+    Returns:
+        The :class:`~market.rosa.records.MonotonicityCheck`: the grid and, per provider, the
+        rounds it serves at each grid bid.
+    """
+    setting = as_setting(setting)
     n = setting.providers
     grid = monotonicity_grid(setting, points)
     rows = np.broadcast_to(np.asarray(modified_bids, dtype=float), (n, points, n)).copy()
@@ -97,8 +172,8 @@ def check_monotonicity(
 
 
 def run_market(
-    setting: RosaSetting,
-    seed: int,
+    setting: str | RosaSetting,
+    seed: int = DEFAULT_SEED,
     strategies="truthful",
     run: int = 0,
     check_points: int = 11,
@@ -106,9 +181,24 @@ def run_market(
 ) -> tuple[RunResult, RosaMarket]:
     """One run of the Mesa model to the end, plus the learner's monotonicity on its instance.
 
-    Returns the result and the finished model (its ``history()`` and ``service_map()``).
-    ``check_points = 0`` skips the monotonicity replay.
+    The older form of :func:`run` (what ``llm-market rosa run`` calls): it steps about 500
+    DataCollector rows' worth of rounds at a time and returns the model as well.
+
+    Args:
+        setting: a preset name or a RosaSetting.
+        seed: the root seed, a non-negative integer (default 42).
+        strategies: one bidding strategy per provider (comma-separated) or one for everyone
+            (default ``"truthful"``).
+        run: the run index within the seed, >= 0 (default 0).
+        check_points: grid bids of the monotonicity replay (default 11; 0 skips it).
+        jobs: worker processes of the replay, >= 1 (default 1).
+
+    Returns:
+        The :class:`~market.rosa.records.RunResult` (with ``monotonicity`` unless skipped) and
+        the finished :class:`~market.rosa.model.RosaMarket` (its ``history()`` and
+        ``service_map()``).
     """
+    setting = as_setting(setting)
     check_work(1 + setting.providers * check_points, setting, "T")
     rounds_per_step = max(1, setting.T // DEFAULT_RECORD_POINTS)  # one DataCollector row each
     model = RosaMarket(setting, strategies=strategies, batch=rounds_per_step, run=run, rng=seed)
@@ -155,7 +245,13 @@ class BidOutcomes:
 
 
 def bid_outcomes(
-    setting: RosaSetting, seed: int, provider: int, bids, runs: int, jobs: int = 1, **engine
+    setting: str | RosaSetting,
+    seed: int,
+    provider: int,
+    bids,
+    runs: int,
+    jobs: int = 1,
+    **engine,
 ) -> BidOutcomes:
     """Simulate ``provider`` at each bid (and at its true cost), the others truthful.
 
@@ -165,7 +261,21 @@ def bid_outcomes(
     Identical markets (for example all unflagged runs at one bid) are simulated once: the
     distinct ones are a ``rosa/allocations`` experiment (:func:`allocations`; ``engine``: its
     ``store``, ``executor``, ``scheduler``, ``progress`` and ``resume_hint``).
+
+    Args:
+        setting: a preset name or a RosaSetting.
+        seed: the root seed, a non-negative integer.
+        provider: the deviating provider (its index in ``RunResult.providers``).
+        bids: its bids to evaluate, per query in cost units.
+        runs: runs (ROSA coin draws), >= 1.
+        jobs: worker processes, >= 1 (default 1).
+        **engine: the experiment engine's ``store``, ``executor``, ``scheduler``,
+            ``progress`` and ``resume_hint``.
+
+    Returns:
+        The :class:`BidOutcomes` (rounds served and payment rates per run, bid and flag).
     """
+    setting = as_setting(setting)
     n = setting.providers
     mechanism = MECHANISMS.get(setting.mechanism, field="mechanism")(setting.resampling)
     instance = draw_instance(setting, seed, 0)
@@ -200,7 +310,7 @@ def bid_outcomes(
 
 
 def truthfulness_curve(
-    setting: RosaSetting,
+    setting: str | RosaSetting,
     seed: int,
     provider: int,
     bids,
@@ -222,7 +332,26 @@ def truthfulness_curve(
     ``rosa/allocations`` experiment on the experiment engine: ``store`` keeps them (the same
     call again resumes, or computes nothing), ``executor``, ``jobs`` and ``scheduler`` say
     where they run (the curve never depends on them).
+
+    Args:
+        setting: a preset name or a RosaSetting.
+        seed: the root seed, a non-negative integer (no default: it comes before the
+            required arguments).
+        provider: the provider whose bid moves (its index in ``RunResult.providers``).
+        bids: the bids to evaluate, per query in cost units.
+        runs: runs (ROSA coin draws) averaged, >= 1.
+        jobs: worker processes, >= 1 (default 1).
+        store: the experiment store file (default None: nothing kept).
+        executor: ``"local"`` (default) or ``"dask"``.
+        scheduler: a Dask scheduler's address (default None: a local cluster).
+        progress: show a progress bar on stderr (default False).
+        resume_hint: the command that resumes, for the Ctrl-C message (default "").
+
+    Returns:
+        The :class:`~market.rosa.records.TruthfulnessCurve`: expected utility (total over the
+        run's rounds) at each bid, with standard errors, and at the true cost.
     """
+    setting = as_setting(setting)
     engine = {"store": store, "executor": executor, "scheduler": scheduler}
     engine.update(progress=progress, resume_hint=resume_hint)
     outcomes = bid_outcomes(setting, seed, provider, bids, runs, jobs, **engine)
@@ -263,7 +392,7 @@ def standard_errors(samples: np.ndarray) -> np.ndarray:
 
 
 def regret_curve(
-    setting: RosaSetting,
+    setting: str | RosaSetting,
     seed: int,
     horizons: Sequence[int],
     runs: int,
@@ -282,10 +411,28 @@ def regret_curve(
     a ``rosa/regret`` experiment (:mod:`market.rosa.experiments`) on the experiment engine:
     ``store`` keeps finished runs (the same call again resumes), ``executor``, ``jobs`` and
     ``scheduler`` say where they run (results never depend on them).
+
+    Args:
+        setting: a preset name or a RosaSetting (its ``T`` is replaced by each horizon).
+        seed: the root seed, a non-negative integer (no default: it comes before the
+            required arguments).
+        horizons: the horizons T, in query rounds.
+        runs: runs per horizon, >= 1.
+        jobs: worker processes, >= 1 (default 1).
+        store: the experiment store file (default None: nothing kept).
+        executor: ``"local"`` (default) or ``"dask"``.
+        scheduler: a Dask scheduler's address (default None: a local cluster).
+        progress: show a progress bar on stderr (default False).
+        resume_hint: the command that resumes, for the Ctrl-C message (default "").
+
+    Returns:
+        The :class:`~market.rosa.records.RegretCurve`: regret and user utility (totals over
+        T rounds) per horizon and run, and the mean trajectory along the longest.
     """
     from market.core.experiments import execute
     from market.rosa.experiments import INDEX, regret_experiment
 
+    setting = as_setting(setting)
     horizons = tuple(sorted(int(T) for T in horizons))
     settings = [setting.replace(T=T) for T in horizons]
     for s in settings:
@@ -340,12 +487,13 @@ TRAJECTORY_COLUMNS = ("regret", "user_utility", "clairvoyant_utility", "surplus"
 
 
 def monotonicity_counts(
-    setting: RosaSetting, seed: int, instances: int, points: int, jobs: int = 1, **engine
+    setting: str | RosaSetting, seed: int, instances: int, points: int, jobs: int = 1, **engine
 ) -> np.ndarray:
     """Rounds served, shape ``(instances, n, points)``: provider i's bid on the grid in row i.
 
     See :func:`monotonicity_markets`; ``engine`` as in :func:`bid_outcomes`.
     """
+    setting = as_setting(setting)
     markets, where = monotonicity_markets(setting, seed, instances, points)
     spec = {"command": "rosa monotonicity", "setting": setting_config(setting), "seed": seed}
     spec.update(instances=instances, points=points)
@@ -354,7 +502,7 @@ def monotonicity_counts(
 
 
 def monotonicity_survey(
-    setting: RosaSetting,
+    setting: str | RosaSetting,
     seed: int,
     instances: int,
     points: int = 11,
@@ -371,7 +519,27 @@ def monotonicity_survey(
 
     Every learner's distinct markets together are one ``rosa/allocations`` experiment
     (``store``, ``executor``, ``jobs``, ``scheduler``: see :func:`truthfulness_curve`).
+
+    Args:
+        setting: a preset name or a RosaSetting (its learner is replaced by each of
+            ``learners``).
+        seed: the root seed, a non-negative integer (no default: it comes before the
+            required arguments).
+        instances: random instances surveyed, >= 1.
+        points: bids on each provider's grid, >= 2 (default 11).
+        learners: the registered learners to survey (default None: all).
+        jobs: worker processes, >= 1 (default 1).
+        store: the experiment store file (default None: nothing kept).
+        executor: ``"local"`` (default) or ``"dask"``.
+        scheduler: a Dask scheduler's address (default None: a local cluster).
+        progress: show a progress bar on stderr (default False).
+        resume_hint: the command that resumes, for the Ctrl-C message (default "").
+
+    Returns:
+        The :class:`~market.rosa.records.MonotonicitySurvey`: per learner, the instances and
+        the (instance, provider) pairs where serving rose with the bid.
     """
+    setting = as_setting(setting)
     names = tuple(learners) if learners is not None else tuple(LEARNERS.names())
     surveyed = [
         monotonicity_markets(setting.replace(learner=name), seed, instances, points)

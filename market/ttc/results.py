@@ -67,6 +67,63 @@ class Dynamics:
 
 
 @dataclass(frozen=True, eq=False)
+class TTCResult:
+    """One run of the TTC market to its end (:meth:`market.ttc.model.TTCMarket.result`).
+
+    Values, prices, utilities and welfare are in USD per query.
+
+    Attributes:
+        seed: The root seed.
+        mechanism: The mechanism's registered name.
+        providers: The provider names.
+        levels: Level index per provider where the run stopped.
+        state: The market there (shares, prices, utilities, welfare, inefficiency).
+        max_welfare: The best welfare the mechanism can reach (Eq. 6; NaN when unavailable).
+        steps: Steps taken (one provider's revision each).
+        moves: Steps in which the reviser moved.
+        stop_reason: ``"equilibrium"``, ``"rest"`` (no one moves, not verified an
+            equilibrium), ``"max-steps"``, or ``""`` while still running.
+        equilibrium_reached: Whether it rests at a verified pure Nash equilibrium (Theorem 1).
+        n_users: Simulated users (0: the paper's share function).
+    """
+
+    seed: int
+    mechanism: str
+    providers: tuple[str, ...]
+    levels: tuple[int, ...]
+    state: MarketState
+    max_welfare: float
+    steps: int
+    moves: int
+    stop_reason: str
+    equilibrium_reached: bool
+    n_users: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, with the record's own field names (non-finite numbers become null)."""
+        return {
+            "seed": self.seed,
+            "mechanism": self.mechanism,
+            "providers": list(self.providers),
+            "levels": list(self.levels),
+            "state": {key: json_values(value) for key, value in vars(self.state).items()},
+            "max_welfare": json_number(self.max_welfare),
+            "steps": self.steps,
+            "moves": self.moves,
+            "stop_reason": self.stop_reason,
+            "equilibrium_reached": self.equilibrium_reached,
+            "n_users": self.n_users,
+        }
+
+
+def json_values(value: Any) -> Any:
+    """A state field for JSON: floats through :func:`json_number`, tuples as lists."""
+    if isinstance(value, tuple):
+        return [json_values(v) for v in value]
+    return json_number(value) if isinstance(value, float) else value
+
+
+@dataclass(frozen=True, eq=False)
 class EquilibriumSummary:
     """The profile the dynamics rest at (the ``equilibrium`` object of ``analyze --json``).
 
