@@ -19,10 +19,9 @@ matches ``llm-market delegation run --seed S``); with K replicates the root seed
 ``SeedSequence`` spawns K children (:func:`market.core.seeds.replicate_seeds`). Every profile of
 a replicate uses the same seed (common random numbers across profiles).
 
-Parallel runs: work is cut into chunks of runs, each simulated by the top-level, picklable
-:func:`simulate_chunk` (:func:`market.core.parallel.map_chunks`), and results come back in task
-order, so tables do not depend on the number of processes. Workers reuse the loaded response
-table through the per-process caches of :mod:`market.delegation.spec` and
+Parallel runs: the sweeps run on the experiment engine (:mod:`market.core.experiments`);
+:mod:`market.delegation.chunks` cuts plain runs into chunks for worker processes. Workers reuse
+the loaded response table through the per-process caches of :mod:`market.delegation.spec` and
 :mod:`market.delegation.records`.
 
 References:
@@ -41,7 +40,6 @@ import pandas as pd
 from agents.delegation.strategies import STRATEGIES
 from market.core.errors import UserInputError
 from market.core.experiments import execute
-from market.core.parallel import cut_into_chunks, map_chunks
 from market.core.seeds import replicate_seeds, root_seed
 from market.core.values import count
 from market.delegation.economy import build_economy
@@ -50,7 +48,6 @@ from market.delegation.experiments import profiles_experiment
 from market.delegation.horizon import HorizonPlan, horizon_plan
 from market.delegation.model import DelegationMarket, mechanism_params, resolve_scenario
 from market.delegation.results import DelegationResult
-from market.delegation.spec import DelegationScenario
 from market.delegation.tables import (
     LEADER_STRATEGY,
     PROFILE_COLUMNS,
@@ -128,71 +125,6 @@ def run_profile(
         record_points=1,
     )
     return model.run()
-
-
-@dataclass(frozen=True)
-class RunTask:
-    """One run of a sweep: its position, the profile, the seed and the horizon."""
-
-    index: int
-    strategies: tuple[str, ...]
-    seed: int
-    T: int
-
-
-@dataclass(frozen=True)
-class RunChunk:
-    """Runs simulated together by one worker call (shared scenario settings)."""
-
-    scenario: DelegationScenario
-    eps: float | None
-    mechanism: str | None
-    tasks: tuple[RunTask, ...]
-
-
-def simulate_chunk(chunk: RunChunk) -> list[tuple[int, DelegationResult]]:
-    """Simulate every run of ``chunk``; returns ``(task index, result)`` pairs.
-
-    Top-level so that it pickles to worker processes.
-    """
-    return [
-        (
-            task.index,
-            run_profile(
-                chunk.scenario,
-                task.strategies,
-                task.seed,
-                T=task.T,
-                eps=chunk.eps,
-                mechanism=chunk.mechanism,
-            ),
-        )
-        for task in chunk.tasks
-    ]
-
-
-def run_tasks(
-    scenario: DelegationScenario,
-    tasks: Sequence[RunTask],
-    *,
-    eps=None,
-    mechanism=None,
-    jobs: int = 1,
-    progress: bool = False,
-    description: str = "runs",
-) -> list[DelegationResult]:
-    """Run ``tasks`` on ``jobs`` processes; results in task order whatever ``jobs`` is."""
-    chunks = [RunChunk(scenario, eps, mechanism, c) for c in cut_into_chunks(tasks, jobs)]
-    done = map_chunks(
-        simulate_chunk,
-        chunks,
-        jobs=jobs,
-        sizes=[len(c.tasks) for c in chunks],
-        progress=progress,
-        description=description,
-    )
-    results = dict(pair for chunk_results in done for pair in chunk_results)
-    return [results[task.index] for task in tasks]
 
 
 def prepare(preset, T=None, eps=None, mechanism=None, seed: int = DEFAULT_SEED):

@@ -27,22 +27,19 @@ References:
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 
 from agents.ttc.strategies import PROVIDER_STRATEGIES
 from agents.ttc.users import UserPopulation
-from market.core.datafiles import DataFile
 from market.core.errors import UserInputError
 from market.core.experiments import execute
 from market.core.seeds import root_seed
 from market.ttc.analysis import price_of_anarchy, pure_equilibria
-from market.ttc.curves import load_curves
-from market.ttc.economy import DEFAULT_MARGIN, game_from_curves
-from market.ttc.model import DEFAULT_BETA, TTCMarket, as_game
+from market.ttc.build import build_game as build_game
+from market.ttc.model import DEFAULT_BETA as DEFAULT_BETA
+from market.ttc.model import TTCMarket, as_game
 from market.ttc.population import user_population
 from market.ttc.results import (
     Analysis,
@@ -99,69 +96,6 @@ def game_source(game: GameLike) -> str:
     if isinstance(game, GameSpec):
         return game.source
     return f"scenario {get_scenario(game).name}" if isinstance(game, str) else ""
-
-
-# ---- the game ----------------------------------------------------------------------------
-
-
-def build_game(
-    preset: str | None = None,
-    curves: str | Path | DataFile | None = None,
-    benchmark: str | None = None,
-    method: str | None = None,
-    models: Sequence[str] | None = None,
-    alpha: float | None = None,
-    margin: float | None = None,
-    v0: float = 0.0,
-    beta: float = DEFAULT_BETA,
-) -> GameSpec:
-    """The game of a preset, or of one benchmark x method slice of a curves file.
-
-    Args:
-        preset: A scenario name (exclusive with ``curves``; default None).
-        curves: A curves CSV file, or one held in memory (an upload; needs ``benchmark`` and
-            ``method``; default None).
-        benchmark: Benchmark in the curves file (default None).
-        method: Test-time compute method in the curves file (default None).
-        models: Subset of models (curves only; default None: all).
-        alpha: USD per unit of accuracy (default by benchmark, or the preset's).
-        margin: Profit margin over cost, a fraction of the cost (default
-            :data:`DEFAULT_MARGIN`).
-        v0: Abstention value, in USD per query (default 0).
-        beta: User rationality, in 1/USD (``math.inf`` for perfectly rational users; default
-            :data:`DEFAULT_BETA` = 1000, the paper's).
-
-    Returns:
-        The :class:`GameSpec`; warnings are recorded, not shown.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        if (preset is None) == (curves is None):
-            raise UserInputError("scenario", "either a preset or a curves file", preset)
-        if preset is not None:
-            if benchmark or method or models:
-                raise UserInputError(
-                    "scenario", "no --benchmark/--method/--models with --scenario", preset
-                )
-            scenario = get_scenario(preset)
-            game = scenario.build(beta=beta, v0=v0, alpha=alpha, margin=margin)
-            source = f"scenario {scenario.name}"
-        else:
-            if not benchmark or not method:
-                raise UserInputError("curves", "--benchmark and --method with --curves", curves)
-            game = game_from_curves(
-                load_curves(curves),
-                benchmark,
-                method,
-                alpha=alpha,
-                margin=DEFAULT_MARGIN if margin is None else margin,
-                v0=v0,
-                beta=beta,
-                models=None if not models else list(models),
-            )
-            label = curves.name if isinstance(curves, DataFile) else curves
-            source = f"curves {label} ({benchmark}, {method})"
-    return GameSpec(game=game, source=source, warnings=tuple(str(w.message) for w in caught))
 
 
 # ---- dynamics ----------------------------------------------------------------------------
