@@ -26,7 +26,7 @@ RUN = """
 import resource, sys
 from market.delegation.model import DelegationMarket
 T, batch = int(sys.argv[1]), int(sys.argv[2])
-result = DelegationMarket("cao2026", "ours", T=T, batch=batch, rng=42).run()
+result = DelegationMarket("cao2026", strategies="ours", T=T, batch=batch, rng=42).run()
 assert result.queries_used <= T
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """

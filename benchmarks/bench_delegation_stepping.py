@@ -2,10 +2,10 @@
 
 A dashboard advances the Mesa model round by round; with ``batch=1`` every ``step()`` serves one
 query (mechanism bookkeeping, the validation check, DataCollector checks and Mesa's own step
-machinery included). This script builds ``DelegationMarket("cao2026", "ours", batch=1,
-rng=42)`` at the paper's T = 10^6, calls ``model.step()`` in a loop for ``--queries`` queries
-(default 300,000: the exploration phase and a large part of exploitation) and prints queries
-per second; ``--queries 0`` steps the whole run. Best of ``--repeats``.
+machinery included). This script builds ``DelegationMarket("cao2026", strategies="ours",
+batch=1, rng=42)`` at the paper's T = 10^6, calls ``model.step()`` in a loop for ``--queries``
+queries (default 300,000: the exploration phase and a large part of exploitation) and prints
+queries per second; ``--queries 0`` steps the whole run. Best of ``--repeats``.
 
 Usage:
     .venv/bin/python benchmarks/bench_delegation_stepping.py [--queries 300000] [--repeats 3]
@@ -24,7 +24,7 @@ TARGET_QPS = 20_000
 
 def stepping_rate(queries: int, strategies: str = "ours") -> tuple[float, int, str]:
     """Queries per second stepping one query at a time; also how many and the last phase."""
-    model = DelegationMarket("cao2026", strategies, batch=1, rng=42)
+    model = DelegationMarket("cao2026", strategies=strategies, batch=1, rng=42)
     limit = queries or model.platform.T
     started = time.perf_counter()
     while model.running and model.platform.used < limit:

@@ -269,7 +269,7 @@ def test_its_run_key_is_the_file_name_size_and_digest():
 def test_a_run_on_records_in_memory_equals_the_run_on_the_file():
     results = []
     for scenario in (my_market_from_memory(), scenario_from_toml(MY_MARKET / "my-market.toml")):
-        model = DelegationMarket(scenario, "ours,honest", T=200_000, batch=10_000, rng=7)
+        model = DelegationMarket(scenario, strategies="ours,honest", T=200_000, batch=10_000, rng=7)
         while model.running:
             model.step()
         results.append(model.result().to_dict())

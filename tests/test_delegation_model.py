@@ -41,8 +41,8 @@ def scenario_with(k: int, mechanism: str, T: int, eps: float):
     return base.replace(providers=providers, prices=prices, mechanism=mechanism, T=T, eps=eps)
 
 
-def run(*args, **kwargs):
-    return DelegationMarket(*args, **kwargs).run()
+def run(preset, strategies, **kwargs):
+    return DelegationMarket(preset, strategies=strategies, **kwargs).run()
 
 
 profiles = st.integers(2, 4).flatmap(
@@ -62,7 +62,7 @@ EPS = st.floats(0.15, 0.32)
 def built(k, names, mechanism, T, eps, **kwargs):
     """The model, or a rejected example (``assume``) when T is too short for this eps."""
     try:
-        return DelegationMarket(scenario_with(k, mechanism, T, eps), names, **kwargs)
+        return DelegationMarket(scenario_with(k, mechanism, T, eps), strategies=names, **kwargs)
     except UserInputError:
         assume(False)  # horizon too short for this eps: rejected up front, nothing to check
 
@@ -201,7 +201,9 @@ def test_everyone_ours_gets_close_to_second_best():
 
 
 def test_datacollector_is_thin_and_covers_phases():
-    model = DelegationMarket("cao2026", "ours", T=200_000, batch=1000, rng=0, record_points=50)
+    model = DelegationMarket(
+        "cao2026", strategies="ours", T=200_000, batch=1000, rng=0, record_points=50
+    )
     model.run()
     frame = model.datacollector.get_model_vars_dataframe()
     assert len(frame) < 200  # about 50 points plus phase changes, not a row per step
@@ -212,19 +214,19 @@ def test_datacollector_is_thin_and_covers_phases():
 
 def test_bad_input_names_the_field():
     with pytest.raises(UserInputError, match="strategies"):
-        DelegationMarket("cao2026", "ours,honest", T=20_000)
+        DelegationMarket("cao2026", strategies="ours,honest", T=20_000)
     with pytest.raises(UserInputError, match=r"strategies.*dishonest-all.*sneaky"):
-        DelegationMarket("cao2026", "ours,honest,sneaky", T=20_000)
+        DelegationMarket("cao2026", strategies="ours,honest,sneaky", T=20_000)
     with pytest.raises(UserInputError, match="T"):
-        DelegationMarket("cao2026", "ours", T=50)
+        DelegationMarket("cao2026", strategies="ours", T=50)
     with pytest.raises(UserInputError, match="batch"):
-        DelegationMarket("cao2026", "ours", T=20_000, batch=0)
+        DelegationMarket("cao2026", strategies="ours", T=20_000, batch=0)
     with pytest.raises(UserInputError, match="cao2026-paper"):
-        DelegationMarket("nope", "ours")
+        DelegationMarket("nope", strategies="ours")
 
 
 def test_model_pickles_scenarios_and_strategies():
-    model = DelegationMarket("cao2026", "ours", T=20_000, rng=0)
+    model = DelegationMarket("cao2026", strategies="ours", T=20_000, rng=0)
     assert pickle.loads(pickle.dumps(model.preset)) == model.preset
 
 
@@ -237,12 +239,14 @@ def test_unseeded_run_reports_a_seed_that_repeats_it():
 
 
 def test_shared_query_stream_is_read_only():
-    model = DelegationMarket("cao2026", "ours", T=20_000, rng=3)
+    model = DelegationMarket("cao2026", strategies="ours", T=20_000, rng=3)
     assert not model.platform.query_ids.flags.writeable
 
 
 def test_run_ends_on_the_step_that_serves_the_last_query():
-    model = DelegationMarket("cao2026", "ours,honest,dishonest-all", T=6_000, batch=1, rng=4)
+    model = DelegationMarket(
+        "cao2026", strategies="ours,honest,dishonest-all", T=6_000, batch=1, rng=4
+    )
     steps = 0
     while model.running:
         model.step()
@@ -255,11 +259,11 @@ def test_run_ends_on_the_step_that_serves_the_last_query():
 
 def test_horizon_errors_say_what_would_work():
     with pytest.raises(UserInputError, match=r"T >= [\d,]+ works"):
-        DelegationMarket("cao2026-paper", "ours", T=5_000)
+        DelegationMarket("cao2026-paper", strategies="ours", T=5_000)
     with pytest.raises(UserInputError, match="at most 100,000,000"):
-        DelegationMarket("cao2026-paper", "ours", T=10**12)
+        DelegationMarket("cao2026-paper", strategies="ours", T=10**12)
     with pytest.raises(UserInputError, match="none empty"):
-        DelegationMarket("cao2026", "ours,,honest", T=20_000)
+        DelegationMarket("cao2026", strategies="ours,,honest", T=20_000)
 
 
 def test_artifact_rejects_a_model_with_zero_mean_reward(tmp_path):
@@ -274,16 +278,16 @@ def test_artifact_rejects_a_model_with_zero_mean_reward(tmp_path):
         T=50_000,
     )
     with pytest.raises(UserInputError, match="zero: mean reward 0"):
-        DelegationMarket(scenario, "honest")
+        DelegationMarket(scenario, strategies="honest")
     # Mechanism 1 as printed takes no logarithms: the same market runs.
-    DelegationMarket(scenario.replace(mechanism="second-best"), "honest", rng=1).run()
+    DelegationMarket(scenario.replace(mechanism="second-best"), strategies="honest", rng=1).run()
 
 
 def test_the_platform_log_covers_every_query_once_whatever_the_batch():
     logs = []
     for batch in (997, 50_000):
         model = DelegationMarket(
-            "cao2026-paper", "dishonest-length,ours,honest", T=50_000, batch=batch, rng=3
+            "cao2026-paper", strategies="dishonest-length,ours,honest", T=50_000, batch=batch, rng=3
         )
         model.run()
         served = model.platform.served_so_far()

@@ -98,11 +98,11 @@ def test_invariants_on_random_markets(market, mechanism, T, eps, seed, batch):
     with tempfile.TemporaryDirectory() as folder:
         scenario = build(market, Path(folder), mechanism, T, eps)
         try:
-            whole = DelegationMarket(scenario, strategies, batch=T, rng=seed)
+            whole = DelegationMarket(scenario, strategies=strategies, batch=T, rng=seed)
         except UserInputError:
             assume(False)  # horizon too short for this market: rejected before running
         result = whole.run()
-        stepped = DelegationMarket(scenario, strategies, batch=batch, rng=seed).run()
+        stepped = DelegationMarket(scenario, strategies=strategies, batch=batch, rng=seed).run()
     assert stepped == result
     event(f"validated={result.validated}")
     assert result.queries_used == sum(p.delegations for p in result.providers) <= T

@@ -108,13 +108,13 @@ def test_engine_matches_the_query_by_query_reference(
         assert not ref["validated"] and exploitation > 2 * B and exploitation % B == 0
     for batch in sorted({T, B - 1, B, B + 1, 1009}):
         result = DelegationMarket(
-            scenario, list(strategies), T=T, mechanism=mechanism, batch=batch, rng=seed
+            scenario, strategies=list(strategies), T=T, mechanism=mechanism, batch=batch, rng=seed
         ).run()
         assert_same(result, ref)
 
 
 def test_artifact_delta1_on_the_paper_menus():
     # spec section 4: "about 11.196 with the six models below"
-    model = DelegationMarket("cao2026", "ours", T=30_000, rng=0)
+    model = DelegationMarket("cao2026", strategies="ours", T=30_000, rng=0)
     assert model.platform.mechanism.delta1 == pytest.approx(11.196, abs=5e-4)
     assert isinstance(model.platform.mechanism, MECHANISMS.get("second-best-artifact"))

@@ -15,13 +15,11 @@ from agents.delegation.strategies import base_strategy_names
 from market.core.errors import UserInputError
 from market.core.parallel import cut_into_chunks as chunk_tasks
 from market.core.seeds import replicate_seeds
+from market.delegation.chunks import RunChunk, RunTask, simulate_chunk
 from market.delegation.runs import (
-    RunChunk,
-    RunTask,
     horizon,
     horizon_values,
     run_profile,
-    simulate_chunk,
     sweep,
 )
 from market.delegation.scenarios import get_scenario

@@ -33,8 +33,7 @@ def test_batch_run_of_the_delegation_market_matches_the_runs_layer():
     rows = mesa.batch_run(
         DelegationMarket,
         parameters={"preset": "cao2026", "strategies": ["ours", "honest"], "T": 20_000},
-        rng=[1, 2],
-        max_steps=10,
+        rng=[1, 2],  # Mesa's default max_steps (1000): a run takes about record_points (500)
         number_processes=1,
         display_progress=False,
     )

@@ -26,10 +26,14 @@ def shared_and_plain(scenario, profiles, seed, T=None):
     """Results of each profile with sharing (in sequence, one cache) and without."""
     shared, plain, used = [], [], 0
     for profile in profiles:
-        model = DelegationMarket(scenario, profile, T=T, rng=seed, record_points=1, share_sums=True)
+        model = DelegationMarket(
+            scenario, strategies=profile, T=T, rng=seed, record_points=1, share_sums=True
+        )
         shared.append(model.run())
         used = max(used, len(model.platform.sums.arrays))
-        plain.append(DelegationMarket(scenario, profile, T=T, rng=seed, record_points=1).run())
+        plain.append(
+            DelegationMarket(scenario, strategies=profile, T=T, rng=seed, record_points=1).run()
+        )
     return shared, plain, used
 
 
@@ -45,13 +49,21 @@ def test_paper_markets_give_the_same_results_with_shared_sums():
         profiles += [("ours",) * 3, ("dishonest-length", "ours", "honest")]
         shared = []
         for profile in profiles:
-            model = DelegationMarket(
-                preset, profile, T=300_000, mechanism=mechanism, rng=3, share_sums=True
+            model = DelegationMarket(  # one step, as in sweeps (record_points=1)
+                preset,
+                strategies=profile,
+                T=300_000,
+                mechanism=mechanism,
+                rng=3,
+                record_points=1,
+                share_sums=True,
             )
             shared.append(model.run())
         assert len(model.platform.sums.arrays) > 0  # the long segments were shared
         for profile, result in zip(profiles, shared, strict=True):
-            alone = DelegationMarket(preset, profile, T=300_000, mechanism=mechanism, rng=3).run()
+            alone = DelegationMarket(
+                preset, strategies=profile, T=300_000, mechanism=mechanism, rng=3
+            ).run()
             assert result == alone, profile
 
 

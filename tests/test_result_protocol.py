@@ -42,12 +42,13 @@ def delegation_examples() -> list:
 
 
 def ttc_examples() -> list:
-    """The intro example (Appendix A): the game, dynamics, analysis, a beta sweep, Table 2."""
+    """The intro example (Appendix A): the game, one run, dynamics, analysis, a beta sweep, Table 2."""
     from market.ttc import runs
 
     spec = runs.build_game(preset="intro-example", beta=200.0)
     return [
         spec,
+        runs.run(spec, seed=3),
         runs.dynamics(spec.game, seed=3),
         runs.analyze(spec.game, spec.source),
         runs.sweep_beta(spec.game, [1.0, 10.0, math.inf]),

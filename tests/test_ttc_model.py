@@ -306,14 +306,15 @@ def test_every_preset_runs_to_a_verified_equilibrium(preset):
 
 def test_unseeded_run_records_its_seed_and_the_seed_repeats_it():
     game = intro_game(beta=3.0)
-    first = TTCMarket(game, strategy="random-improving", start="random", n_users=50)
+    first = TTCMarket(game, strategy="random-improving", start="random", n_users=50, rng=None)
     assert isinstance(first.seed, int) and first.seed >= 0
     first.run_to_equilibrium()
     again = TTCMarket(game, strategy="random-improving", start="random", n_users=50, rng=first.seed)
     again.run_to_equilibrium()
     assert again.seed == first.seed
     assert first.history().equals(again.history())
-    assert TTCMarket(game).seed != TTCMarket(game).seed  # fresh entropy each time
+    assert TTCMarket(game, rng=None).seed != TTCMarket(game, rng=None).seed  # fresh entropy
+    assert TTCMarket(game).seed == 42  # the default seed, as in every game
 
 
 def test_different_seeds_give_different_random_improving_histories():

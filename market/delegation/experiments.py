@@ -121,7 +121,7 @@ def compute_profiles(context: dict, runs) -> list[list[tuple]]:
     for config, seed in runs:
         model = DelegationMarket(
             context[config["scenario"]],
-            tuple(config["strategies"]),
+            strategies=tuple(config["strategies"]),
             T=config["T"],
             eps=config["eps"],
             mechanism=config["mechanism"],
@@ -243,7 +243,7 @@ def compute_deviations(context: dict, runs) -> list[list[tuple]]:
         profile[config["provider"]] = deviation_of(config)
         model = DelegationMarket(
             scenario,
-            tuple(profile),
+            strategies=tuple(profile),
             T=config["T"],
             eps=config["eps"],
             mechanism=config["mechanism"],

@@ -2,7 +2,8 @@
 
 One :class:`DelegationMarket` holds a :class:`~agents.delegation.agents.PlatformAgent` (the
 user, who runs the mechanism) and one :class:`~agents.delegation.agents.ProviderAgent` per
-provider. ``step()`` advances one round: a batch of ``batch`` queries (down to one). Whatever
+provider. ``step()`` advances one round: a batch of ``batch`` queries (by default about
+``T / record_points``, so each step records one DataCollector row; down to one). Whatever
 the batch size, a run to the end gives identical results for the same seed: query ids are drawn
 once from the seed, the mechanism's own randomness comes from its own stream at fixed logical
 points, and all bookkeeping is batch-independent (see :mod:`agents.delegation`).
@@ -133,6 +134,17 @@ def release_process_caches() -> None:
     _shared_sums.clear()
 
 
+def queries_per_step(T: int, record_points: int) -> int:
+    """The default ``batch``: ``ceil(T / record_points)`` queries, so about ``record_points`` steps.
+
+    One query per step plays a million-query horizon in a million Mesa steps; the whole horizon
+    in one step leaves a two-row DataCollector frame. This default makes one step one recorded
+    row, as one ROSA step is one round. ``record_points = 1`` (the sweeps) plays the horizon in
+    one step.
+    """
+    return max(1, -(-int(T) // max(1, int(record_points))))
+
+
 def provider_metric(index: int, field: str, model: DelegationMarket) -> float:
     """DataCollector reporter: provider ``index``'s ``field`` (bound with functools.partial)."""
     return getattr(model.providers[index], field)
@@ -157,26 +169,17 @@ def phase_number(model: DelegationMarket) -> int:
 class DelegationMarket(mesa.Model):
     """A user delegating T queries to K strategic providers under a mechanism.
 
-    Args:
-        preset: a preset name ("cao2026", "cao2026-paper"), a TOML path or a scenario (never
-            called ``scenario``: Mesa 3.5's ``Model.scenario`` is something else).
-        strategies: one strategy name per provider (comma-separated or a sequence); one name
-            applies to every provider.
-        T: total queries (default: the scenario's).
-        eps: the mechanism's epsilon in (0, 1/2) (default: the scenario's).
-        mechanism: a registered mechanism name (default: the scenario's).
-        batch: queries per step (a "round"); 1 steps query by query; None (the default) plays
-            the whole horizon in one step. Results never depend on it.
-        rng: the root seed (None: a fresh one, reported in the result).
-        record_points: about how many DataCollector rows a run records.
-        share_sums: reuse the running sums of long segments with the other models of this
-            seed in this process (:mod:`agents.delegation.sums`; sweeps). Never changes
-            results; keeps up to 160 MB per seed.
+    Build it with a preset and parameters by name, step it (one step delegates ``batch``
+    queries) or :meth:`run` it to the end; :meth:`result` is the outcome so far.
+
+    References:
+        Cao et al. (2026), Sections 3-4 and 6.
     """
 
     def __init__(
         self,
         preset="cao2026",
+        *,
         strategies="ours",
         T=None,
         eps=None,
@@ -186,11 +189,43 @@ class DelegationMarket(mesa.Model):
         record_points: int = DEFAULT_RECORD_POINTS,
         share_sums: bool = False,
     ):
+        """Build the market: the economy, the mechanism, one agent per provider, the user.
+
+        Args:
+            preset: a preset name (``"cao2026"``, the default, or ``"cao2026-paper"``), a TOML
+                path or a :class:`~market.delegation.scenarios.DelegationScenario` (never
+                called ``scenario``: Mesa 3.5's ``Model.scenario`` is something else).
+            strategies: one registered strategy name per provider (comma-separated text or a
+                sequence of names or strategy objects); one name applies to every provider.
+                Default ``"ours"`` (the mechanism's intended play).
+            T: the horizon, in queries the user delegates (default None: the preset's).
+            eps: the mechanism's epsilon, a probability in (0, 1/2) (default None: the
+                preset's).
+            mechanism: a registered mechanism name (default None: the preset's).
+            batch: queries delegated per Mesa step, at least 1 (1 steps query by query).
+                Default None: ``ceil(T / record_points)`` queries, so a run takes about
+                ``record_points`` steps and each step records one DataCollector row. Results
+                never depend on it, only the stepping does.
+            rng: the root seed, a non-negative integer (default 42; None or "": a fresh one,
+                kept in ``root_seed`` and the result).
+            record_points: about how many DataCollector rows a run records (default 500).
+            share_sums: reuse the running sums of long segments with the other models of this
+                seed in this process (:mod:`agents.delegation.sums`; sweeps). Never changes
+                results; keeps up to 160 MB per seed (default False).
+
+        Raises:
+            UserInputError: for an unknown preset, strategy or mechanism, an eps outside
+                (0, 1/2), a horizon too short for an exploitation phase or a batch below 1.
+        """
         rng = model_seed(rng)
         super().__init__(rng=rng)
         self.root_seed = rng
         self.preset = resolve_scenario(preset, T, eps, mechanism)
-        self.batch = int(self.preset.T) if batch is None else count(batch, "batch")
+        self.batch = (
+            queries_per_step(int(self.preset.T), record_points)
+            if batch is None
+            else count(batch, "batch")
+        )
         mechanism_cls = MECHANISMS.get(self.preset.mechanism, field="mechanism")
         self.economy = build_economy(self.preset, mechanism_cls.rules)
         mech = mechanism_cls(mechanism_params(self.preset, self.economy))

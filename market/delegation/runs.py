@@ -3,8 +3,11 @@
 The one layer that the CLI, the dashboard, the benchmarks and the tests call: plain functions
 with explicit parameters, returning typed records.
 
-- :func:`run_profile`: one strategy profile, run to the end (results never depend on the batch
-  size, so by default the whole horizon is one step).
+- :func:`run`: one run of the Mesa model to its end, as a
+  :class:`~market.delegation.results.DelegationResult` (the same call in every game:
+  ``run(preset, seed=42, **params)``).
+- :func:`run_profile`: one strategy profile, run to the end (the older form of :func:`run`;
+  results never depend on the batch size, so the whole horizon is one step).
 - :func:`sweep`: every strategy profile (``6^K`` for K providers) times replicate seeds, run on
   ``jobs`` processes, as a tidy table with one row per profile, seed and provider; aggregated as
   in the paper's Figure 2 and Figure 3 (:mod:`market.delegation.tables`).
@@ -16,10 +19,9 @@ matches ``llm-market delegation run --seed S``); with K replicates the root seed
 ``SeedSequence`` spawns K children (:func:`market.core.seeds.replicate_seeds`). Every profile of
 a replicate uses the same seed (common random numbers across profiles).
 
-Parallel runs: work is cut into chunks of runs, each simulated by the top-level, picklable
-:func:`simulate_chunk` (:func:`market.core.parallel.map_chunks`), and results come back in task
-order, so tables do not depend on the number of processes. Workers reuse the loaded response
-table through the per-process caches of :mod:`market.delegation.spec` and
+Parallel runs: the sweeps run on the experiment engine (:mod:`market.core.experiments`);
+:mod:`market.delegation.chunks` cuts plain runs into chunks for worker processes. Workers reuse
+the loaded response table through the per-process caches of :mod:`market.delegation.spec` and
 :mod:`market.delegation.records`.
 
 References:
@@ -30,7 +32,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,6 @@ import pandas as pd
 from agents.delegation.strategies import STRATEGIES
 from market.core.errors import UserInputError
 from market.core.experiments import execute
-from market.core.parallel import cut_into_chunks, map_chunks
 from market.core.seeds import replicate_seeds, root_seed
 from market.core.values import count
 from market.delegation.economy import build_economy
@@ -52,7 +52,6 @@ from market.delegation.results import (
     HorizonResult,
     SweepResult,
 )
-from market.delegation.spec import DelegationScenario
 from market.delegation.tables import (
     LEADER_STRATEGY,
     PROFILE_COLUMNS,
@@ -73,6 +72,26 @@ def mechanism_description(name: str) -> str:
 # ---- one run ------------------------------------------------------------------------------
 
 
+def run(preset="cao2026", *, seed: int = DEFAULT_SEED, **params) -> DelegationResult:
+    """Run the Mesa model once to its end.
+
+    The same call in every game (:mod:`market.ttc.runs`, :mod:`market.rosa.runs`): exactly
+    ``DelegationMarket(preset, rng=seed, **params).run()``.
+
+    Args:
+        preset: a preset name (default ``"cao2026"``), a TOML path or a scenario.
+        seed: the root seed, a non-negative integer (default 42).
+        **params: any other keyword of :class:`~market.delegation.model.DelegationMarket`
+            (``strategies``, ``T`` in queries, ``eps``, ``mechanism``, ``batch``, ...).
+
+    Returns:
+        The :class:`~market.delegation.results.DelegationResult` of the run: utilities per
+        run total, in the paper's units (a query's reward ``R r`` with ``R = 1``, less the
+        price in USD per output token times the tokens billed; Section 3).
+    """
+    return DelegationMarket(preset, rng=root_seed(seed), **params).run()
+
+
 def run_profile(
     preset="cao2026",
     strategies="ours",
@@ -82,10 +101,25 @@ def run_profile(
     mechanism=None,
     batch: int | None = None,
 ) -> DelegationResult:
-    """Run one strategy profile to the end (``batch`` queries per step; never changes results)."""
+    """Run one strategy profile to the end (the older form of :func:`run`, used by sweeps).
+
+    Args:
+        preset: a preset name (default ``"cao2026"``), a TOML path or a scenario.
+        strategies: one strategy name per provider (comma-separated or a sequence), or one
+            name for every provider (default ``"ours"``).
+        seed: the root seed, a non-negative integer (default 42).
+        T: the horizon, in queries (default None: the preset's).
+        eps: the mechanism's epsilon in (0, 1/2) (default None: the preset's).
+        mechanism: a registered mechanism name (default None: the preset's).
+        batch: queries per Mesa step (default None: the whole horizon in one step, since one
+            DataCollector row is recorded). Never changes results.
+
+    Returns:
+        The :class:`~market.delegation.results.DelegationResult`.
+    """
     model = DelegationMarket(
         preset,
-        strategies,
+        strategies=strategies,
         T=T,
         eps=eps,
         mechanism=mechanism,
@@ -96,71 +130,6 @@ def run_profile(
     return model.run()
 
 
-@dataclass(frozen=True)
-class RunTask:
-    """One run of a sweep: its position, the profile, the seed and the horizon."""
-
-    index: int
-    strategies: tuple[str, ...]
-    seed: int
-    T: int
-
-
-@dataclass(frozen=True)
-class RunChunk:
-    """Runs simulated together by one worker call (shared scenario settings)."""
-
-    scenario: DelegationScenario
-    eps: float | None
-    mechanism: str | None
-    tasks: tuple[RunTask, ...]
-
-
-def simulate_chunk(chunk: RunChunk) -> list[tuple[int, DelegationResult]]:
-    """Simulate every run of ``chunk``; returns ``(task index, result)`` pairs.
-
-    Top-level so that it pickles to worker processes.
-    """
-    return [
-        (
-            task.index,
-            run_profile(
-                chunk.scenario,
-                task.strategies,
-                task.seed,
-                T=task.T,
-                eps=chunk.eps,
-                mechanism=chunk.mechanism,
-            ),
-        )
-        for task in chunk.tasks
-    ]
-
-
-def run_tasks(
-    scenario: DelegationScenario,
-    tasks: Sequence[RunTask],
-    *,
-    eps=None,
-    mechanism=None,
-    jobs: int = 1,
-    progress: bool = False,
-    description: str = "runs",
-) -> list[DelegationResult]:
-    """Run ``tasks`` on ``jobs`` processes; results in task order whatever ``jobs`` is."""
-    chunks = [RunChunk(scenario, eps, mechanism, c) for c in cut_into_chunks(tasks, jobs)]
-    done = map_chunks(
-        simulate_chunk,
-        chunks,
-        jobs=jobs,
-        sizes=[len(c.tasks) for c in chunks],
-        progress=progress,
-        description=description,
-    )
-    results = dict(pair for chunk_results in done for pair in chunk_results)
-    return [results[task.index] for task in tasks]
-
-
 def prepare(preset, T=None, eps=None, mechanism=None, seed: int = DEFAULT_SEED):
     """Resolve and validate a scenario with its overrides by building one model (no run).
 
@@ -168,7 +137,9 @@ def prepare(preset, T=None, eps=None, mechanism=None, seed: int = DEFAULT_SEED):
     T too small for an exploitation phase; returns the resolved scenario and that model.
     """
     resolved = resolve_scenario(preset, T, eps, mechanism)
-    model = DelegationMarket(resolved, LEADER_STRATEGY, batch=1, rng=seed, record_points=1)
+    model = DelegationMarket(
+        resolved, strategies=LEADER_STRATEGY, batch=1, rng=seed, record_points=1
+    )
     return resolved, model
 
 
@@ -177,6 +148,15 @@ def plan(preset="cao2026", T=None, eps=None, mechanism=None) -> HorizonPlan:
 
     Unlike :func:`prepare` it never refuses a short T: the plan says whether T works and,
     when it does not, what would (see :func:`market.delegation.horizon.horizon_plan`).
+
+    Args:
+        preset: a preset name (default ``"cao2026"``), a TOML path or a scenario.
+        T: the horizon, in queries (default None: the preset's).
+        eps: the mechanism's epsilon in (0, 1/2) (default None: the preset's).
+        mechanism: a registered mechanism name (default None: the preset's).
+
+    Returns:
+        The :class:`~market.delegation.horizon.HorizonPlan` (lengths in queries).
     """
     resolved = resolve_scenario(preset, T, eps, mechanism)
     mechanism_cls = MECHANISMS.get(resolved.mechanism, field="mechanism")
@@ -209,19 +189,20 @@ def sweep(
     finished run is kept there, and the same call again resumes and returns the same table.
 
     Args:
-        preset: preset name, TOML path or scenario.
-        T: horizon override.
-        eps: epsilon override.
-        seeds: number of replicate seeds (see :func:`market.core.seeds.replicate_seeds`).
-        seed: the root seed.
-        jobs: workers (results do not depend on it).
-        mechanism: mechanism override.
+        preset: preset name, TOML path or scenario (default ``"cao2026"``).
+        T: horizon override, in queries (default None: the preset's).
+        eps: epsilon override, in (0, 1/2) (default None: the preset's).
+        seeds: number of replicate seeds (default 1; see
+            :func:`market.core.seeds.replicate_seeds`).
+        seed: the root seed, a non-negative integer (default 42).
+        jobs: worker processes, >= 1 (default 1; results do not depend on it).
+        mechanism: mechanism override (default None: the preset's).
         strategies: the strategies to enumerate (default: all registered).
-        progress: show a progress bar (with an ETA) on stderr.
-        store: the experiment store file (None: nothing is kept).
-        executor: ``"local"`` or ``"dask"``.
-        scheduler: a Dask scheduler's address (None: a local cluster).
-        resume_hint: the command that resumes, for the Ctrl-C message.
+        progress: show a progress bar (with an ETA) on stderr (default False).
+        store: the experiment store file (default None: nothing is kept).
+        executor: ``"local"`` (default) or ``"dask"``.
+        scheduler: a Dask scheduler's address (default None: a local cluster).
+        resume_hint: the command that resumes, for the Ctrl-C message (default "").
 
     Returns:
         The :class:`SweepResult`.
@@ -322,6 +303,23 @@ def horizon(
 
     The smallest T is checked for an exploitation phase before anything runs. The runs are a
     ``delegation/profiles`` experiment (``store``, ``executor``: see :func:`sweep`).
+
+    Args:
+        preset: preset name, TOML path or scenario (default ``"cao2026"``).
+        T_from: the smallest horizon, in queries (default 1,000,000).
+        T_to: the largest horizon, in queries (default 2,000,000).
+        points: horizons evenly spaced from ``T_from`` to ``T_to``, >= 2 (default 11).
+        seeds: number of replicate seeds (default 1).
+        seed: the root seed, a non-negative integer (default 42).
+        jobs: worker processes, >= 1 (default 1; results do not depend on it).
+        eps: epsilon override, in (0, 1/2) (default None: the preset's).
+        mechanism: mechanism override (default None: the preset's).
+        strategy: the strategy every provider plays (default ``"ours"``).
+        progress: show a progress bar on stderr (default False).
+        store: the experiment store file (default None: nothing is kept).
+        executor: ``"local"`` (default) or ``"dask"``.
+        scheduler: a Dask scheduler's address (default None: a local cluster).
+        resume_hint: the command that resumes, for the Ctrl-C message (default "").
 
     Returns:
         A :class:`HorizonResult` whose table has, per T and seed, provider 1's delivered user

@@ -92,25 +92,17 @@ def provider_metric(index: int, field: str, model: RosaMarket) -> float:
 class RosaMarket(mesa.Model):
     """Providers bid per-query costs; the platform runs ROSA and a learner over T rounds.
 
-    Args:
-        preset: a preset name (``patra2026``, ``patra2026-exponential``) or a RosaSetting.
-        providers: n (default: the preset's, 5).
-        dim: context dimension d (default 5).
-        T: query rounds (default 1e4).
-        learner: a registered learner (elimination, linucb, explore-then-commit).
-        mechanism: rosa or pay-as-bid.
-        noise: gaussian or exponential.
-        mu: ROSA's resampling probability in (0, 1) (default ``min(0.5, 1/sqrt(T))``).
-        strategies: one bidding strategy per provider (comma-separated) or one for everyone.
-        batch: rounds per step (default 1; None plays the whole horizon in one step).
-        run: the run index within the seed (default 0).
-        rng: the root seed (None or "": a fresh one, reported in the result).
-        record_points: about how many DataCollector rows a run records.
+    Build it with a preset and parameters by name, step it (one step plays ``batch`` query
+    rounds) or :meth:`run` it to the end; :meth:`result` is the outcome so far.
+
+    References:
+        Patra et al. (2026), Setting, Def. 4, Experiments (reconstructed).
     """
 
     def __init__(
         self,
         preset="patra2026",
+        *,
         providers=None,
         dim=None,
         T=None,
@@ -124,6 +116,38 @@ class RosaMarket(mesa.Model):
         rng=42,
         record_points: int = DEFAULT_RECORD_POINTS,
     ):
+        """Build the market: draw run ``run``'s instance, the providers' bids and ROSA's coins.
+
+        Args:
+            preset: a preset name (``"patra2026"``, the default, or
+                ``"patra2026-exponential"``) or a :class:`~market.rosa.scenarios.RosaSetting`.
+            providers: the number of providers n, 2 to 64 (default None: the preset's, 5).
+            dim: the query-context dimension d, 1 to 64 (default None: the preset's, 5).
+            T: the horizon, in query rounds (one query served per round; default None: the
+                preset's, 10,000).
+            learner: a registered learner (``"elimination"``, ``"linucb"``,
+                ``"explore-then-commit"``; default None: the preset's).
+            mechanism: ``"rosa"`` or ``"pay-as-bid"`` (default None: the preset's).
+            noise: the reward noise, ``"gaussian"`` or ``"exponential"`` (default None: the
+                preset's).
+            mu: ROSA's resampling probability in (0, 1) (default None:
+                ``min(0.5, 1/sqrt(T))``).
+            strategies: one bidding strategy per provider (comma-separated, e.g.
+                ``"truthful,inflate:2"``) or one for everyone (default ``"truthful"``). Bids
+                and costs are per query served, in the setting's cost units (the preset's
+                support is [0, 0.5]).
+            batch: query rounds per Mesa step, at least 1 (default 1: a step is a round; None
+                plays the whole horizon in one step). Results never depend on it.
+            run: the run index within the seed, >= 0 (default 0): run r of
+                :func:`market.rosa.runs.simulate_runs`.
+            rng: the root seed, a non-negative integer (default 42; None or "": a fresh one,
+                kept in ``root_seed`` and the result).
+            record_points: about how many DataCollector rows a run records (default 500).
+
+        Raises:
+            UserInputError: for an unknown preset, learner, mechanism, noise or strategy, or
+                a value out of range.
+        """
         seed = model_seed(rng)
         super().__init__(rng=seed)
         self.root_seed = seed

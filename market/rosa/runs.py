@@ -2,7 +2,10 @@
 
 This is the one layer the CLI, the dashboard, the benchmarks and the tests call:
 
-* :func:`run_market` -- one run of the Mesa model, with the learner's monotonicity on it;
+* :func:`run` -- one run of the Mesa model to its end, as a :class:`~market.rosa.records.RunResult`
+  (the same call in every game: ``run(preset, seed=42, **params)``);
+* :func:`run_market` -- one run of the Mesa model, with the learner's monotonicity on it (the
+  older form: it returns the result and the model);
 * :func:`simulate_runs` -- many independent runs as one vectorised batch (run r uses instance,
   environment and ROSA coins r, so its numbers do not depend on the batch or ``jobs``; run r
   equals ``RosaMarket(rng=seed, run=r)``; :mod:`market.rosa.batches`);
@@ -15,20 +18,24 @@ engine (kinds ``rosa/allocations`` and ``rosa/regret``, :mod:`market.rosa.experi
 ``store`` they resume and redraw without recomputing; results never depend on ``jobs``, the
 executor or the chunking, since each market is simulated exactly as it would be alone.
 
+Every function taking a ``setting`` accepts a preset name or a
+:class:`~market.rosa.scenarios.RosaSetting` (:func:`as_setting`). Costs, bids and payments are
+per query served, in the setting's cost units (the presets' support is [0, 0.5]); utilities
+and regret are totals over the run's query rounds.
+
 References:
     Patra et al. (2026), Def. 3-6, Experiments; ``shared/specs/rosa.md``. Reconstructed.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
+from market.core.seeds import root_seed
 from market.rosa.batches import (
     AllocationTask,
-    Markets,
     RunsTally,
     allocate,
     check_work,
@@ -38,41 +45,91 @@ from market.rosa.batches import (
     simulate_runs,
 )
 from market.rosa.experiments import allocations, setting_config
-from market.rosa.model import DEFAULT_RECORD_POINTS, RosaMarket, rosa_coins
-from market.rosa.outcomes import BidOutcomes
+from market.rosa.model import DEFAULT_RECORD_POINTS, RosaMarket
 from market.rosa.records import (
     MonotonicityCheck,
     MonotonicitySurvey,
     RegretCurve,
     RunResult,
-    TruthfulnessCurve,
 )
-from market.rosa.scenarios import RosaSetting, draw_instance
+from market.rosa.scenarios import RosaSetting, as_setting, draw_instance
+from market.rosa.truthfulness import (
+    BidOutcomes,
+    bid_outcomes,
+    standard_errors,
+    truthfulness_curve,
+)
 from mechanisms.rosa.learners import LEARNERS
-from mechanisms.rosa.resampling import MECHANISMS, ResamplingCoins
 
 __all__ = [
     "AllocationTask",
+    "BidOutcomes",
     "RunsTally",
+    "as_setting",
     "bid_outcomes",
     "check_monotonicity",
     "monotonicity_survey",
     "regret_curve",
+    "run",
     "run_market",
     "simulate_runs",
+    "standard_errors",
     "truthfulness_curve",
 ]
 
 TRAJECTORY_POINTS = 200
+DEFAULT_SEED = 42
+"""The root seed of every run function (the same in every game)."""
 
 
 # ---- one run ------------------------------------------------------------------------------
 
 
+def run(
+    preset: str | RosaSetting = "patra2026", *, seed: int = DEFAULT_SEED, **params
+) -> RunResult:
+    """Run the Mesa model once to its end.
+
+    The same call in every game (:mod:`market.delegation.runs`, :mod:`market.ttc.runs`):
+    exactly ``RosaMarket(preset, rng=seed, **params).run()``. :func:`run_market` adds the
+    learner's monotonicity check and returns the model too.
+
+    Args:
+        preset: a preset name (default ``"patra2026"``) or a RosaSetting.
+        seed: the root seed, a non-negative integer (default 42).
+        **params: any other keyword of :class:`~market.rosa.model.RosaMarket` (``providers``,
+            ``T`` in query rounds, ``learner``, ``mechanism``, ``mu``, ``strategies``,
+            ``run``, ``batch``, ...).
+
+    Returns:
+        The :class:`~market.rosa.records.RunResult` of the run.
+    """
+    return RosaMarket(preset, rng=root_seed(seed), **params).run()
+
+
 def check_monotonicity(
-    setting: RosaSetting, seed: int, run: int, modified_bids, points: int = 11, jobs: int = 1
+    setting: str | RosaSetting,
+    seed: int,
+    run: int,
+    modified_bids,
+    points: int = 11,
+    jobs: int = 1,
 ) -> MonotonicityCheck:
-    """Replay run ``run`` with each provider's modified bid moved over a grid, all else fixed."""
+    """Replay run ``run`` with each provider's modified bid moved over a grid, all else fixed.
+
+    Args:
+        setting: a preset name or a RosaSetting.
+        seed: the root seed, a non-negative integer.
+        run: the run index within the seed, >= 0.
+        modified_bids: every provider's bid after ROSA's resampling (cost units per query).
+        points: bids on the grid, >= 2 (default 11).
+        jobs: worker processes, >= 1 (default 1).
+
+    Returns:
+        The :class:`~market.rosa.records.MonotonicityCheck`: the grid and, per provider, the
+        rounds it serves at each grid bid.
+    """
+    setting = as_setting(setting)
     n = setting.providers
     grid = monotonicity_grid(setting, points)
     rows = np.broadcast_to(np.asarray(modified_bids, dtype=float), (n, points, n)).copy()
@@ -97,8 +154,8 @@ def check_monotonicity(
 
 
 def run_market(
-    setting: RosaSetting,
-    seed: int,
+    setting: str | RosaSetting,
+    seed: int = DEFAULT_SEED,
     strategies="truthful",
     run: int = 0,
     check_points: int = 11,
@@ -106,9 +163,24 @@ def run_market(
 ) -> tuple[RunResult, RosaMarket]:
     """One run of the Mesa model to the end, plus the learner's monotonicity on its instance.
 
-    Returns the result and the finished model (its ``history()`` and ``service_map()``).
-    ``check_points = 0`` skips the monotonicity replay.
+    The older form of :func:`run` (what ``llm-market rosa run`` calls): it steps about 500
+    DataCollector rows' worth of rounds at a time and returns the model as well.
+
+    Args:
+        setting: a preset name or a RosaSetting.
+        seed: the root seed, a non-negative integer (default 42).
+        strategies: one bidding strategy per provider (comma-separated) or one for everyone
+            (default ``"truthful"``).
+        run: the run index within the seed, >= 0 (default 0).
+        check_points: grid bids of the monotonicity replay (default 11; 0 skips it).
+        jobs: worker processes of the replay, >= 1 (default 1).
+
+    Returns:
+        The :class:`~market.rosa.records.RunResult` (with ``monotonicity`` unless skipped) and
+        the finished :class:`~market.rosa.model.RosaMarket` (its ``history()`` and
+        ``service_map()``).
     """
+    setting = as_setting(setting)
     check_work(1 + setting.providers * check_points, setting, "T")
     rounds_per_step = max(1, setting.T // DEFAULT_RECORD_POINTS)  # one DataCollector row each
     model = RosaMarket(setting, strategies=strategies, batch=rounds_per_step, run=run, rng=seed)
@@ -120,119 +192,11 @@ def run_market(
     return result, model
 
 
-# ---- truthfulness -------------------------------------------------------------------------
-
-
-def bid_outcomes(
-    setting: RosaSetting, seed: int, provider: int, bids, runs: int, jobs: int = 1, **engine
-) -> BidOutcomes:
-    """Simulate ``provider`` at each bid (and at its true cost), the others truthful.
-
-    Instance, contexts, noise and priorities are those of index 0 for every run and bid
-    (common random numbers); run r draws ROSA's coins r. Both outcomes of the provider's own
-    flag are simulated (with its V from run r), so the expectation over that flag is exact.
-    Identical markets (for example all unflagged runs at one bid) are simulated once: the
-    distinct ones are a ``rosa/allocations`` experiment (:func:`allocations`; ``engine``: its
-    ``store``, ``executor``, ``scheduler``, ``progress`` and ``resume_hint``).
-    """
-    n = setting.providers
-    mechanism = MECHANISMS.get(setting.mechanism, field="mechanism")(setting.resampling)
-    instance = draw_instance(setting, seed, 0)
-    cost = float(instance.costs[provider])
-    points = np.append(np.asarray(bids, dtype=float), cost)
-    branches = (False, True) if mechanism.classifier.get("resamples") else (False,)
-    mu = setting.resolved_mu
-    weights = np.array([1.0 - mu, mu]) if len(branches) == 2 else np.array([1.0])
-    coins = [rosa_coins(setting, seed, r) for r in range(runs)]
-    shape = (runs, len(points), len(branches), n)
-    flagged = np.broadcast_to(np.stack([c.flagged for c in coins])[:, None, None], shape).copy()
-    uniform = np.broadcast_to(np.stack([c.uniform for c in coins])[:, None, None], shape)
-    flagged[..., provider] = np.asarray(branches)[None, None, :]
-    reported = np.broadcast_to(instance.costs, shape).copy()
-    reported[..., provider] = points[None, :, None]
-    coin_rows = ResamplingCoins(flagged, uniform)
-    modified = mechanism.modified_bids(reported, coin_rows).reshape(-1, n)
-    distinct, inverse = np.unique(modified, axis=0, return_inverse=True)
-    check_work(len(distinct), setting, "runs")
-    spec = {"command": "rosa truthfulness", "provider": provider, "bids": points.tolist()}
-    spec.update(setting=setting_config(setting), seed=seed, runs=runs)
-    markets = Markets(setting, np.zeros(len(distinct), dtype=np.int64), distinct)
-    (served,) = allocations([markets], seed, spec, jobs=jobs, **engine)
-    return BidOutcomes(
-        cost=cost,
-        points=points,
-        weights=weights,
-        served=served[inverse.ravel(), provider].reshape(shape[:3]).astype(float),
-        rates=mechanism.payment_rates(reported, coin_rows)[..., provider],
-        simulated_rows=len(distinct),
-    )
-
-
-def truthfulness_curve(
-    setting: RosaSetting,
-    seed: int,
-    provider: int,
-    bids,
-    runs: int,
-    jobs: int = 1,
-    *,
-    store=None,
-    executor: str = "local",
-    scheduler: str | None = None,
-    progress: bool = False,
-    resume_hint: str = "",
-) -> TruthfulnessCurve:
-    """One provider's expected utility over ``bids``, the others truthful, environment fixed.
-
-    The expectation over ROSA's coins is estimated by the mean over ``runs`` runs of
-    :func:`bid_outcomes` (the provider's own flag averaged exactly in each run, an unbiased,
-    low-variance estimate); the true cost is evaluated too, for the truthful utility and its
-    worst realised run (universal ex-post IR: never below zero). The distinct markets are a
-    ``rosa/allocations`` experiment on the experiment engine: ``store`` keeps them (the same
-    call again resumes, or computes nothing), ``executor``, ``jobs`` and ``scheduler`` say
-    where they run (the curve never depends on them).
-    """
-    engine = {"store": store, "executor": executor, "scheduler": scheduler}
-    engine.update(progress=progress, resume_hint=resume_hint)
-    outcomes = bid_outcomes(setting, seed, provider, bids, runs, jobs, **engine)
-    per_run = outcomes.expected(outcomes.utility)
-    mean = per_run.mean(axis=0)
-    error = standard_errors(per_run)
-    difference_error = standard_errors(per_run - per_run[:, -1:])
-    rounds = outcomes.expected(outcomes.served).mean(axis=0)
-    payments = outcomes.expected(outcomes.served * outcomes.rates).mean(axis=0)
-    return TruthfulnessCurve(
-        setting=setting,
-        seed=seed,
-        provider=provider,
-        true_cost=outcomes.cost,
-        bids=tuple(float(b) for b in outcomes.points[:-1]),
-        expected_utility=tuple(mean[:-1]),
-        standard_error=tuple(error[:-1]),
-        difference_error=tuple(difference_error[:-1]),
-        expected_rounds=tuple(rounds[:-1]),
-        expected_payment=tuple(payments[:-1]),
-        truthful_utility=float(mean[-1]),
-        truthful_standard_error=float(error[-1]),
-        min_truthful_run_utility=float(outcomes.utility[:, -1, :].min()),
-        runs=runs,
-        simulated_rows=outcomes.simulated_rows,
-    )
-
-
-def standard_errors(samples: np.ndarray) -> np.ndarray:
-    """Standard error of the mean over axis 0 (NaN for a single sample)."""
-    runs = samples.shape[0]
-    if runs < 2:
-        return np.full(samples.shape[1:], np.nan)
-    return samples.std(axis=0, ddof=1) / math.sqrt(runs)
-
-
 # ---- regret -------------------------------------------------------------------------------
 
 
 def regret_curve(
-    setting: RosaSetting,
+    setting: str | RosaSetting,
     seed: int,
     horizons: Sequence[int],
     runs: int,
@@ -251,10 +215,28 @@ def regret_curve(
     a ``rosa/regret`` experiment (:mod:`market.rosa.experiments`) on the experiment engine:
     ``store`` keeps finished runs (the same call again resumes), ``executor``, ``jobs`` and
     ``scheduler`` say where they run (results never depend on them).
+
+    Args:
+        setting: a preset name or a RosaSetting (its ``T`` is replaced by each horizon).
+        seed: the root seed, a non-negative integer (no default: it comes before the
+            required arguments).
+        horizons: the horizons T, in query rounds.
+        runs: runs per horizon, >= 1.
+        jobs: worker processes, >= 1 (default 1).
+        store: the experiment store file (default None: nothing kept).
+        executor: ``"local"`` (default) or ``"dask"``.
+        scheduler: a Dask scheduler's address (default None: a local cluster).
+        progress: show a progress bar on stderr (default False).
+        resume_hint: the command that resumes, for the Ctrl-C message (default "").
+
+    Returns:
+        The :class:`~market.rosa.records.RegretCurve`: regret and user utility (totals over
+        T rounds) per horizon and run, and the mean trajectory along the longest.
     """
     from market.core.experiments import execute
     from market.rosa.experiments import INDEX, regret_experiment
 
+    setting = as_setting(setting)
     horizons = tuple(sorted(int(T) for T in horizons))
     settings = [setting.replace(T=T) for T in horizons]
     for s in settings:
@@ -309,12 +291,13 @@ TRAJECTORY_COLUMNS = ("regret", "user_utility", "clairvoyant_utility", "surplus"
 
 
 def monotonicity_counts(
-    setting: RosaSetting, seed: int, instances: int, points: int, jobs: int = 1, **engine
+    setting: str | RosaSetting, seed: int, instances: int, points: int, jobs: int = 1, **engine
 ) -> np.ndarray:
     """Rounds served, shape ``(instances, n, points)``: provider i's bid on the grid in row i.
 
     See :func:`monotonicity_markets`; ``engine`` as in :func:`bid_outcomes`.
     """
+    setting = as_setting(setting)
     markets, where = monotonicity_markets(setting, seed, instances, points)
     spec = {"command": "rosa monotonicity", "setting": setting_config(setting), "seed": seed}
     spec.update(instances=instances, points=points)
@@ -323,7 +306,7 @@ def monotonicity_counts(
 
 
 def monotonicity_survey(
-    setting: RosaSetting,
+    setting: str | RosaSetting,
     seed: int,
     instances: int,
     points: int = 11,
@@ -340,7 +323,27 @@ def monotonicity_survey(
 
     Every learner's distinct markets together are one ``rosa/allocations`` experiment
     (``store``, ``executor``, ``jobs``, ``scheduler``: see :func:`truthfulness_curve`).
+
+    Args:
+        setting: a preset name or a RosaSetting (its learner is replaced by each of
+            ``learners``).
+        seed: the root seed, a non-negative integer (no default: it comes before the
+            required arguments).
+        instances: random instances surveyed, >= 1.
+        points: bids on each provider's grid, >= 2 (default 11).
+        learners: the registered learners to survey (default None: all).
+        jobs: worker processes, >= 1 (default 1).
+        store: the experiment store file (default None: nothing kept).
+        executor: ``"local"`` (default) or ``"dask"``.
+        scheduler: a Dask scheduler's address (default None: a local cluster).
+        progress: show a progress bar on stderr (default False).
+        resume_hint: the command that resumes, for the Ctrl-C message (default "").
+
+    Returns:
+        The :class:`~market.rosa.records.MonotonicitySurvey`: per learner, the instances and
+        the (instance, provider) pairs where serving rose with the bid.
     """
+    setting = as_setting(setting)
     names = tuple(learners) if learners is not None else tuple(LEARNERS.names())
     surveyed = [
         monotonicity_markets(setting.replace(learner=name), seed, instances, points)

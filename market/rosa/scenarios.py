@@ -164,6 +164,26 @@ def get_setting(preset="patra2026", **changes) -> RosaSetting:
     return setting.replace(**changes)
 
 
+def as_setting(setting: str | RosaSetting) -> RosaSetting:
+    """The setting a preset name or a RosaSetting stands for.
+
+    Args:
+        setting: a preset name (``"patra2026"``, ``"patra2026-exponential"``) or a
+            :class:`~market.rosa.scenarios.RosaSetting`.
+
+    Returns:
+        The :class:`~market.rosa.scenarios.RosaSetting`.
+
+    Raises:
+        UserInputError: for an unknown preset name or anything else.
+    """
+    if isinstance(setting, str):
+        return get_setting(setting)
+    if not isinstance(setting, RosaSetting):
+        raise UserInputError("setting", "a preset name or a RosaSetting", type(setting).__name__)
+    return setting
+
+
 def stream(seed: int, kind: int, index: int) -> np.random.Generator:
     """The generator of stream ``kind`` for run (or environment) ``index`` of root ``seed``."""
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(kind, index)))

@@ -14,15 +14,15 @@ strategy's action into an offer, settles the market, knows its best welfare and 
 equilibrium. This module only schedules, asks and records, so a new mechanism needs no change
 here.
 
-Seeds: one root seed (``rng``; drawn from OS entropy and recorded in ``seed`` when omitted, so
-every run can be repeated) spawns four child streams with numpy ``SeedSequence.spawn``: the
-revision schedule (and stochastic strategies), the users' choices, the random start, and the
-drawing of a heterogeneous user population (:func:`population_seed`, used by the CLI).
+Seeds: one root seed (``rng``, 42 by default; None draws one from OS entropy and records it in
+``seed``, so every run can be repeated) spawns four child streams with numpy
+``SeedSequence.spawn``: the revision schedule (and stochastic strategies), the users' choices,
+the random start, and the drawing of a heterogeneous user population (:func:`population_seed`,
+used by the CLI).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,6 +41,8 @@ from agents.ttc.strategies import (
 from agents.ttc.users import UserPopulation
 from market.core.errors import UserInputError
 from market.core.seeds import child_streams, model_seed
+from market.ttc.records import TTCResult
+from market.ttc.results import GameSpec
 from market.ttc.scenarios import get_scenario
 from market.ttc.state import MODEL_REPORTERS, MarketState
 from mechanisms.ttc.auction import Bid
@@ -57,6 +59,8 @@ from mechanisms.ttc.settlement import Settlement, posted_offer
 
 SCHEDULES = ("random-sweep", "uniform", "round-robin")
 STARTS = ("lowest", "highest", "random")
+#: The paper's user rationality in Figure 2 and Table 2 (1/USD), for games built from a name.
+DEFAULT_BETA = 1000.0
 #: Steps a run takes at most when it reaches no rest (``max_steps``).
 DEFAULT_MAX_STEPS = 100_000
 
@@ -64,44 +68,19 @@ DEFAULT_MAX_STEPS = 100_000
 class TTCMarket(mesa.Model):
     """The TTC market as better-response dynamics under a chosen mechanism.
 
-    Args:
-        game: the game; when omitted it is built from ``preset`` with ``beta`` and ``v0``.
-        preset: a scenario name of :data:`market.ttc.scenarios.SCENARIOS` (used without
-            ``game``).
-        beta: user rationality for the preset (``math.inf`` = perfect).
-        v0: abstention value for the preset.
-        mechanism: a registered mechanism name (``"pay-for-compute"``, game G, or
-            ``"second-price-auction"``, game G~) or a mechanism object.
-        strategy: provider strategy name for every provider (mechanisms whose action is a
-            level).
-        strategies: one provider strategy object per provider (overrides ``strategy``).
-        bidding: bidding strategy name for every provider (mechanisms whose action is a bid).
-        biddings: one bidding strategy object per provider (overrides ``bidding``).
-        schedule: who may revise at each step: ``"random-sweep"`` (a fresh random order of all
-            providers each sweep, as in the authors' code), ``"uniform"`` or ``"round-robin"``.
-        start: initial levels: ``"lowest"`` (the authors' start), ``"highest"``, ``"random"``,
-            or a tuple of level indices; each starts posted at its price.
-        users: a simulated user population whose choices make the shares (only under a
-            mechanism that accepts users: pay-for-compute).
-        n_users: when > 0 and ``users`` is omitted, that many identical users of the game's
-            beta.
-        rtol: relative tolerance on "strictly improving" (the authors use 1e-8): the
-            pay-for-compute market's ``PayForComputeParams.rtol`` when ``mechanism`` is a name
-            (the auction has no parameters).
-        max_steps: stop after this many steps even without an equilibrium.
-        collect: record every step in the DataCollector (switch off for fast sweeps).
-        rng: the root seed (an int; strings from the dashboard are converted). When omitted a
-            fresh seed is drawn from OS entropy and recorded in ``seed``, so passing it back
-            repeats the run.
+    Build it with a preset (or a game) and parameters by name, step it (one step is one
+    provider's revision) or :meth:`run` it to rest; :meth:`result` is the outcome so far.
+
+    References:
+        Velasco et al. (2026), Sections 2-4, Theorem 1.
     """
 
     def __init__(
         self,
-        game: TTCGame | None = None,
+        preset: str | GameSpec | TTCGame = "intro-example",
         *,
-        preset: str = "intro-example",
-        beta: float = math.inf,
-        v0: float = 0.0,
+        beta: float | None = None,
+        v0: float | None = None,
         mechanism: str | TTCMechanism = "pay-for-compute",
         strategy: str = "nearest-improving",
         strategies: Sequence[ProviderStrategy] | None = None,
@@ -114,14 +93,66 @@ class TTCMarket(mesa.Model):
         rtol: float = DEFAULT_RTOL,
         max_steps: int = DEFAULT_MAX_STEPS,
         collect: bool = True,
-        rng: int | str | None = None,
+        rng: int | str | None = 42,
     ):
+        """Build the market: the game, the mechanism, one agent per provider at its start.
+
+        Values, prices and costs are in USD per query (the paper's curves); compute levels
+        ``theta`` are in the unit of the test-time compute method (samples or tokens per
+        query, as the preset or curves file says).
+
+        Args:
+            preset: the game: a preset name of :data:`market.ttc.scenarios.SCENARIOS` (default
+                ``"intro-example"``, the paper's Appendix A), a
+                :class:`~market.ttc.results.GameSpec` from :func:`market.ttc.runs.build_game`
+                or a :class:`~mechanisms.ttc.game.TTCGame`.
+            beta: user rationality, in 1/USD (the logit choice's weight on value per query;
+                ``math.inf`` = perfectly rational). Default None: the game's own; a preset
+                name is built at the paper's :data:`DEFAULT_BETA` = 1000.
+            v0: the users' abstention value ``V_0``, in USD per query. Default None: the
+                game's own (0 for every preset).
+            mechanism: a registered mechanism name (``"pay-for-compute"``, game G, the
+                default, or ``"second-price-auction"``, game G~) or a mechanism object.
+            strategy: provider strategy name for every provider, under mechanisms whose
+                action is a level (default ``"nearest-improving"``).
+            strategies: one provider strategy object per provider (overrides ``strategy``;
+                default None).
+            bidding: bidding strategy name for every provider, under mechanisms whose action
+                is a bid (default ``"truthful"``).
+            biddings: one bidding strategy object per provider (overrides ``bidding``;
+                default None).
+            schedule: who may revise at each step: ``"random-sweep"`` (the default: a fresh
+                random order of all providers each sweep, as in the authors' code),
+                ``"uniform"`` or ``"round-robin"``.
+            start: initial levels: ``"lowest"`` (the default, the authors' start),
+                ``"highest"``, ``"random"``, or a tuple of level indices; each starts posted at
+                its price.
+            users: a simulated user population whose choices make the shares (only under a
+                mechanism that accepts users: pay-for-compute; default None: the share
+                function).
+            n_users: when > 0 and ``users`` is omitted, that many identical users of the
+                game's beta (default 0).
+            rtol: relative tolerance on "strictly improving" (default 1e-8, the authors'):
+                the pay-for-compute market's ``PayForComputeParams.rtol`` when ``mechanism``
+                is a name (the auction has no parameters).
+            max_steps: stop after this many steps even without an equilibrium (default
+                100,000).
+            collect: record every step in the DataCollector (default True; switch off for
+                fast sweeps).
+            rng: the root seed, a non-negative integer (default 42; strings from the
+                dashboard are converted; None or "": a fresh one from OS entropy, kept in
+                ``seed`` so passing it back repeats the run).
+
+        Raises:
+            UserInputError: for an unknown preset, mechanism, strategy, schedule or start, or
+                a value out of range.
+        """
         seed = model_seed(rng)
         schedule_seed, users_seed, start_seed, _population = child_seeds(seed)
         super().__init__(rng=np.random.default_rng(schedule_seed))
         self.seed = seed
         self.user_rng = np.random.default_rng(users_seed)
-        self.game = game if game is not None else get_scenario(preset).build(beta=beta, v0=v0)
+        self.game = as_game(preset, beta=beta, v0=v0)
         self.mechanism = make_mechanism(mechanism, rtol=rtol)
         if schedule not in SCHEDULES:
             raise UserInputError("schedule", f"one of {', '.join(SCHEDULES)}", schedule)
@@ -195,6 +226,26 @@ class TTCMarket(mesa.Model):
         while self.running:
             self.step()
         return self
+
+    def run(self) -> TTCResult:
+        """Step until the run stops (equilibrium, rest or ``max_steps``); return the result."""
+        return self.run_to_equilibrium().result()
+
+    def result(self) -> TTCResult:
+        """The run's outcome so far (see :class:`~market.ttc.records.TTCResult`)."""
+        return TTCResult(
+            seed=int(self.seed),
+            mechanism=self.mechanism.name,
+            providers=tuple(self.game.providers),
+            levels=self.profile,
+            state=self.state,
+            max_welfare=float(self.max_welfare),
+            steps=int(self.steps),
+            moves=int(self.moves),
+            stop_reason=self.stop_reason,
+            equilibrium_reached=bool(self.equilibrium_reached),
+            n_users=0 if self.users is None else int(self.users.n_users),
+        )
 
     @property
     def profile(self) -> tuple[int, ...]:
@@ -291,6 +342,37 @@ class TTCMarket(mesa.Model):
             for i, name in enumerate(self.game.providers):
                 out[f"{prefix}[{name}]"] = values[:, i]
         return out
+
+
+def as_game(
+    preset: str | GameSpec | TTCGame, *, beta: float | None = None, v0: float | None = None
+) -> TTCGame:
+    """The game ``preset`` stands for: a preset name, a GameSpec or a TTCGame.
+
+    Args:
+        preset: a scenario name (built at :data:`DEFAULT_BETA` unless ``beta`` is given, and
+            ``V_0 = 0`` unless ``v0`` is given), a :class:`~market.ttc.results.GameSpec` or a
+            :class:`~mechanisms.ttc.game.TTCGame`.
+        beta: user rationality in 1/USD (None: the game's own).
+        v0: abstention value in USD per query (None: the game's own).
+
+    Returns:
+        The :class:`~mechanisms.ttc.game.TTCGame`.
+
+    Raises:
+        UserInputError: for an unknown preset name or anything else.
+    """
+    if isinstance(preset, str):
+        build = {"beta": DEFAULT_BETA if beta is None else beta, "v0": 0.0 if v0 is None else v0}
+        return get_scenario(preset).build(**build)
+    if isinstance(preset, GameSpec):
+        preset = preset.game
+    if not isinstance(preset, TTCGame):
+        raise UserInputError(
+            "preset", "a preset name, a GameSpec or a TTCGame", type(preset).__name__
+        )
+    game = preset if beta is None else preset.with_beta(beta)
+    return game if v0 is None else game.with_v0(v0)
 
 
 def child_seeds(seed: int) -> list[np.random.SeedSequence]:

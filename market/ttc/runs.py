@@ -2,15 +2,23 @@
 
 Plain functions with explicit parameters that return typed records:
 
+- :func:`run`: one run of the Mesa model to its end, as a :class:`~market.ttc.records.TTCResult`
+  (the same call in every game: ``run(preset, seed=42, **params)``).
 - :func:`build_game`: the game of a preset or of a curves file, with the warnings it raised.
 - :func:`user_population`: simulated users (identical, or heterogeneous from the root seed).
-- :func:`run_dynamics`: the Mesa model run to rest with a better-response rule.
+- :func:`run_dynamics`: the Mesa model run to rest with a better-response rule (the older form
+  of :func:`run`: it returns the model).
 - :func:`analyze`: the reached equilibrium, its price of anarchy, the exact maximum welfare, the
   number of pure equilibria and the truthful auction (:meth:`Analysis.json_record` is the JSON of
   ``llm-market ttc analyze --json``).
 - :func:`dynamics`: Figure 2's run recorded step by step.
 - :func:`sweep_beta`: the price of anarchy at the reached equilibrium against beta.
 - :func:`compare`: Table 2, the market at equilibrium against the auction.
+
+Every function taking a ``game`` accepts a preset name (built at :data:`DEFAULT_BETA`), a
+:class:`~market.ttc.results.GameSpec` from :func:`build_game` or a
+:class:`~mechanisms.ttc.game.TTCGame` (:func:`as_game`). Values, prices, costs and welfare are in
+USD per query; beta is in 1/USD.
 
 References:
     Velasco et al. (2026), "Test-Time Compute Games", Sections 3-5, Figure 2 and Table 2.
@@ -19,24 +27,21 @@ References:
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from agents.ttc.strategies import PROVIDER_STRATEGIES
 from agents.ttc.users import UserPopulation
-from market.core.datafiles import DataFile
 from market.core.errors import UserInputError
 from market.core.experiments import execute
 from market.core.seeds import root_seed
 from market.ttc.analysis import price_of_anarchy, pure_equilibria
-from market.ttc.curves import load_curves
-from market.ttc.economy import DEFAULT_MARGIN, game_from_curves
-from market.ttc.model import TTCMarket
+from market.ttc.build import build_game as build_game
+from market.ttc.model import DEFAULT_BETA as DEFAULT_BETA
+from market.ttc.model import TTCMarket, as_game
 from market.ttc.population import user_population
+from market.ttc.records import TTCResult
 from market.ttc.results import (
     Analysis,
     BetaSweep,
@@ -51,72 +56,46 @@ from mechanisms.ttc.auction import run_auction, truthful_bids
 from mechanisms.ttc.game import TTCGame
 from mechanisms.ttc.optimum import DEFAULT_MAX_PROFILES, max_welfare, n_profiles
 
-DEFAULT_BETA = 1000.0
-"""The paper's user rationality in Figure 2 and Table 2."""
 DEFAULT_RULE = "nearest-improving"
 DEFAULT_SCHEDULE = "random-sweep"
-DEFAULT_SEED = 0
+DEFAULT_SEED = 42
+"""The root seed of every run function (the same in every game)."""
+CLI_DEFAULT_SEED = 0
+"""The ``llm-market ttc`` commands' documented ``--seed`` default, kept so their outputs stay
+the same."""
+
+GameLike = str | GameSpec | TTCGame
+"""What a run function takes as its game: a preset name, a GameSpec or a TTCGame."""
 
 
-# ---- the game ----------------------------------------------------------------------------
+# ---- one run -----------------------------------------------------------------------------
 
 
-def build_game(
-    preset: str | None = None,
-    curves: str | Path | DataFile | None = None,
-    benchmark: str | None = None,
-    method: str | None = None,
-    models: Sequence[str] | None = None,
-    alpha: float | None = None,
-    margin: float | None = None,
-    v0: float = 0.0,
-    beta: float = DEFAULT_BETA,
-) -> GameSpec:
-    """The game of a preset, or of one benchmark x method slice of a curves file.
+def run(preset: GameLike = "intro-example", *, seed: int = DEFAULT_SEED, **params) -> TTCResult:
+    """Run the Mesa model once to its end (equilibrium, rest or ``max_steps``).
+
+    The same call in every game (:mod:`market.delegation.runs`, :mod:`market.rosa.runs`):
+    exactly ``TTCMarket(preset, rng=seed, **params).run()``.
 
     Args:
-        preset: A scenario name (exclusive with ``curves``).
-        curves: A curves CSV file, or one held in memory (an upload; needs ``benchmark`` and
-            ``method``).
-        benchmark: Benchmark in the curves file.
-        method: Test-time compute method in the curves file.
-        models: Subset of models (curves only).
-        alpha: USD per unit of accuracy (default by benchmark, or the preset's).
-        margin: Profit margin over cost (default :data:`DEFAULT_MARGIN`).
-        v0: Abstention value.
-        beta: User rationality (``math.inf`` for perfectly rational users).
+        preset: the game: a preset name (default ``"intro-example"``, built at
+            :data:`DEFAULT_BETA` unless ``beta`` is given), a GameSpec or a TTCGame.
+        seed: the root seed, a non-negative integer (default 42).
+        **params: any other keyword of :class:`~market.ttc.model.TTCMarket` (``beta`` in
+            1/USD, ``v0`` in USD per query, ``mechanism``, ``strategy``, ``schedule``,
+            ``start``, ``n_users``, ``max_steps``, ...).
 
     Returns:
-        The :class:`GameSpec`; warnings are recorded, not shown.
+        The :class:`~market.ttc.records.TTCResult` of the run.
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        if (preset is None) == (curves is None):
-            raise UserInputError("scenario", "either a preset or a curves file", preset)
-        if preset is not None:
-            if benchmark or method or models:
-                raise UserInputError(
-                    "scenario", "no --benchmark/--method/--models with --scenario", preset
-                )
-            scenario = get_scenario(preset)
-            game = scenario.build(beta=beta, v0=v0, alpha=alpha, margin=margin)
-            source = f"scenario {scenario.name}"
-        else:
-            if not benchmark or not method:
-                raise UserInputError("curves", "--benchmark and --method with --curves", curves)
-            game = game_from_curves(
-                load_curves(curves),
-                benchmark,
-                method,
-                alpha=alpha,
-                margin=DEFAULT_MARGIN if margin is None else margin,
-                v0=v0,
-                beta=beta,
-                models=None if not models else list(models),
-            )
-            label = curves.name if isinstance(curves, DataFile) else curves
-            source = f"curves {label} ({benchmark}, {method})"
-    return GameSpec(game=game, source=source, warnings=tuple(str(w.message) for w in caught))
+    return TTCMarket(preset, rng=root_seed(seed), **params).run()
+
+
+def game_source(game: GameLike) -> str:
+    """Where ``game`` came from, as :func:`build_game` says it ("" for a bare TTCGame)."""
+    if isinstance(game, GameSpec):
+        return game.source
+    return f"scenario {get_scenario(game).name}" if isinstance(game, str) else ""
 
 
 # ---- dynamics ----------------------------------------------------------------------------
@@ -131,16 +110,31 @@ def dynamics_rule(name: str) -> str:
 
 
 def run_dynamics(
-    game: TTCGame,
+    game: GameLike,
     rule: str = DEFAULT_RULE,
     schedule: str = DEFAULT_SCHEDULE,
-    seed: Any = DEFAULT_SEED,
+    seed: int = DEFAULT_SEED,
     users: UserPopulation | None = None,
     collect: bool = True,
 ) -> TTCMarket:
-    """The Mesa model run to rest with a better-response ``rule``, ``schedule`` and ``seed``."""
+    """The Mesa model run to rest with a better-response rule (the older form of :func:`run`).
+
+    Args:
+        game: a preset name, a GameSpec or a TTCGame.
+        rule: a registered better-response strategy every provider follows (default
+            ``"nearest-improving"``).
+        schedule: who revises each step: ``"random-sweep"`` (default), ``"uniform"`` or
+            ``"round-robin"``.
+        seed: the root seed, a non-negative integer (default 42).
+        users: a simulated user population (default None: the paper's share function).
+        collect: record every step in the DataCollector (default True).
+
+    Returns:
+        The finished :class:`~market.ttc.model.TTCMarket` (its ``history()`` and state);
+        :func:`run` returns its result record instead.
+    """
     model = TTCMarket(
-        game,
+        as_game(game),
         strategy=dynamics_rule(rule),
         schedule=schedule,
         users=users,
@@ -151,14 +145,28 @@ def run_dynamics(
 
 
 def dynamics(
-    game: TTCGame,
+    game: GameLike,
     rule: str = DEFAULT_RULE,
     schedule: str = DEFAULT_SCHEDULE,
-    seed: Any = DEFAULT_SEED,
+    seed: int = DEFAULT_SEED,
     users: int = 0,
     spread: float = 0.0,
 ) -> Dynamics:
-    """Figure 2: the dynamics from the lowest levels to rest, every step recorded."""
+    """Figure 2: the dynamics from the lowest levels to rest, every step recorded.
+
+    Args:
+        game: a preset name, a GameSpec or a TTCGame.
+        rule: a registered better-response rule (default ``"nearest-improving"``).
+        schedule: who revises each step (default ``"random-sweep"``).
+        seed: the root seed, a non-negative integer (default 42); it also draws the users.
+        users: simulated users (default 0: the paper's share function).
+        spread: heterogeneity of the simulated users' quality weights, >= 0 (default 0:
+            identical users).
+
+    Returns:
+        The :class:`~market.ttc.results.Dynamics` record (its ``history`` one row per step).
+    """
+    game = as_game(game)
     population = user_population(game, users, spread, seed)
     model = run_dynamics(game, rule, schedule, seed, population, collect=True)
     return Dynamics(
@@ -188,25 +196,49 @@ def equilibrium_summary(game: TTCGame, model: TTCMarket) -> EquilibriumSummary:
     )
 
 
-def truthful_auction(game: TTCGame) -> TruthfulAuction:
-    """The auction when every provider bids truthfully (Theorem 5)."""
+def truthful_auction(game: GameLike) -> TruthfulAuction:
+    """The auction when every provider bids truthfully (Theorem 5).
+
+    Args:
+        game: a preset name, a GameSpec or a TTCGame (beta and ``V_0`` play no role).
+
+    Returns:
+        The :class:`~market.ttc.results.TruthfulAuction`: bids (theta, USD per query), winner,
+        payment, user value and welfare (USD per query).
+    """
+    game = as_game(game)
     bids = tuple(truthful_bids(game))
     return TruthfulAuction(game=game, bids=bids, outcome=run_auction(game, bids))
 
 
 def analyze(
-    game: TTCGame,
+    game: GameLike,
     source: str = "",
     rule: str = DEFAULT_RULE,
     schedule: str = DEFAULT_SCHEDULE,
-    seed: Any = DEFAULT_SEED,
+    seed: int = DEFAULT_SEED,
     max_profiles: int = DEFAULT_MAX_PROFILES,
 ) -> Analysis:
     """The equilibrium the dynamics reach, its PoA, the exact max welfare and the auction.
 
+    Args:
+        game: a preset name, a GameSpec or a TTCGame.
+        source: where the game came from, for the record (default "": the GameSpec's source,
+            ``"scenario NAME"`` for a name).
+        rule: a registered better-response rule (default ``"nearest-improving"``).
+        schedule: who revises each step (default ``"random-sweep"``).
+        seed: the root seed of the dynamics, a non-negative integer (default 42).
+        max_profiles: count the pure equilibria only when the game has at most this many
+            level profiles ``L^N`` (default 20,000,000).
+
+    Returns:
+        The :class:`~market.ttc.results.Analysis` (welfare and prices in USD per query).
+
     References:
         Velasco et al. (2026), Eqs. 6 and 9, Theorems 1 and 5.
     """
+    source = source or game_source(game)
+    game = as_game(game)
     if isinstance(max_profiles, bool) or not isinstance(max_profiles, int) or max_profiles < 0:
         raise UserInputError("max-profiles", "a non-negative integer", max_profiles)
     model = run_dynamics(game, rule, schedule, seed, collect=False)
@@ -230,11 +262,11 @@ def analyze(
 
 
 def sweep_beta(
-    game: TTCGame,
+    game: GameLike,
     betas: Sequence[float],
     rule: str = DEFAULT_RULE,
     schedule: str = DEFAULT_SCHEDULE,
-    seed: Any = DEFAULT_SEED,
+    seed: int = DEFAULT_SEED,
     *,
     store=None,
     executor: str = "local",
@@ -249,9 +281,28 @@ def sweep_beta(
     experiment engine: ``store`` keeps every finished run (the same call again resumes),
     ``executor``, ``jobs`` and ``scheduler`` say where runs are computed (results never depend
     on them), ``progress`` shows a bar with an ETA.
+
+    Args:
+        game: a preset name, a GameSpec or a TTCGame (its beta is replaced by each of
+            ``betas``).
+        betas: the user rationalities to run, in 1/USD, each > 0.
+        rule: a registered better-response rule (default ``"nearest-improving"``).
+        schedule: who revises each step (default ``"random-sweep"``).
+        seed: the root seed of every run, a non-negative integer (default 42).
+        store: the experiment store file (default None: nothing kept).
+        executor: ``"local"`` (default) or ``"dask"``.
+        jobs: worker processes, >= 1 (default 1).
+        scheduler: a Dask scheduler's address (default None: a local cluster).
+        progress: show a progress bar on stderr (default False).
+        resume_hint: the command that resumes, for the Ctrl-C message (default "").
+
+    Returns:
+        The :class:`~market.ttc.results.BetaSweep`: one row per beta with the PoA (Eq. 9),
+        welfare (USD per query), steps and each provider's theta.
     """
     from market.ttc.experiments import INDEX, beta_experiment
 
+    game = as_game(game)
     seed = root_seed(seed)
     dynamics_rule(rule)
     spec = {"command": "ttc sweep-beta", "seed": seed, "betas": [float(b) for b in betas]}
@@ -316,16 +367,27 @@ def comparison_table(game: TTCGame, state) -> pd.DataFrame:
 
 
 def compare(
-    game: TTCGame,
+    game: GameLike,
     rule: str = DEFAULT_RULE,
     schedule: str = DEFAULT_SCHEDULE,
-    seed: Any = DEFAULT_SEED,
+    seed: int = DEFAULT_SEED,
 ) -> Comparison:
     """User value, price, provider utility (total) and welfare: market vs auction.
+
+    Args:
+        game: a preset name, a GameSpec or a TTCGame.
+        rule: a registered better-response rule (default ``"nearest-improving"``).
+        schedule: who revises each step (default ``"random-sweep"``).
+        seed: the root seed of the dynamics, a non-negative integer (default 42).
+
+    Returns:
+        The :class:`~market.ttc.results.Comparison`; its table's quantities are in USD per
+        query and ``change_pct`` in percent.
 
     References:
         Velasco et al. (2026), Table 2.
     """
+    game = as_game(game)
     model = run_dynamics(game, rule, schedule, seed, collect=False)
     return Comparison(
         seed=int(model.seed),
