@@ -233,7 +233,7 @@ def sweep(
         seed: the root seed.
         jobs: workers (results do not depend on it).
         mechanism: mechanism override.
-        strategies: the strategies to enumerate (default: all registered).
+        strategies: the strategies to enumerate (default: the paper's six, Table 1).
         progress: show a progress bar (with an ETA) on stderr.
         store: the experiment store file (None: nothing is kept).
         executor: ``"local"`` or ``"dask"``.
