@@ -16,15 +16,18 @@ import market.core.parallel as parallel
 from agents.delegation.strategies import STRATEGIES, paper_strategy_names
 from app.games.metagame import strategy_names as metagame_strategy_names
 from market.core.errors import UserInputError
+from market.core.grids import read_grid
 from market.core.registry import (
     REGISTRIES,
     Registry,
     registrations_for_workers,
     restore_registrations,
 )
+from market.delegation.grids import grid_experiment
 from market.delegation.model import DelegationMarket
 from market.delegation.runs import sweep
 from market.delegation.tables import strategy_profiles
+from market.games import GAMES
 
 # Cao et al. (2026), Table 1: the provider strategies of the simulations (Figures 2-3).
 PAPER_TABLE_1 = (
@@ -37,6 +40,7 @@ PAPER_TABLE_1 = (
 )
 SMALL_T = 5000
 README = Path(__file__).resolve().parents[1] / "README.md"
+EXAMPLE_GRID = README.parent / "examples" / "grids" / "delegation-mechanisms.toml"
 
 
 def named(name: str, module: str | None = None) -> type:
@@ -118,8 +122,14 @@ def test_scoped_undoes_registrations_replacements_and_removals_even_on_error():
     assert list(kinds) == original and kinds.names() == ["a", "b", "c"]
 
 
-@pytest.mark.parametrize("registry", sorted(REGISTRIES, key=lambda r: (r.module, r.kind)), ids=repr)
-def test_every_registry_of_the_package_scopes_and_replaces(registry):
+GAME_REGISTRIES = [
+    registry for game in GAMES for registry in (game.scenarios, game.strategies, game.mechanisms)
+]
+
+
+@pytest.mark.parametrize("registry", GAME_REGISTRIES, ids=repr)
+def test_every_game_s_registries_scope_and_replace(registry):
+    assert registry in REGISTRIES
     first = registry.names()[0]
     with registry.scoped():
         stand_in = named(first, module="somewhere.else")
@@ -151,6 +161,14 @@ def test_the_default_sweep_plays_the_paper_s_strategies_and_a_named_one_joins():
         chosen = sweep("cao2026", T=SMALL_T, seeds=1, seed=7, strategies=["ours", "patient"])
     assert chosen.settings["profiles"] == 2**3
     assert set(chosen.summary["strategy"]) == {"ours", "patient"}
+
+
+def test_a_grid_without_strategies_plays_the_paper_s():
+    with STRATEGIES.scoped():
+        STRATEGIES.register(Patient)
+        runs = grid_experiment(read_grid(EXAMPLE_GRID)).runs  # names no strategies
+    profiles = {tuple(run.config["strategies"]) for run in runs}
+    assert profiles == set(itertools.product(PAPER_TABLE_1, repeat=3))
 
 
 # ---- worker processes --------------------------------------------------------------------
