@@ -157,6 +157,7 @@ class Ours(DelegationStrategy):
 
     name = "ours"
     classifier: ClassVar[dict] = {
+        "paper": True,
         "truthful": False,
         "honest_exploration": True,
         "misreports_length": True,
@@ -175,6 +176,7 @@ class HonestStrategy(DelegationStrategy):
 
     name = "honest"
     classifier: ClassVar[dict] = {
+        "paper": True,
         "truthful": True,
         "honest_exploration": True,
         "misreports_length": False,
@@ -193,6 +195,7 @@ class DishonestModel(DelegationStrategy):
 
     name = "dishonest-model"
     classifier: ClassVar[dict] = {
+        "paper": True,
         "truthful": False,
         "honest_exploration": True,
         "misreports_length": True,
@@ -211,6 +214,7 @@ class DishonestLength(DelegationStrategy):
 
     name = "dishonest-length"
     classifier: ClassVar[dict] = {
+        "paper": True,
         "truthful": False,
         "honest_exploration": True,
         "misreports_length": True,
@@ -229,6 +233,7 @@ class DishonestAll(DelegationStrategy):
 
     name = "dishonest-all"
     classifier: ClassVar[dict] = {
+        "paper": True,
         "truthful": False,
         "honest_exploration": False,
         "misreports_length": True,
@@ -247,6 +252,7 @@ class OursHonestLength(DelegationStrategy):
 
     name = "ours-honest-length"
     classifier: ClassVar[dict] = {
+        "paper": True,
         "truthful": False,
         "honest_exploration": True,
         "misreports_length": True,
@@ -276,6 +282,7 @@ class BetterResponse(DelegationStrategy):
     name = "better-response"
     classifier: ClassVar[dict] = {
         "adaptive": True,
+        "paper": False,
         "truthful": False,
         "honest_exploration": False,
         "misreports_length": True,
@@ -317,8 +324,20 @@ class BetterResponse(DelegationStrategy):
 
 
 def base_strategy_names() -> list[str]:
-    """The strategies a profile enumerates: every registered one that is not adaptive."""
+    """Every registered strategy a profile can enumerate: all but the adaptive ones."""
     return [cls.name for cls in STRATEGIES.filter(lambda c: not c.get("adaptive", False))]
+
+
+def paper_strategy_names() -> list[str]:
+    """The six strategies of the paper's experiments: what sweeps enumerate by default.
+
+    A strategy registered from outside takes part in a sweep, a payoff table or a grid only
+    when named, so the default sweep stays the paper's 6^3 profiles (Figures 2-3).
+
+    References:
+        Cao et al. (2026), Table 1 (the strategies of Section 6's simulations).
+    """
+    return [cls.name for cls in STRATEGIES.filter(lambda c: c.get("paper", False))]
 
 
 def strategy(name: str) -> DelegationStrategy:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from agents.delegation.better_response import RULES, check_margin, check_rule
-from agents.delegation.strategies import base_strategy_names
+from agents.delegation.strategies import paper_strategy_names
 from app.capacity import Demand
 from app.games.delegation import mechanism_choices as mechanism_choices  # the same game's
 from market.core.errors import UserInputError
@@ -85,8 +85,8 @@ def preset_names() -> list[str]:
 
 
 def strategy_names() -> list[str]:
-    """The strategies a profile enumerates (the table's)."""
-    return base_strategy_names()
+    """The strategies a profile enumerates: the default payoff table's (the paper's six)."""
+    return paper_strategy_names()
 
 
 def rule_names() -> tuple[str, ...]:

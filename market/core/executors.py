@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import signal
 import sys
@@ -28,7 +29,12 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from market.core.errors import UserInputError
-from market.core.parallel import forking_quietly, process_context
+from market.core.parallel import forking_quietly, process_context, registrations_to_carry
+from market.core.registry import (
+    RegistryState,
+    registrations_for_workers,
+    restore_registrations,
+)
 
 EXECUTORS = ("local", "dask")
 PR_SET_PDEATHSIG = 1
@@ -66,10 +72,19 @@ def watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-def local_worker_setup(driver: int | None = None) -> None:
-    """Initializer of local worker processes: ignore Ctrl-C, die with the driver (its pid)."""
+def local_worker_setup(
+    driver: int | None = None, registrations: tuple[RegistryState, ...] = ()
+) -> None:
+    """Initializer of local worker processes: ignore Ctrl-C, die with the driver (its pid).
+
+    Args:
+        driver: The driver's pid (None: the parent's).
+        registrations: The registries' entries from outside the package, for a worker that
+            is not forked (:func:`market.core.parallel.registrations_to_carry`).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent(driver)
+    restore_registrations(registrations)
 
 
 class InlineExecutor(Executor):
@@ -169,18 +184,24 @@ def local_workers(jobs: int) -> Workers:
         return Workers(InlineExecutor(), "local", 1)
     context = process_context()
     forked = context is not None and context.get_start_method() == "fork"
+    carried = registrations_to_carry(context)  # refuses before any worker starts
     with forking_quietly():
         pool = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=context,
             initializer=local_worker_setup,
-            initargs=(os.getpid() if forked else None,),  # a forkserver's workers are its own
+            # a forkserver's workers are its own
+            initargs=(os.getpid() if forked else None, carried),
         )
     return Workers(pool, "local", jobs)
 
 
 def dask_workers(jobs: int, scheduler: str | None) -> Workers:
-    """Dask's executor on the cluster at ``scheduler``, or on a new ``LocalCluster``."""
+    """Dask's executor on the cluster at ``scheduler``, or on a new ``LocalCluster``.
+
+    Strategies, mechanisms and presets registered from outside the package reach every worker
+    (by value, through Dask's cloudpickle), so a class defined in a notebook runs there too.
+    """
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -190,6 +211,7 @@ def dask_workers(jobs: int, scheduler: str | None) -> Workers:
             "dask",
             note="the dask extra is not installed",
         ) from None
+    carried = registrations_for_workers(by_value=True)  # Dask pickles with cloudpickle
     closers = []
     if scheduler:
         try:
@@ -209,5 +231,7 @@ def dask_workers(jobs: int, scheduler: str | None) -> Workers:
         closers.append(cluster.close)
         client = Client(cluster)
     closers.append(client.close)
+    if carried:  # every worker, and any that joins later, gets the registrations first
+        client.register_worker_callbacks(setup=functools.partial(restore_registrations, carried))
     workers = len(client.scheduler_info().get("workers", {})) or jobs
     return Workers(client.get_executor(pure=False), "dask", workers, closers)

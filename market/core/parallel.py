@@ -18,6 +18,8 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
+from market.core.registry import RegistryState, registrations_for_workers, restore_registrations
+
 CHUNKS_PER_JOB = 8
 FORK_WARNING = r".*multi-threaded, use of fork\(\) may lead to deadlocks"
 
@@ -51,6 +53,23 @@ def process_context():
     if forked is None and "forkserver" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("forkserver")
     return forked
+
+
+def registrations_to_carry(context) -> tuple[RegistryState, ...]:
+    """What workers started by ``context`` must be told of the registries (nothing if forked).
+
+    A forked worker inherits every registry as it is. A worker started afresh (``forkserver``
+    or ``spawn``: this process runs threads, as a Jupyter kernel does) imports the package
+    anew, so the strategies, mechanisms and presets registered from outside it are carried
+    over (classes travel by module and qualified name). Call it before starting any worker.
+
+    Raises:
+        UserInputError: a registered class a fresh worker could not import (defined in a
+            notebook, ``__main__`` or a function), in one line saying what to do.
+    """
+    if context is not None and context.get_start_method() == "fork":
+        return ()
+    return registrations_for_workers()
 
 
 @contextlib.contextmanager
@@ -116,8 +135,13 @@ def map_chunks[C, R](
                 bar.update(size)
         return results
     done: dict[int, R] = {}
+    context = process_context()
+    carried = registrations_to_carry(context)
     with ProcessPoolExecutor(
-        max_workers=min(jobs, len(chunks)), mp_context=process_context()
+        max_workers=min(jobs, len(chunks)),
+        mp_context=context,
+        initializer=restore_registrations,
+        initargs=(carried,),
     ) as pool:
         # submitting forks the workers: do it before the progress bar's thread starts
         with forking_quietly():

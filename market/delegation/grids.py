@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from agents.delegation.strategies import base_strategy_names
+from agents.delegation.strategies import paper_strategy_names
 from market.core import pricing
 from market.core.errors import UserInputError
 from market.core.experiments import Experiment, product_runs
@@ -54,7 +54,7 @@ def grid_experiment(grid: GridFile) -> Experiment:
     Ts = grid.values("T", horizon, [None])
     epss = grid.values("eps", real, [None])
     mechanisms = grid.values("mechanism", text, [None])
-    strategies = grid.values("strategies", text, list(base_strategy_names()))
+    strategies = grid.values("strategies", text, list(paper_strategy_names()))
     grid.done(GRID_PARAMETERS)
     price_grid(grid, presets, Ts, len(epss) * len(mechanisms), len(strategies))
     seeds = ReplicateSeeds(grid.seed, grid.seeds)

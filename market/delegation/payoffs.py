@@ -192,7 +192,7 @@ def payoff_table(
         seeds: replicate seeds (the sweep's rule: one seed is the root seed itself).
         seed: the root seed.
         jobs: worker processes (never changes the table).
-        strategies: the base strategies to enumerate (default: all).
+        strategies: the base strategies to enumerate (default: the paper's six, Table 1).
         store: the store file (None: :func:`default_store`).
         use_store: False computes in memory and keeps nothing.
         progress: show a progress bar while simulating.

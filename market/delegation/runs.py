@@ -197,7 +197,7 @@ def sweep(
         seed: the root seed, a non-negative integer (default 42).
         jobs: worker processes, >= 1 (default 1; results do not depend on it).
         mechanism: mechanism override (default None: the preset's).
-        strategies: the strategies to enumerate (default: all registered).
+        strategies: the strategies to enumerate (default: the paper's six, Table 1).
         progress: show a progress bar (with an ETA) on stderr (default False).
         store: the experiment store file (default None: nothing is kept).
         executor: ``"local"`` (default) or ``"dask"``.

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from agents.delegation.strategies import STRATEGIES, base_strategy_names
+from agents.delegation.strategies import STRATEGIES, paper_strategy_names
 
 LEADER_STRATEGY = "ours"
 PROFILE_SEPARATOR = "|"
@@ -32,11 +32,18 @@ def strategy_profiles(
 ) -> list[tuple[str, ...]]:
     """Every assignment of a strategy to each provider (``len(strategies) ** n_providers``).
 
-    Ordered lexicographically in registry order, provider 1 varying slowest. By default the
-    base strategies (every registered one but the adaptive ``better-response``, which plays a
-    base strategy within a play).
+    Ordered lexicographically in the order given, provider 1 varying slowest. By default the
+    paper's six strategies (Table 1, :func:`~agents.delegation.strategies.paper_strategy_names`);
+    a strategy registered from outside the package takes part only when named.
+
+    Args:
+        n_providers: How many providers (K); there are ``len(strategies) ** K`` profiles.
+        strategies: Registered strategy names (None: the paper's six).
+
+    Raises:
+        UserInputError: an unknown strategy name (the message lists the registered ones).
     """
-    names = tuple(strategies) if strategies is not None else tuple(base_strategy_names())
+    names = tuple(strategies) if strategies is not None else tuple(paper_strategy_names())
     for name in names:
         STRATEGIES.get(name, field="strategies")
     return list(itertools.product(names, repeat=n_providers))
