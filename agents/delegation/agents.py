@@ -2,8 +2,11 @@
 
 The :class:`PlatformAgent` is the user: it runs the mechanism, draws the queries, delegates
 them and pays for what is reported. A :class:`ProviderAgent` holds a menu of models, a public
-price and a strategy; asked to serve a run of queries, it decides once (its view does not
-change within a phase) and the platform serves the whole run vectorised.
+price and a strategy; asked to serve a run of queries, it decides at the start of its phase and
+again only at the points its strategy declares (``decides_every``, ``decides_at``), from a view
+whose :class:`~agents.delegation.actions.PhaseProgress` says how far it is; between two points
+the platform serves the run vectorised. The points are counted in queries of the phase, so where
+a strategy decides, and so every result, is the same whatever the batching.
 
 Bookkeeping is exact and independent of how the queries are batched: token counts are integers,
 and each provider's reward total is accumulated query by query (a running ``cumsum`` carried
@@ -22,9 +25,10 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from agents.delegation.actions import ProviderView, ServiceAction
+from agents.delegation.actions import NO_PROGRESS, PhaseProgress, ProviderView, ServiceAction
 from agents.delegation.strategies import DelegationStrategy
 from agents.delegation.sums import SHARED_LENGTH, SegmentSums
+from market.core.errors import UserInputError
 from mechanisms.delegation import (
     EXPLOITATION,
     Delegation,
@@ -69,8 +73,15 @@ class ProviderAgent(mesa.Agent):
         """Display name."""
         return self.menu.name
 
-    def view(self, phase: str, rules: str, params: DelegationParams, u_prime) -> ProviderView:
-        """What this provider may see now (spec section 3, last bullet)."""
+    def view(
+        self,
+        phase: str,
+        rules: str,
+        params: DelegationParams,
+        u_prime,
+        progress: PhaseProgress | None = None,
+    ) -> ProviderView:
+        """What this provider may see now (Cao et al. 2026 Section 3.1; spec s.3)."""
         return ProviderView(
             phase=phase,
             rules=rules,
@@ -82,10 +93,11 @@ class ProviderAgent(mesa.Agent):
             max_length=params.max_length,
             reward_bound=params.reward_bound,
             u_prime=u_prime,
+            progress=NO_PROGRESS if progress is None else progress,
         )
 
     def decide(self, view: ProviderView) -> ServiceAction:
-        """Ask the strategy (pure) for the action of this phase."""
+        """Ask the strategy (pure) for the action from this point of the phase."""
         return self.strategy.decide(view, self.model.strategy_rng)
 
     @property
@@ -96,28 +108,59 @@ class ProviderAgent(mesa.Agent):
     @property
     def provider_utility(self) -> float:
         """``eta (p_i sum l' - sum_m c_m sum l_m)``; exactly 0 for an honest provider."""
-        cost = sum(c * int(n) for c, n in zip(self.menu.costs, self.true_tokens, strict=True) if n)
+        cost = serving_cost(self.menu.costs, self.true_tokens)
         return self.eta * (self.menu.price * self.reported_tokens - cost)
+
+
+def serving_cost(costs, true_tokens: np.ndarray) -> float:
+    """``sum_m c_m l_m``: what generating ``true_tokens[m]`` tokens with each model cost."""
+    return sum(c * int(n) for c, n in zip(costs, true_tokens, strict=True) if n)
 
 
 @dataclass
 class Segment:
-    """A delegation being served: who, with which action, how far along."""
+    """A delegation being served: who, with which action, how far along.
+
+    ``action`` is the one the provider chose at its last decision point (``action_start``
+    queries into the delegation); ``next_decision`` is when it is asked again (None: never).
+    """
 
     delegation: Delegation
     provider: ProviderAgent
-    action: ServiceAction
-    row: int
+    phase_length: int  # the delegation's count, capped by what is left of T
+    base_true: np.ndarray  # provider's generated tokens per menu model when the segment began
+    action: ServiceAction | None = None
+    row: int = -1
     served: int = 0
     base_reward: float = 0.0  # provider's reward total when the segment began
     base_reported: int = 0
     reported: int = 0  # reported tokens within the segment
     stopped_early: bool = False
+    action_start: int = 0
+    next_decision: int | None = None
 
     @property
     def remaining(self) -> int:
         """Queries still to serve."""
         return self.delegation.count - self.served
+
+    @property
+    def until_decision(self) -> int:
+        """Queries to serve before the provider decides again (all remaining if never)."""
+        if self.next_decision is None:
+            return self.remaining
+        return self.next_decision - self.served
+
+    def progress(self) -> PhaseProgress:
+        """What the provider has observed of its own service in this delegation."""
+        true_tokens = self.provider.true_tokens - self.base_true
+        return PhaseProgress(
+            served=self.served,
+            phase_length=self.phase_length,
+            reported_tokens=self.reported,
+            true_tokens=int(true_tokens.sum()),
+            cost=serving_cost(self.provider.menu.costs, true_tokens),
+        )
 
 
 @dataclass(frozen=True)
@@ -144,16 +187,32 @@ class ServedDelegation:
 
 
 def served_delegation(segment: Segment, used: int) -> ServedDelegation:
-    """The record of ``segment`` as served up to query ``used``."""
+    """The record of ``segment``'s current action, as served up to query ``used``."""
     return ServedDelegation(
         phase=segment.delegation.phase,
         provider=segment.provider.index,
-        start=used - segment.served,
+        start=used - (segment.served - segment.action_start),
         end=used,
         cheaper_model=segment.action.model != segment.provider.menu.truthful_model,
         inflated_length=not segment.action.report.truthful,
         stopped_early=segment.stopped_early,
     )
+
+
+def checked_decision_point(point: object, progress: PhaseProgress) -> int | None:
+    """A strategy's next decision point, which must come after the queries already served.
+
+    Points at or past the end of the phase mean "not again in this phase" (None).
+    """
+    if point is None:
+        return None
+    if not isinstance(point, (int, np.integer)) or isinstance(point, bool):
+        raise UserInputError("next_decision", "None or a whole number of queries", point)
+    if point <= progress.served:
+        raise UserInputError(
+            "next_decision", f"more than the {progress.served} queries already served", point
+        )
+    return int(point) if point < progress.phase_length else None
 
 
 def draw_query_ids(T: int, n_queries: int, rules: str, rng: np.random.Generator):
@@ -217,11 +276,14 @@ class PlatformAgent(mesa.Agent):
         while total < budget and not self.finished:
             if self.segment is None and not self.open_segment():
                 break
-            k = min(budget - total, self.segment.remaining, self.T - self.used)
+            seg = self.segment
+            k = min(budget - total, seg.remaining, self.T - self.used, seg.until_decision)
             total += self.serve(k)
-            if self.segment.remaining == 0 or self.segment.stopped_early or self.used >= self.T:
+            if seg.remaining == 0 or seg.stopped_early or self.used >= self.T:
                 self.close_segment()
                 self.plan_ahead()
+            elif seg.served == seg.next_decision:
+                self.decide()
             if self.used >= self.T:
                 self.finished = True
         return total
@@ -250,25 +312,41 @@ class PlatformAgent(mesa.Agent):
             return False
         delegation = self.pending.pop(0)
         provider = self.model.providers[delegation.provider]
-        told = (
-            self.mechanism.state.u_prime
-            if delegation.provider == self.mechanism.state.chosen
-            else None
-        )
-        view = provider.view(delegation.phase, self.mechanism.rules, self.mechanism.params, told)
-        action = provider.decide(view)
         self.segment = Segment(
             delegation,
             provider,
-            action,
-            provider.menu.rows[action.model],
+            phase_length=min(delegation.count, self.T - self.used),
+            base_true=provider.true_tokens.copy(),
             base_reward=provider.reward_sum,
             base_reported=provider.reported_tokens,
         )
+        self.decide()
         if delegation.count == 0:
             self.close_segment()
             return self.open_segment()
         return True
+
+    def decide(self) -> None:
+        """Ask the open segment's provider for its action from here, and when to ask again.
+
+        A changed action closes the service record of the previous one (so the log says who
+        served which queries how); the mechanism still records the delegation as a whole.
+        """
+        seg = self.segment
+        state = self.mechanism.state
+        told = state.u_prime if seg.delegation.provider == state.chosen else None
+        progress = seg.progress()
+        view = seg.provider.view(
+            seg.delegation.phase, self.mechanism.rules, self.mechanism.params, told, progress
+        )
+        action = seg.provider.decide(view)
+        if seg.served > seg.action_start and action != seg.action:
+            self.served.append(served_delegation(seg, self.used))
+            seg.action_start = seg.served
+        seg.action, seg.row = action, seg.provider.menu.rows[action.model]
+        seg.next_decision = checked_decision_point(
+            seg.provider.strategy.next_decision(progress), progress
+        )
 
     def serve(self, k: int) -> int:
         """Serve the next ``k`` queries of the open segment (vectorised); may stop early."""
@@ -375,7 +453,7 @@ class PlatformAgent(mesa.Agent):
         )
         record.user_utility_sum = record.reward_sum - seg.provider.menu.price * seg.reported
         self.mechanism.record(seg.delegation, record)
-        if seg.served:
+        if seg.served > seg.action_start:
             self.served.append(served_delegation(seg, self.used))
         if seg.stopped_early:
             self.planned -= seg.remaining
@@ -386,7 +464,7 @@ class PlatformAgent(mesa.Agent):
     def served_so_far(self) -> tuple[ServedDelegation, ...]:
         """Every delegation served so far, the open one included (who served what, and how)."""
         seg = self.segment
-        if seg is None or seg.served == 0:
+        if seg is None or seg.served == seg.action_start:
             return tuple(self.served)
         return (*self.served, served_delegation(seg, self.used))
 

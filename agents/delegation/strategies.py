@@ -7,6 +7,13 @@ behaviours, one per phase, as in the paper's Table 1. Decisions are pure functio
 phase, and the target ``u'`` (only for the chosen provider i*). A provider never sees a query's
 reward before serving it.
 
+A strategy decides once per phase unless it asks to be asked again: ``decides_at = (0.9,)``
+re-decides when 90 % of its phase is served, ``decides_every = n`` every n queries (or override
+:meth:`DelegationStrategy.next_decision`). At each point ``view.progress`` (a
+:class:`~agents.delegation.actions.PhaseProgress`) says how much of the phase it has served,
+what remains, and its own billed and generated tokens and cost so far. The points are counted
+in queries of the phase, so results never depend on the model's stepping ``batch``.
+
 References:
     Cao et al. (2026), Section 3.1 (strategy space), Theorem 5.2 (the second-best strategy),
     Tables 1-2 (the six strategies of the experiments); ``shared/specs/delegation.md`` s.3-4.
@@ -14,6 +21,8 @@ References:
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -23,6 +32,7 @@ from agents.delegation.actions import (
     MAX_LENGTH,
     TRUE_LENGTH,
     LengthReport,
+    PhaseProgress,
     ProviderView,
     ServiceAction,
 )
@@ -119,16 +129,76 @@ class SecondBest(Behaviour):
         return ServiceAction(model, LengthReport("at-least", target))
 
 
+def first_served_at_fraction(fraction: float, phase_length: int) -> int:
+    """The fewest queries served with ``served / phase_length >= fraction`` (as computed).
+
+    Matches :attr:`PhaseProgress.fraction` exactly, float rounding included, so a strategy
+    that tests ``progress.fraction >= f`` is asked at the first query where the test holds.
+    """
+    served = math.ceil(fraction * phase_length)
+    while served > 0 and (served - 1) / phase_length >= fraction:
+        served -= 1
+    while served / phase_length < fraction:
+        served += 1
+    return served
+
+
+def check_decides_every(every: object) -> int | None:
+    """``decides_every`` must be None or a positive whole number of queries."""
+    if every is None:
+        return None
+    if not isinstance(every, numbers.Integral) or isinstance(every, bool) or every < 1:
+        raise UserInputError("decides_every", "None or a positive whole number of queries", every)
+    return int(every)
+
+
+def check_decides_at(fractions: object) -> tuple[float, ...]:
+    """``decides_at`` must be a tuple of fractions of the phase strictly between 0 and 1."""
+    ok = isinstance(fractions, tuple) and all(
+        isinstance(f, numbers.Real) and not isinstance(f, bool) and 0 < f < 1 for f in fractions
+    )
+    if not ok:
+        raise UserInputError("decides_at", "a tuple of fractions strictly inside (0, 1)", fractions)
+    return fractions
+
+
 class DelegationStrategy:
-    """A named strategy: one behaviour per phase (Table 1)."""
+    """A named strategy: one behaviour per phase (Table 1), asked at fixed points of a phase.
+
+    Attributes:
+        name: its registry name.
+        classifier: what it does, for filtered lists (STYLE.md item 1).
+        behaviours: the behaviour of each phase.
+        decides_every: also decide every this many queries of a phase (None: only at its start).
+        decides_at: also decide when these fractions of a phase are served, e.g. ``(0.9,)``.
+    """
 
     name: ClassVar[str] = ""
     classifier: ClassVar[dict] = {}
     behaviours: ClassVar[dict[str, Behaviour]] = {}
+    decides_every: ClassVar[int | None] = None
+    decides_at: ClassVar[tuple[float, ...]] = ()
 
     def decide(self, view: ProviderView, rng: np.random.Generator | None = None) -> ServiceAction:
         """The action for ``view.phase`` (pure; ``rng`` is unused by these strategies)."""
         return self.behaviours[view.phase].decide(view)
+
+    def next_decision(self, progress: PhaseProgress) -> int | None:
+        """Queries served in this phase at which to decide again (None: not in this phase).
+
+        The default asks at every multiple of ``decides_every`` and at each fraction of
+        ``decides_at``; a point must lie after ``progress.served`` and before the phase ends.
+        Override it for other points; they must depend on ``progress`` only, never on the
+        stepping batch.
+        """
+        every = check_decides_every(self.decides_every)
+        length = progress.phase_length
+        if progress.served >= length:
+            return None
+        points = [first_served_at_fraction(f, length) for f in check_decides_at(self.decides_at)]
+        if every is not None:
+            points.append((progress.served // every + 1) * every)
+        return min((p for p in points if progress.served < p < length), default=None)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -305,6 +375,10 @@ class BetterResponse(DelegationStrategy):
     def decide(self, view: ProviderView, rng: np.random.Generator | None = None) -> ServiceAction:
         """Within a play: the action of the start strategy."""
         return self.base.decide(view, rng)
+
+    def next_decision(self, progress: PhaseProgress) -> int | None:
+        """Within a play: the start strategy's decision points."""
+        return self.base.next_decision(progress)
 
     def revise(self, view: RevisionView, rng: np.random.Generator) -> str:
         """Between plays: the base strategy to play next (pure; ``rng`` for the random rule)."""
