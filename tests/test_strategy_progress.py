@@ -48,13 +48,10 @@ class LateCheat(DelegationStrategy):
 
 @pytest.fixture
 def late_cheat():
-    """Register LateCheat for one test.
-
-    Registered and removed by hand: this branch's registry has no scoped registration yet.
-    """
-    STRATEGIES.register(LateCheat)
-    yield LateCheat.name
-    STRATEGIES._entries.pop(LateCheat.name)  # undo the registration (no public unregister)
+    """LateCheat registered for one test (the registry is restored after it)."""
+    with STRATEGIES.scoped():
+        STRATEGIES.register(LateCheat)
+        yield LateCheat.name
 
 
 def finished(strategies, mechanism="second-best", batch=None, rng=3) -> DelegationMarket:
