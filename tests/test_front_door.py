@@ -238,3 +238,20 @@ def test_a_tournament_ranks_for_the_provider_asked_and_refuses_others():
         market.Tournament(strategies=["ours"], T=20_000, provider=4).play()
     with pytest.raises(UserInputError, match="strategies"):
         market.Tournament(strategies=["ours", "nice"], T=20_000).play()
+
+
+def test_the_readme_s_python_example_runs_as_written(tmp_path, monkeypatch, capsys):
+    """The first Python block under "## From Python" runs, and prints what it says it does."""
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    section = text[text.index("## From Python\n") :]
+    block = section[
+        section.index("```python\n") + 10 : section.index("\n```", section.index("```python"))
+    ]
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    printed = capsys.readouterr().out.splitlines()
+    assert namespace["result"].ranked_names[0] == "ours"  # Cao et al. (2026), Figure 2
+    assert len(namespace["frame"]) > 100  # a step is a batch of queries, not the whole horizon
+    assert any("4 runs" in line for line in printed)
+    assert (tmp_path / "runs.sqlite").exists()
