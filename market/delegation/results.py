@@ -22,7 +22,11 @@ class ProviderResult:
 
 @dataclass(frozen=True)
 class DelegationResult:
-    """What a run produced (the CLI's JSON is this, as a dict)."""
+    """What a run produced (the CLI's JSON is this, as a dict).
+
+    Providers are numbered from 1 (``chosen``, the exploited provider i*, is ``Provider
+    chosen``, i.e. ``providers[chosen - 1]``), as in the CLI, the JSON and the dashboard.
+    """
 
     scenario: str
     mechanism: str
@@ -41,12 +45,12 @@ class DelegationResult:
     T_R: int | None
     threshold: float | None
     u_prime: float | None
-    chosen: int | None
+    chosen: int | None  # i*, numbered from 1 (None before exploitation)
     max_length: int
     data_notes: tuple[str, ...]
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict (phases as {name, length}; chosen numbered from 1)."""
+        """A JSON-ready dict (phases as {name, length}; ``chosen`` as ``chosen_provider``)."""
         return {
             "scenario": self.scenario,
             "mechanism": self.mechanism,
@@ -66,7 +70,7 @@ class DelegationResult:
             "T_R": self.T_R,
             "threshold": self.threshold,
             "u_prime": self.u_prime,
-            "chosen_provider": None if self.chosen is None else self.chosen + 1,
+            "chosen_provider": self.chosen,
             "L": self.max_length,
             "data_notes": list(self.data_notes),
         }
@@ -100,7 +104,7 @@ def summarise(model) -> DelegationResult:
         T_R=state.exploitation_length,
         threshold=state.threshold,
         u_prime=state.u_prime,
-        chosen=state.chosen,
+        chosen=None if state.chosen is None else state.chosen + 1,
         max_length=model.economy.max_length,
         data_notes=model.economy.table.notes,
     )

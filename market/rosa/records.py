@@ -123,7 +123,7 @@ class TruthfulnessCurve:
     Attributes:
         setting: the market.
         seed: the root seed (instance and environment: index 0; ROSA coins: run index).
-        provider: the provider (0-based).
+        provider: the provider, numbered from 1 (``P1``).
         true_cost: its private cost.
         bids: the grid of bids.
         expected_utility: mean over runs of the utility averaged over its own flag.
@@ -175,7 +175,7 @@ class TruthfulnessCurve:
             "and nothing else vary between runs (instance, contexts and noise fixed)",
             "setting": self.setting.to_dict(),
             "seed": self.seed,
-            "provider": self.provider + 1,
+            "provider": self.provider,
             "true_cost": self.true_cost,
             "bids": numbers(self.bids),
             "expected_utility": numbers(self.expected_utility),
