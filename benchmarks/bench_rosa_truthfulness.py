@@ -52,7 +52,7 @@ def main() -> int:
     grid = np.linspace(setting.cost_lo, setting.cost_hi, args.bids)
 
     def curve(store=None):
-        return truthfulness_curve(setting, 42, 0, grid, args.runs, jobs=args.jobs, store=store)
+        return truthfulness_curve(setting, 42, 1, grid, args.runs, jobs=args.jobs, store=store)
 
     times = []
     for _ in range(args.repeats):

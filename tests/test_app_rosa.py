@@ -142,9 +142,9 @@ def test_snapshots_are_copies_the_play_loop_cannot_change():
     run = game.build_run(game.RosaSettings(T="1000", batch="100"))
     run.model.step()
     frame = game.snapshot(run)
-    rows = len(frame.series["round"])
+    rows = len(frame.series["queries"])
     run.model.step()
-    assert len(frame.series["round"]) == rows and frame.rounds == 100
+    assert len(frame.series["queries"]) == rows and frame.rounds == 100
 
 
 def test_live_charts_and_png_export():
@@ -162,7 +162,7 @@ def test_live_charts_and_png_export():
     assert charts_png(charts, "t")[:4] == b"\x89PNG"
     table = game.frame_table(frame)
     assert set(table["note"]) == {game.RECONSTRUCTED}
-    assert table["round"].iloc[-1] == 500
+    assert table["queries"].iloc[-1] == 500
 
 
 # ---- studies --------------------------------------------------------------------------------
@@ -190,7 +190,7 @@ def test_the_bid_study_is_about_the_live_run_provider():
     curve = studies.truthfulness(request)
     assert curve.true_cost == run.model.providers[2].cost
     assert curve.bids == (0.0, 0.25, 0.5)
-    direct = runs.truthfulness_curve(request.setting, run.model.root_seed, 2, [0, 0.25, 0.5], 3)
+    direct = runs.truthfulness_curve(request.setting, run.model.root_seed, 3, [0, 0.25, 0.5], 3)
     assert curve.expected_utility == direct.expected_utility
 
 

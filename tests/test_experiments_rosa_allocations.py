@@ -56,7 +56,7 @@ def test_a_markets_counts_do_not_depend_on_its_batch(seed, learner, T, markets, 
 
 def truthfulness(**engine):
     setting = get_setting(T=300, **SMALL)
-    return runs.truthfulness_curve(setting, 5, 1, GRID, 12, **engine)
+    return runs.truthfulness_curve(setting, 5, 2, GRID, 12, **engine)
 
 
 def survey(**engine):
@@ -131,11 +131,11 @@ def test_one_and_two_workers_store_identical_tables(tmp_path, many_chunks):
 def test_markets_are_keyed_by_their_configuration_so_other_curves_reuse_them(tmp_path, computed):
     store = tmp_path / "t.db"
     setting = get_setting(T=300, **SMALL)
-    short = runs.truthfulness_curve(setting, 5, 1, GRID, 12, store=store)
+    short = runs.truthfulness_curve(setting, 5, 2, GRID, 12, store=store)
     # 7 bids x 12 runs x 2 flag outcomes, of which the flagged ones do not depend on the bid
     assert short.simulated_rows < 7 * 12 * 2
-    longer = runs.truthfulness_curve(setting, 5, 1, GRID, 20, store=store)
+    longer = runs.truthfulness_curve(setting, 5, 2, GRID, 20, store=store)
     assert computed[0] == short.simulated_rows
     # runs 0..11 draw the same coins in both, so their markets come from the store
     assert 0 < computed[1] <= longer.simulated_rows - short.simulated_rows
-    assert longer == runs.truthfulness_curve(setting, 5, 1, GRID, 20)
+    assert longer == runs.truthfulness_curve(setting, 5, 2, GRID, 20)

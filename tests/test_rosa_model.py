@@ -67,21 +67,21 @@ def test_datacollector_rows_are_bounded_and_named():
     assert steps == 2000 and model.platform.rounds == 2000
     history = model.history()
     assert len(history) <= 52
-    assert history["round"].iloc[-1] == 2000
+    assert history["queries"].iloc[-1] == 2000
     for column in (
         "regret",
-        "regret per round",
-        "user utility",
+        "regret_per_round",
+        "user_utility",
         "payments",
-        "clairvoyant user utility",
-        "P1 utility",
-        "P5 rounds",
+        "clairvoyant_user_utility",
+        "utility[Provider 1]",
+        "queries[Provider 5]",
     ):
         assert column in history.columns
     assert history["regret"].iloc[-1] == pytest.approx(model.result().regret)
-    rounds = history[[f"P{i} rounds" for i in range(1, 6)]].iloc[-1].sum()
+    rounds = history[[f"queries[Provider {i}]" for i in range(1, 6)]].iloc[-1].sum()
     assert rounds == 2000
-    assert history["regret per round"].iloc[-1] == pytest.approx(history["regret"].iloc[-1] / 2000)
+    assert history["regret_per_round"].iloc[-1] == pytest.approx(history["regret"].iloc[-1] / 2000)
     service = model.service_map()
     assert 900 <= len(service) <= 2001 and set(service["served"]) <= {f"P{i}" for i in range(1, 6)}
 

@@ -19,7 +19,7 @@ GRID = np.linspace(0.0, 0.5, 21)
 
 
 @pytest.mark.parametrize(
-    ("learner", "seed", "provider"), [("elimination", 2, 3), ("explore-then-commit", 3, 0)]
+    ("learner", "seed", "provider"), [("elimination", 2, 4), ("explore-then-commit", 3, 1)]
 )
 def test_expected_utility_peaks_at_the_true_cost(learner, seed, provider):
     setting = get_setting(T=600, learner=learner)
@@ -39,7 +39,7 @@ def test_expected_utility_peaks_at_the_true_cost(learner, seed, provider):
 
 def test_without_resampling_inflating_pays():
     setting = get_setting(T=600, learner="elimination", mechanism="pay-as-bid")
-    curve = runs.truthfulness_curve(setting, 2, 3, GRID, runs=20)
+    curve = runs.truthfulness_curve(setting, 2, 4, GRID, runs=20)
     assert curve.truthful_utility == 0.0  # paid exactly its cost
     assert curve.best_bid >= curve.true_cost + 4 * curve.grid_step
     assert max(curve.expected_utility) > 1.0  # a real gain over the truthful 0
@@ -47,7 +47,7 @@ def test_without_resampling_inflating_pays():
 
 @pytest.mark.parametrize(
     ("learner", "seed", "provider", "bid"),
-    [("explore-then-commit", 3, 0, 0.05), ("elimination", 2, 3, 0.02)],
+    [("explore-then-commit", 3, 1, 0.05), ("elimination", 2, 4, 0.02)],
 )
 def test_expected_payment_is_the_reverse_myerson_payment(learner, seed, provider, bid):
     setting = get_setting(T=600, learner=learner, mu=0.2)

@@ -21,12 +21,12 @@ from agents.ttc import (
 from market.core.errors import UserInputError
 from market.ttc.analysis import is_equilibrium, pure_equilibria
 from market.ttc.model import (
-    MODEL_REPORTERS,
     TTCMarket,
     child_seeds,
     population_seed,
 )
 from market.ttc.scenarios import SCENARIOS
+from market.ttc.state import model_reporters
 from mechanisms.ttc import PERFECT, TTCGame, bid_values, inefficiency
 from mechanisms.ttc import strictly_improving_levels as strictly_improving
 
@@ -212,8 +212,10 @@ def test_same_seed_same_run_and_seed_as_string():
 def test_datacollector_has_named_reporters_and_tidy_history():
     model = TTCMarket(intro_game(beta=10.0), rng=1).run_to_equilibrium()
     frame = model.datacollector.get_model_vars_dataframe()
-    assert list(frame.columns) == list(MODEL_REPORTERS)
-    assert all(callable(f) and f.__name__.startswith("report_") for f in MODEL_REPORTERS.values())
+    reporters = model_reporters(2)
+    assert list(frame.columns) == list(reporters)
+    assert all(getattr(f, "func", f).__name__.startswith("report_") for f in reporters.values())
+    assert frame["theta[Provider 1]"].iloc[-1] == model.state.thetas[0]
     history = model.history()
     assert len(history) == model.steps + 1
     assert {"theta[P1]", "share[P2]", "utility[P1]", "inefficiency"} <= set(history.columns)
@@ -350,7 +352,7 @@ def test_history_has_a_price_per_provider():
     assert history["price[P2]"].iloc[-1] == pytest.approx(0.625)
     assert history["price[P1]"].iloc[0] == pytest.approx(0.3125)  # both start at low TTC
     assert history["price"].iloc[-1] == pytest.approx(1.25)  # share-weighted: P1 serves all
-    assert "prices" in MODEL_REPORTERS
+    assert "price[Provider 2]" in model.datacollector.model_vars
     auction = TTCMarket(intro_game(), mechanism="second-price-auction", rng=0)
     auction.run_to_equilibrium()
     # truthful bids: both at low TTC (W = 1.15 and 0.5), priced at cost 0.25 and 0.5

@@ -327,11 +327,18 @@ def mechanism_numbers(model: DelegationMarket) -> MechanismNumbers:
     )
 
 
+def column_values(values) -> np.ndarray:
+    """A DataCollector column as an array: numbers as floats, phase names as text."""
+    if values and isinstance(values[0], str):
+        return np.asarray(values, dtype=str)
+    return np.asarray(values, dtype=float)
+
+
 def snapshot(run: DelegationRun) -> DelegationFrame:
     """Copy what the plots need out of the model (bounded: the model records ~500 rows)."""
     model = run.model
     columns = model.datacollector.model_vars
-    series = {name: np.asarray(values, dtype=float) for name, values in columns.items()}
+    series = {name: column_values(values) for name, values in columns.items()}
     served = run.served()
     T = model.platform.T
     return DelegationFrame(

@@ -295,7 +295,7 @@ class RosaFrame:
     @property
     def scale(self) -> float:
         """The fitted ``c`` of ``c sqrt(t)`` against the cumulative regret."""
-        return sqrt_scale(self.series["round"], self.series["regret"])
+        return sqrt_scale(self.series["queries"], self.series["regret"])
 
 
 def snapshot(run: RosaRun) -> RosaFrame:

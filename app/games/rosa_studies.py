@@ -39,7 +39,7 @@ class TruthfulnessRequest:
 
     setting: RosaSetting
     seed: int
-    provider: int
+    provider: int  # numbered from 1, as on the page
     bids: tuple[float, ...]
     runs: int
 
@@ -72,7 +72,7 @@ def truthfulness_request(settings: RosaSettings, seed: int) -> TruthfulnessReque
     runs_ = count(settings.runs, "runs")
     check_budget(2.0 * runs_ * (points + 1) * setting.T * setting.providers, "runs")
     grid = np.linspace(setting.cost_lo, setting.cost_hi, points)
-    provider = chosen_provider(settings, setting.providers)
+    provider = chosen_provider(settings, setting.providers) + 1  # numbered from 1
     return TruthfulnessRequest(setting, seed, provider, tuple(float(b) for b in grid), runs_)
 
 

@@ -22,6 +22,7 @@ from app.capacity import Demand
 from app.files import Uploads, is_upload, served_names, user_file
 from market.core.datafiles import DataFile
 from market.core.errors import UserInputError
+from market.core.providers import provider_column
 from market.core.seeds import model_seed
 from market.core.values import count, number
 from market.ttc import footprint, runs
@@ -322,11 +323,20 @@ def thinned(n: int, limit: int = PLOT_ROWS) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
 
 
+def provider_rows(columns: dict, quantity: str, n: int, keep: np.ndarray) -> np.ndarray:
+    """``(rows, n)``: the kept rows of the DataCollector columns ``<quantity>[Provider k]``."""
+    return np.array(
+        [[columns[provider_column(quantity, k + 1)][i] for k in range(n)] for i in keep],
+        dtype=float,
+    ).reshape(len(keep), n)
+
+
 def snapshot(run: TTCRun) -> TTCFrame:
     """Copy what the plots need out of the model (at most :data:`PLOT_ROWS` rows)."""
     model, game = run.model, run.model.game
     columns = model.datacollector.model_vars
-    keep = thinned(len(columns["thetas"]))
+    keep = thinned(len(columns["step"]))
+    n = game.n_providers
     return TTCFrame(
         steps=model.steps,
         running=model.running,
@@ -339,8 +349,8 @@ def snapshot(run: TTCRun) -> TTCFrame:
         values=np.array(game.value),
         profile=model.profile,
         rows=keep.astype(float),
-        thetas=np.array([columns["thetas"][i] for i in keep], dtype=float),
-        shares=np.array([columns["shares"][i] for i in keep], dtype=float),
+        thetas=provider_rows(columns, "theta", n, keep),
+        shares=provider_rows(columns, "share", n, keep),
         inefficiency=np.array([columns["inefficiency"][i] for i in keep], dtype=float),
         comparison=comparison(model),
         graph=run.graph,

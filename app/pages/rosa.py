@@ -229,7 +229,7 @@ def Study(title, text, fields, settings, change, seed, request_of, work_of, char
 def truthfulness_summary(curve) -> str:
     """The curve's verdict in words: does any bid on the grid beat the true cost?"""
     return (
-        f"P{curve.provider + 1}'s true cost is **{curve.true_cost:.3f}**; bidding it earns "
+        f"P{curve.provider}'s true cost is **{curve.true_cost:.3f}**; bidding it earns "
         f"{curve.truthful_utility:.2f} +/- {curve.truthful_standard_error:.2f} in expectation. "
         f"{studies.truthfulness_verdict(curve)} Lowest utility of the truthful bid in any run: "
         f"**{curve.min_truthful_run_utility:.2f}** (universal ex-post IR: >= 0)."

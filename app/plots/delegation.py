@@ -25,6 +25,7 @@ from app.charts import (
 )
 from app.games.delegation import SERVICE_COLOURS, DelegationFrame
 from app.svg import Series, color
+from market.core.providers import provider_column
 
 USER_COLOUR = "#555555"
 
@@ -58,15 +59,22 @@ def user_utility_chart(frame: DelegationFrame) -> LineChart:
     )
 
 
-def provider_chart(frame: DelegationFrame, field: str, title: str, test_id: str) -> LineChart:
-    """One line per provider of the DataCollector column ``"<name> <field>"``."""
+def provider_series(frame: DelegationFrame, quantity: str, i: int) -> np.ndarray:
+    """Provider ``i``'s (0-based) DataCollector column ``<quantity>[Provider <i + 1>]``."""
+    return frame.series[provider_column(quantity, i + 1)]
+
+
+def provider_chart(
+    frame: DelegationFrame, quantity: str, label: str, title: str, test_id: str
+) -> LineChart:
+    """One line per provider of the DataCollector columns ``<quantity>[Provider k]``."""
     x = queries_axis(frame)
     return LineChart(
         title=title,
         x_label="queries delegated",
-        y_label=field,
+        y_label=label,
         series=tuple(
-            Series(f"{name} ({strategy})", x, frame.series[f"{name} {field}"], color(i))
+            Series(f"{name} ({strategy})", x, provider_series(frame, quantity, i), color(i))
             for i, (name, strategy) in enumerate(
                 zip(frame.providers, frame.strategies, strict=True)
             )
@@ -77,13 +85,13 @@ def provider_chart(frame: DelegationFrame, field: str, title: str, test_id: str)
 
 def provider_utility_chart(frame: DelegationFrame) -> LineChart:
     """Each provider's utility ``eta (p_i sum l' - sum c_m l_m)`` as the run goes."""
-    return provider_chart(frame, "utility", "Provider utility", "plot-provider-utility")
+    return provider_chart(frame, "utility", "utility", "Provider utility", "plot-provider-utility")
 
 
 def delegations_chart(frame: DelegationFrame) -> LineChart:
     """Each provider's delegated queries."""
     return provider_chart(
-        frame, "delegations", "Queries delegated to each provider", "plot-delegations"
+        frame, "queries", "delegations", "Queries delegated to each provider", "plot-delegations"
     )
 
 
@@ -119,7 +127,7 @@ def delegation_graph(frame: DelegationFrame) -> nx.Graph:
     graph = nx.Graph()
     graph.add_node("user")
     for i, name in enumerate(frame.providers):
-        delegated = frame.series[f"{name} delegations"]
+        delegated = provider_series(frame, "queries", i)
         graph.add_node(name, index=i)
         graph.add_edge("user", name, weight=float(delegated[-1]) if delegated.size else 0.0)
     return graph
@@ -143,7 +151,7 @@ def network_chart(frame: DelegationFrame) -> NetworkChart:
     edges = []
     for i, name in enumerate(frame.providers):
         weight = graph.edges["user", name]["weight"]
-        utility = frame.series[f"{name} utility"]
+        utility = provider_series(frame, "utility", i)
         nodes.append(
             Node(
                 name,

@@ -20,6 +20,7 @@ from app.charts import LineChart
 from app.games.rosa import RosaFrame
 from app.scatter import PointGroup, ScatterChart
 from app.svg import Series, color, data_range
+from market.core.providers import provider_column
 from market.rosa.records import RegretCurve, TruthfulnessCurve
 
 REFERENCE = "#444444"
@@ -27,8 +28,13 @@ TAG = "reconstructed"
 
 
 def rounds_axis(frame: RosaFrame) -> np.ndarray:
-    """Rounds played at each recorded row."""
-    return frame.series["round"]
+    """Query rounds played at each recorded row (the `queries` column)."""
+    return frame.series["queries"]
+
+
+def provider_series(frame: RosaFrame, quantity: str, i: int) -> np.ndarray:
+    """Provider ``i``'s (0-based) DataCollector column ``<quantity>[Provider <i + 1>]``."""
+    return frame.series[provider_column(quantity, i + 1)]
 
 
 def round_range(frame: RosaFrame) -> tuple[float, float]:
@@ -72,7 +78,7 @@ def regret_per_round_chart(frame: RosaFrame) -> LineChart:
         title="Regret per round (cumulative regret / t)",
         x_label="round t",
         y_label="regret per round",
-        series=(Series("regret / t", t[keep], frame.series["regret per round"][keep], color(0)),),
+        series=(Series("regret / t", t[keep], frame.series["regret_per_round"][keep], color(0)),),
         test_id="plot-regret-per-round",
         x_range=round_range(frame),
     )
@@ -88,8 +94,8 @@ def provider_utility_chart(frame: RosaFrame) -> LineChart:
     """Each provider's utility (payments minus true cost per round served), with zero marked."""
     t = rounds_axis(frame)
     lines = tuple(
-        Series(provider_label(frame, i), t, frame.series[f"{p.name} utility"], color(i))
-        for i, p in enumerate(frame.providers)
+        Series(provider_label(frame, i), t, provider_series(frame, "utility", i), color(i))
+        for i in range(len(frame.providers))
     )
     zero = Series("zero", np.array(round_range(frame)), np.zeros(2), "#999999", dashed=True)
     return LineChart(
@@ -110,8 +116,8 @@ def rounds_served_chart(frame: RosaFrame) -> LineChart:
         x_label="round t",
         y_label="rounds served",
         series=tuple(
-            Series(provider_label(frame, i), t, frame.series[f"{p.name} rounds"], color(i))
-            for i, p in enumerate(frame.providers)
+            Series(provider_label(frame, i), t, provider_series(frame, "queries", i), color(i))
+            for i in range(len(frame.providers))
         ),
         test_id="plot-rounds",
         x_range=round_range(frame),
@@ -193,7 +199,7 @@ def truthfulness_chart(curve: TruthfulnessCurve) -> LineChart:
     mean = np.asarray(curve.expected_utility)
     error = 2 * np.nan_to_num(np.asarray(curve.standard_error))
     low, high = data_range([mean - error, mean + error, np.array([curve.truthful_utility])])
-    name = f"P{curve.provider + 1}"
+    name = f"P{curve.provider}"
     cost = curve.true_cost
     return LineChart(
         title=f"{name}'s expected utility against its bid ({curve.runs} runs, {TAG})",

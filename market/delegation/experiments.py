@@ -84,7 +84,7 @@ def scenario_id(scenario) -> str:
 def profile_rows(config: dict, seed: int, result) -> list[tuple]:
     """The rows of one finished run: one per provider, in :data:`COLUMNS` order."""
     label = PROFILE_SEPARATOR.join(config["strategies"])
-    chosen = None if result.chosen is None else result.chosen + 1
+    chosen = result.chosen  # numbered from 1
     return [
         (
             config["preset"],

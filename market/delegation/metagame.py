@@ -126,7 +126,7 @@ class MetaProvider(mesa.Agent):
     @property
     def utility(self) -> float:
         """Its estimated utility at the current profile."""
-        return self.model.table.utility(self.model.profile, self.index)
+        return self.model.table.utility(self.model.profile, self.index + 1)
 
 
 def current_profile(model: MetagameMarket) -> str:

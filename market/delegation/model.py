@@ -15,8 +15,9 @@ The horizon check lives in :mod:`market.delegation.horizon`, the typed results i
 :mod:`market.delegation.results`.
 
 The DataCollector records the cumulative user utility, each provider's utility, delivered user
-utility and delegations, and the current phase, about ``record_points`` times per run (plus at
-every phase change), never a row per query for long runs.
+utility and queries served, and the current phase by name, about ``record_points`` times per
+run (plus at every phase change), never a row per query for long runs; the columns are listed
+in :class:`DelegationMarket`'s "Data collected".
 
 References:
     Cao et al. (2026), Sections 3-4 and 6; ``shared/specs/delegation.md``.
@@ -35,6 +36,7 @@ from agents.delegation.strategies import DelegationStrategy
 from agents.delegation.strategies import strategy as make_strategy
 from agents.delegation.sums import SegmentSums
 from market.core.errors import UserInputError
+from market.core.providers import provider_column
 from market.core.seeds import child_streams, model_seed
 from market.core.values import count
 from market.delegation.economy import DelegationEconomy, build_economy
@@ -150,6 +152,11 @@ def provider_metric(index: int, field: str, model: DelegationMarket) -> float:
     return getattr(model.providers[index], field)
 
 
+def mesa_step(model: DelegationMarket) -> int:
+    """Mesa steps taken so far (0 before the first)."""
+    return model.steps
+
+
 def cumulative_user_utility(model: DelegationMarket) -> float:
     """The user's total utility so far."""
     return model.platform.user_utility
@@ -160,10 +167,17 @@ def queries_served(model: DelegationMarket) -> int:
     return model.platform.used
 
 
-def phase_number(model: DelegationMarket) -> int:
-    """Index of the current phase (0 = exploration; len(phases) when done)."""
-    platform = model.platform
-    return len(platform.mechanism.phases) if platform.finished else max(platform.phase_index, 0)
+def current_phase(model: DelegationMarket) -> str:
+    """The name of the phase being played (one of the mechanism's ``phases``; "done" at the end)."""
+    return model.platform.phase
+
+
+#: Per-provider DataCollector quantities: column quantity -> ProviderAgent attribute.
+PROVIDER_QUANTITIES = {
+    "utility": "provider_utility",
+    "user_utility": "user_utility",
+    "queries": "delegations",
+}
 
 
 class DelegationMarket(mesa.Model):
@@ -171,6 +185,25 @@ class DelegationMarket(mesa.Model):
 
     Build it with a preset and parameters by name, step it (one step delegates ``batch``
     queries) or :meth:`run` it to the end; :meth:`result` is the outcome so far.
+
+    Data collected:
+        ``datacollector.get_model_vars_dataframe()`` has one row at the start, then about
+        ``record_points`` rows per run plus one at every phase change; every cell is one
+        number or one string. Providers are numbered from 1 (``Provider 1`` is
+        ``model.providers[0]``), utilities are in USD (rewards minus token payments).
+
+        - ``step``: Mesa steps taken when the row was recorded.
+        - ``queries``: queries delegated so far, 0..T.
+        - ``user_utility``: the user's cumulative utility, sum of rewards minus payments
+          (USD).
+        - ``phase``: the name of the phase being played, one of the mechanism's ``phases``
+          (``exploration``, ``exploitation``, ``blind-trust-1``, ``blind-trust-2`` for the
+          second-best mechanisms), then ``done`` once the run is over.
+        - ``utility[Provider k]``: provider k's cumulative utility,
+          ``eta (p_k sum l' - sum_m c_m sum l_m)`` (USD; exactly 0 when honest).
+        - ``user_utility[Provider k]``: the user utility provider k delivered,
+          ``sum r - p_k sum l'`` (USD).
+        - ``queries[Provider k]``: queries delegated to provider k so far.
 
     References:
         Cao et al. (2026), Sections 3-4 and 6.
@@ -247,22 +280,20 @@ class DelegationMarket(mesa.Model):
         self.next_record = self.record_every
         self.datacollector = mesa.DataCollector(model_reporters=self.reporters())
         self.datacollector.collect(self)
-        self.last_phase = phase_number(self)
+        self.last_phase = current_phase(self)
 
     def reporters(self) -> dict:
-        """Named reporters: model totals and one column per provider and quantity."""
+        """Named reporters: model totals, then one column per quantity and provider."""
         reporters = {
+            "step": mesa_step,
             "queries": queries_served,
             "user_utility": cumulative_user_utility,
-            "phase": phase_number,
+            "phase": current_phase,
         }
-        for i, provider in enumerate(self.providers):
-            for field, label in (
-                ("provider_utility", "utility"),
-                ("user_utility", "user utility"),
-                ("delegations", "delegations"),
-            ):
-                reporters[f"{provider.name} {label}"] = partial(provider_metric, i, field)
+        for quantity, field in PROVIDER_QUANTITIES.items():
+            for i in range(len(self.providers)):
+                column = provider_column(quantity, i + 1)
+                reporters[column] = partial(provider_metric, i, field)
         return reporters
 
     def step(self) -> None:
@@ -271,7 +302,7 @@ class DelegationMarket(mesa.Model):
             self.running = False
             return
         self.platform.delegate(self.batch)
-        phase = phase_number(self)
+        phase = current_phase(self)
         if (
             self.platform.used >= self.next_record
             or phase != self.last_phase

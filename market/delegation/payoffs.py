@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from market.core.errors import UserInputError
+from market.core.providers import provider_index
 from market.core.store_files import store_path
 from market.delegation.tables import PROFILE_SEPARATOR, profile_label
 
@@ -75,8 +76,8 @@ class PayoffTable:
         return row
 
     def utility(self, profile: Sequence[str], provider: int) -> float:
-        """Provider ``provider``'s (0-based) mean utility at ``profile``."""
-        return float(self.provider_mean[self.index(profile), provider])
+        """Provider ``provider``'s mean utility at ``profile`` (providers numbered from 1)."""
+        return float(self.provider_mean[self.index(profile), provider_index(provider, self.K)])
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one row per profile and provider, with the user's utility repeated."""

@@ -35,7 +35,7 @@ def mechanism_lines(r: DelegationResult, description: str) -> list[str]:
     )
     phases = " | ".join(f"{name} {length:,}" for name, length in r.phases)
     lines.append(f"Phases: {phases}")
-    chosen = "none" if r.chosen is None else r.providers[r.chosen].name
+    chosen = "none" if r.chosen is None else r.providers[r.chosen - 1].name
     validated = {True: "yes", False: "no (stopped early)", None: "n/a"}[r.validated]
     lines.append(
         f"Chosen provider: {chosen}; u' = {fmt(r.u_prime)}; threshold = "

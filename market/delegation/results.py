@@ -38,7 +38,11 @@ class ProviderResult(ResultMixin):
 
 @dataclass(frozen=True)
 class DelegationResult(ResultMixin):
-    """What a run produced (utilities in the data's reward units, ``T`` in queries)."""
+    """What a run produced (utilities in the data's reward units, ``T`` in queries).
+
+    Providers are numbered from 1 (``chosen``, the exploited provider i*, is ``Provider
+    chosen``, i.e. ``providers[chosen - 1]``), as in the CLI, the JSON and the dashboard.
+    """
 
     scenario: str
     mechanism: str
@@ -57,7 +61,7 @@ class DelegationResult(ResultMixin):
     T_R: int | None
     threshold: float | None
     u_prime: float | None
-    chosen: int | None
+    chosen: int | None  # i*, numbered from 1 (None before exploitation)
     max_length: int
     data_notes: tuple[str, ...]
 
@@ -82,7 +86,7 @@ class DelegationResult(ResultMixin):
             "T_R": self.T_R,
             "threshold": self.threshold,
             "u_prime": self.u_prime,
-            "chosen_provider": None if self.chosen is None else self.chosen + 1,
+            "chosen_provider": self.chosen,
             "L": self.max_length,
             "data_notes": list(self.data_notes),
         }
@@ -191,7 +195,7 @@ def summarise(model) -> DelegationResult:
         T_R=state.exploitation_length,
         threshold=state.threshold,
         u_prime=state.u_prime,
-        chosen=state.chosen,
+        chosen=None if state.chosen is None else state.chosen + 1,
         max_length=model.economy.max_length,
         data_notes=model.economy.table.notes,
     )

@@ -267,7 +267,7 @@ def truthfulness_command(args) -> int:
     out = output_dir(args.out) if args.out is not None else None
     engine = engine_of(args, seed)
     runs_ = count(args.runs, "--runs")
-    curve = runs.truthfulness_curve(setting, seed, provider - 1, grid, runs_, **engine)
+    curve = runs.truthfulness_curve(setting, seed, provider, grid, runs_, **engine)
     payload = curve.json_record()
     files = {}
     if out is not None:

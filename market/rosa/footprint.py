@@ -35,9 +35,9 @@ TRACE_ROUND_BYTES = 1280
 TRACE_DIM_BYTES = 48
 #: One DataCollector cell (a float in a column list, its copy in each snapshot).
 RECORD_CELL_BYTES = 48
-#: DataCollector columns besides two per provider (round, regret, regret per round, user
-#: utility, clairvoyant utility, payments).
-MARKET_COLUMNS = 6
+#: DataCollector columns besides two per provider (step, queries, regret, regret per round,
+#: user utility, clairvoyant utility, payments).
+MARKET_COLUMNS = 7
 #: A model's or a study's own overhead beyond what the sizes explain (measured 0.1-0.3 MB
 #: traced for the smallest markets, warm).
 MODEL_FIXED_BYTES = 1024**2

@@ -11,10 +11,10 @@ bit-identical to that row of :func:`market.rosa.runs.simulate_runs` (a test chec
 Seeds: the root seed ``rng`` and the run index ``run`` key every stream (instance, environment,
 ROSA coins, strategies; see :mod:`market.rosa.scenarios`).
 
-The DataCollector records, about ``record_points`` times per run: the round, the cumulative
-regret against the clairvoyant benchmark, regret per round, the user's realised utility, the
-clairvoyant benchmark's expected user utility, total payments, and each provider's utility and
-rounds served.
+The DataCollector records, about ``record_points`` times per run: the queries (rounds) played,
+the cumulative regret against the clairvoyant benchmark, regret per round, the user's realised
+utility, the clairvoyant benchmark's expected user utility, total payments, and each provider's
+utility and rounds served (the columns: :class:`RosaMarket`'s "Data collected").
 
 References:
     Patra et al. (2026), Setting, Def. 4, Experiments; ``shared/specs/rosa.md``. Reconstructed.
@@ -31,6 +31,7 @@ import pandas as pd
 from agents.rosa.agents import PlatformAgent, ProviderAgent
 from agents.rosa.strategies import BidderView, parse_strategies
 from market.core.errors import UserInputError
+from market.core.providers import provider_column
 from market.core.seeds import model_seed
 from market.core.values import count, number
 from market.rosa.engine import MarketBatch
@@ -53,8 +54,13 @@ def whole_number(value, field: str) -> int | None:
     return None if value in (None, "") else count(value, field, minimum=-(2**62))
 
 
-def current_round(model: RosaMarket) -> int:
-    """Query rounds played so far."""
+def mesa_step(model: RosaMarket) -> int:
+    """Mesa steps taken so far (0 before the first)."""
+    return model.steps
+
+
+def queries_served(model: RosaMarket) -> int:
+    """Queries served so far: the query rounds played (one query per round)."""
     return model.platform.rounds
 
 
@@ -89,11 +95,34 @@ def provider_metric(index: int, field: str, model: RosaMarket) -> float:
     return getattr(model.providers[index], field)
 
 
+#: Per-provider DataCollector quantities: column quantity -> ProviderAgent attribute.
+PROVIDER_QUANTITIES = {"utility": "utility", "queries": "rounds_served"}
+
+
 class RosaMarket(mesa.Model):
     """Providers bid per-query costs; the platform runs ROSA and a learner over T rounds.
 
     Build it with a preset and parameters by name, step it (one step plays ``batch`` query
     rounds) or :meth:`run` it to the end; :meth:`result` is the outcome so far.
+
+    Data collected:
+        ``datacollector.get_model_vars_dataframe()`` (and :meth:`history`) has one row at the
+        start, then about ``record_points`` rows per run and one at the horizon; every cell is
+        one number. Providers are numbered from 1 (``Provider 1`` is ``P1``,
+        ``model.providers[0]``); utilities, payments and regret are in the setting's cost
+        units (rewards ``theta_i . x`` plus noise, costs per query).
+
+        - ``step``: Mesa steps taken when the row was recorded.
+        - ``queries``: query rounds played so far (one query per round), 0..T.
+        - ``regret``: cumulative virtual-surplus regret against the clairvoyant benchmark.
+        - ``regret_per_round``: ``regret / queries`` (0 before the first round).
+        - ``user_utility``: the user's realised cumulative utility (rewards minus payments).
+        - ``clairvoyant_user_utility``: the clairvoyant auction's expected user utility over
+          the same rounds.
+        - ``payments``: cumulative payments to all providers.
+        - ``utility[Provider k]``: provider k's cumulative utility (payments minus its true
+          cost per round served).
+        - ``queries[Provider k]``: rounds provider k has served.
 
     References:
         Patra et al. (2026), Setting, Def. 4, Experiments (reconstructed).
@@ -190,18 +219,20 @@ class RosaMarket(mesa.Model):
         self.datacollector.collect(self)
 
     def reporters(self) -> dict:
-        """Named reporters: market totals, then each provider's utility and rounds served."""
+        """Named reporters: market totals, then one column per quantity and provider."""
         reporters = {
-            "round": current_round,
+            "step": mesa_step,
+            "queries": queries_served,
             "regret": cumulative_regret,
-            "regret per round": regret_per_round,
-            "user utility": user_utility,
-            "clairvoyant user utility": clairvoyant_utility,
+            "regret_per_round": regret_per_round,
+            "user_utility": user_utility,
+            "clairvoyant_user_utility": clairvoyant_utility,
             "payments": total_payments,
         }
-        for i, provider in enumerate(self.providers):
-            reporters[f"{provider.name} utility"] = partial(provider_metric, i, "utility")
-            reporters[f"{provider.name} rounds"] = partial(provider_metric, i, "rounds_served")
+        for quantity, field in PROVIDER_QUANTITIES.items():
+            for i in range(len(self.providers)):
+                column = provider_column(quantity, i + 1)
+                reporters[column] = partial(provider_metric, i, field)
         return reporters
 
     def step(self) -> None:

@@ -30,10 +30,10 @@ def truthfulness_figure(curve: TruthfulnessCurve):
     axes.plot(bids, utility, marker="o", markersize=3, label="expected utility")
     axes.axvline(curve.true_cost, color="black", linestyle="--", label="true cost")
     axes.plot([curve.true_cost], [curve.truthful_utility], "k*", markersize=10, label="truthful")
-    axes.set_xlabel(f"P{curve.provider + 1}'s bid (others truthful)")
+    axes.set_xlabel(f"P{curve.provider}'s bid (others truthful)")
     axes.set_ylabel("expected utility over ROSA's coins")
     axes.set_title(
-        f"Truthfulness: P{curve.provider + 1}'s utility against its bid "
+        f"Truthfulness: P{curve.provider}'s utility against its bid "
         f"({TAG}; {curve.setting.learner}, T={curve.setting.T:,}, {curve.runs} runs)",
         fontsize=9,
     )
@@ -97,7 +97,7 @@ def run_figure(history, service):
     """One run: cumulative regret over rounds, and who serves which contexts (x1, x2)."""
     figure = new_figure(11.0, 4.2)
     left, right = figure.subplots(1, 2)
-    rounds = history["round"].to_numpy(dtype=float)
+    rounds = history["queries"].to_numpy(dtype=float)
     left.plot(rounds, history["regret"], label="cumulative regret")
     scale = history["regret"].iloc[-1] / max(np.sqrt(rounds[-1]), 1.0)
     left.plot(rounds, scale * np.sqrt(rounds), "--", label=f"{scale:.2f} sqrt(t)")

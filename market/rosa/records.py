@@ -163,7 +163,7 @@ class TruthfulnessCurve(ResultMixin):
     Attributes:
         setting: the market.
         seed: the root seed (instance and environment: index 0; ROSA coins: run index).
-        provider: the provider (0-based).
+        provider: the provider, numbered from 1 (``P1``).
         true_cost: its private cost.
         bids: the grid of bids.
         expected_utility: mean over runs of the utility averaged over its own flag.
@@ -215,7 +215,7 @@ class TruthfulnessCurve(ResultMixin):
             "and nothing else vary between runs (instance, contexts and noise fixed)",
             "setting": self.setting.to_dict(),
             "seed": self.seed,
-            "provider": self.provider + 1,
+            "provider": self.provider,
             "true_cost": self.true_cost,
             "bids": numbers(self.bids),
             "expected_utility": numbers(self.expected_utility),
@@ -248,7 +248,7 @@ class TruthfulnessCurve(ResultMixin):
     def summary(self) -> str:
         """The best bid on the grid against the true cost."""
         return (
-            f"provider {self.provider + 1} (true cost {number(self.true_cost)}): best of "
+            f"provider {self.provider} (true cost {number(self.true_cost)}): best of "
             f"{len(self.bids)} bids {number(self.best_bid)}, truthful expected utility "
             f"{number(self.truthful_utility)} over {self.runs} runs (reconstructed)"
         )

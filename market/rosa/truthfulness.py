@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from market.core.providers import provider_index
 from market.rosa.batches import Markets, check_work
 from market.rosa.experiments import allocations, setting_config
 from market.rosa.model import rosa_coins
@@ -30,6 +31,8 @@ def bid_outcomes(
 ) -> BidOutcomes:
     """Simulate ``provider`` at each bid (and at its true cost), the others truthful.
 
+    ``provider`` is numbered from 1 (``P1``, as the CLI's ``--provider`` and the JSON); 0 or
+    more than ``setting.providers`` raises a UserInputError.
     Instance, contexts, noise and priorities are those of index 0 for every run and bid
     (common random numbers); run r draws ROSA's coins r. Both outcomes of the provider's own
     flag are simulated (with its V from run r), so the expectation over that flag is exact.
@@ -52,9 +55,10 @@ def bid_outcomes(
     """
     setting = as_setting(setting)
     n = setting.providers
+    index = provider_index(provider, n)
     mechanism = MECHANISMS.get(setting.mechanism, field="mechanism")(setting.resampling)
     instance = draw_instance(setting, seed, 0)
-    cost = float(instance.costs[provider])
+    cost = float(instance.costs[index])
     points = np.append(np.asarray(bids, dtype=float), cost)
     branches = (False, True) if mechanism.classifier.get("resamples") else (False,)
     mu = setting.resolved_mu
@@ -63,14 +67,14 @@ def bid_outcomes(
     shape = (runs, len(points), len(branches), n)
     flagged = np.broadcast_to(np.stack([c.flagged for c in coins])[:, None, None], shape).copy()
     uniform = np.broadcast_to(np.stack([c.uniform for c in coins])[:, None, None], shape)
-    flagged[..., provider] = np.asarray(branches)[None, None, :]
+    flagged[..., index] = np.asarray(branches)[None, None, :]
     reported = np.broadcast_to(instance.costs, shape).copy()
-    reported[..., provider] = points[None, :, None]
+    reported[..., index] = points[None, :, None]
     coin_rows = ResamplingCoins(flagged, uniform)
     modified = mechanism.modified_bids(reported, coin_rows).reshape(-1, n)
     distinct, inverse = np.unique(modified, axis=0, return_inverse=True)
     check_work(len(distinct), setting, "runs")
-    spec = {"command": "rosa truthfulness", "provider": provider, "bids": points.tolist()}
+    spec = {"command": "rosa truthfulness", "provider": index + 1, "bids": points.tolist()}
     spec.update(setting=setting_config(setting), seed=seed, runs=runs)
     markets = Markets(setting, np.zeros(len(distinct), dtype=np.int64), distinct)
     (served,) = allocations([markets], seed, spec, jobs=jobs, **engine)
@@ -78,8 +82,8 @@ def bid_outcomes(
         cost=cost,
         points=points,
         weights=weights,
-        served=served[inverse.ravel(), provider].reshape(shape[:3]).astype(float),
-        rates=mechanism.payment_rates(reported, coin_rows)[..., provider],
+        served=served[inverse.ravel(), index].reshape(shape[:3]).astype(float),
+        rates=mechanism.payment_rates(reported, coin_rows)[..., index],
         simulated_rows=len(distinct),
     )
 
@@ -99,6 +103,9 @@ def truthfulness_curve(
     resume_hint: str = "",
 ) -> TruthfulnessCurve:
     """One provider's expected utility over ``bids``, the others truthful, environment fixed.
+
+    ``provider`` is numbered from 1, like ``--provider`` of ``llm-market rosa truthfulness``
+    and the curve's ``provider`` (:func:`bid_outcomes` checks it).
 
     The expectation over ROSA's coins is estimated by the mean over ``runs`` runs of
     :func:`bid_outcomes` (the provider's own flag averaged exactly in each run, an unbiased,
@@ -139,7 +146,7 @@ def truthfulness_curve(
     return TruthfulnessCurve(
         setting=setting,
         seed=seed,
-        provider=provider,
+        provider=int(provider),
         true_cost=outcomes.cost,
         bids=tuple(float(b) for b in outcomes.points[:-1]),
         expected_utility=tuple(mean[:-1]),

@@ -24,7 +24,7 @@ from market.ttc.model import DEFAULT_MAX_STEPS
 from market.ttc.population import BYTES_PER_USER_OFFER
 
 #: One DataCollector row per step: the level, theta, share, expected share, price and utility
-#: of every provider and five market figures (measured 457 + 120 N bytes per row for N = 2, 3
+#: of every provider and six market figures (measured 457 + 120 N bytes per row for N = 2, 3
 #: and 9, under both mechanisms).
 ROW_BYTES = 512
 #: ... plus this per provider.

@@ -40,11 +40,12 @@ from agents.ttc.strategies import (
 )
 from agents.ttc.users import UserPopulation
 from market.core.errors import UserInputError
+from market.core.providers import provider_column
 from market.core.seeds import child_streams, model_seed
 from market.ttc.records import TTCResult
 from market.ttc.results import GameSpec
 from market.ttc.scenarios import get_scenario
-from market.ttc.state import MODEL_REPORTERS, MarketState
+from market.ttc.state import MarketState, model_reporters
 from mechanisms.ttc.auction import Bid
 from mechanisms.ttc.game import TTCGame
 from mechanisms.ttc.markets import (
@@ -70,6 +71,26 @@ class TTCMarket(mesa.Model):
 
     Build it with a preset (or a game) and parameters by name, step it (one step is one
     provider's revision) or :meth:`run` it to rest; :meth:`result` is the outcome so far.
+
+    Data collected:
+        With ``collect`` (the default) ``datacollector.get_model_vars_dataframe()`` has one
+        row at the start and one per step; every cell is one number. Providers are numbered
+        from 1 in the order of ``game.providers`` (``Provider 1`` is ``game.providers[0]``;
+        :meth:`history` labels them by name instead). Money is in USD per query.
+
+        - ``step``: Mesa steps taken when the row was recorded.
+        - ``user_value``: the users' average value per query (Eq. 5, user part).
+        - ``price``: the share-weighted average price paid per query.
+        - ``welfare``: social welfare (Eq. 5; ``W_winner`` in the auction).
+        - ``inefficiency``: ``max W / W(theta_t)`` (Eq. 9; NaN when the maximum is unknown).
+        - ``potential``: Theorem 1's potential (Eq. 7; NaN in the auction and for
+          heterogeneous users).
+        - ``level[Provider k]``: provider k's level index in ``game.levels`` (0 = lowest).
+        - ``theta[Provider k]``: its compute level ``theta_k``.
+        - ``share[Provider k]``: its market share (realised choices with simulated users).
+        - ``expected_share[Provider k]``: the share function it responds to (Table 1).
+        - ``price[Provider k]``: its price ``p_k(theta_k)`` (its bid price in the auction).
+        - ``utility[Provider k]``: its utility per query (Eq. 4; Eq. 11 in the auction).
 
     References:
         Velasco et al. (2026), Sections 2-4, Theorem 1.
@@ -186,7 +207,7 @@ class TTCMarket(mesa.Model):
         self.equilibrium_profile: tuple[int, ...] | None = None
         self.stop_reason = ""
         self.state = self._settle()
-        self.datacollector = mesa.DataCollector(model_reporters=dict(MODEL_REPORTERS))
+        self.datacollector = mesa.DataCollector(model_reporters=model_reporters(n))
         self.collect = bool(collect)
         if self.collect:
             self.datacollector.collect(self)
@@ -321,26 +342,21 @@ class TTCMarket(mesa.Model):
     # ---- tidy output --------------------------------------------------------------------
 
     def history(self) -> pd.DataFrame:
-        """One row per recorded step, tidy for CSV and plots.
+        """One row per recorded step, tidy for CSV and plots, providers by their names.
 
         Columns: step, the model-level figures (``price`` is the share-weighted average price),
         and per provider ``theta[NAME]``, ``level[NAME]``, ``share[NAME]``, ``price[NAME]``
-        (``p_i(theta_i)``, the bid price in the auction) and ``utility[NAME]``.
+        (``p_i(theta_i)``, the bid price in the auction) and ``utility[NAME]``: the
+        DataCollector's columns with ``Provider k`` replaced by the game's provider names
+        (the CLI's ``history.csv``).
         """
         frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        out = pd.DataFrame({"step": np.arange(len(frame))})
+        out = pd.DataFrame({"step": frame["step"].to_numpy()})
         for column in ("welfare", "inefficiency", "potential", "user_value", "price"):
             out[column] = frame[column].to_numpy()
-        for column, prefix in (
-            ("thetas", "theta"),
-            ("levels", "level"),
-            ("shares", "share"),
-            ("prices", "price"),
-            ("provider_utility", "utility"),
-        ):
-            values = np.array(frame[column].tolist())
+        for quantity in ("theta", "level", "share", "price", "utility"):
             for i, name in enumerate(self.game.providers):
-                out[f"{prefix}[{name}]"] = values[:, i]
+                out[f"{quantity}[{name}]"] = frame[provider_column(quantity, i + 1)].to_numpy()
         return out
 
 

@@ -8,6 +8,9 @@ References:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
+
+from market.core.providers import provider_column
 
 
 @dataclass(frozen=True)
@@ -44,25 +47,10 @@ class MarketState:
     potential: float
 
 
-# DataCollector reporters: named functions (Mesa idiom, STYLE.md item 4).
-def report_levels(model) -> tuple[int, ...]:
-    """Level index per provider."""
-    return model.state.levels
-
-
-def report_thetas(model) -> tuple[float, ...]:
-    """Compute level value per provider."""
-    return model.state.thetas
-
-
-def report_shares(model) -> tuple[float, ...]:
-    """Market share per provider."""
-    return model.state.shares
-
-
-def report_expected_shares(model) -> tuple[float, ...]:
-    """The share function the providers respond to."""
-    return model.state.expected_shares
+# DataCollector reporters: named functions (Mesa idiom, STYLE.md item 4), one number a cell.
+def report_step(model) -> int:
+    """Mesa steps taken so far (0 before the first)."""
+    return model.steps
 
 
 def report_user_value(model) -> float:
@@ -73,16 +61,6 @@ def report_user_value(model) -> float:
 def report_price(model) -> float:
     """Average price paid per query."""
     return model.state.price
-
-
-def report_prices(model) -> tuple[float, ...]:
-    """Price per provider ``p_i(theta_i)`` (the bid price in the auction)."""
-    return model.state.prices
-
-
-def report_provider_utilities(model) -> tuple[float, ...]:
-    """Utility per provider."""
-    return model.state.provider_utility
 
 
 def report_welfare(model) -> float:
@@ -100,16 +78,41 @@ def report_potential(model) -> float:
     return model.state.potential
 
 
-MODEL_REPORTERS = {
-    "levels": report_levels,
-    "thetas": report_thetas,
-    "shares": report_shares,
-    "expected_shares": report_expected_shares,
+def report_provider_quantity(field: str, index: int, model) -> float:
+    """Provider ``index``'s (0-based) entry of the state's ``field`` (bound with partial)."""
+    return getattr(model.state, field)[index]
+
+
+#: Market-wide DataCollector columns.
+MARKET_REPORTERS = {
+    "step": report_step,
     "user_value": report_user_value,
     "price": report_price,
-    "prices": report_prices,
-    "provider_utility": report_provider_utilities,
     "welfare": report_welfare,
     "inefficiency": report_inefficiency,
     "potential": report_potential,
 }
+
+#: Per-provider DataCollector quantities: column quantity -> :class:`MarketState` field.
+PROVIDER_QUANTITIES = {
+    "level": "levels",
+    "theta": "thetas",
+    "share": "shares",
+    "expected_share": "expected_shares",
+    "price": "prices",
+    "utility": "provider_utility",
+}
+
+
+def model_reporters(n_providers: int) -> dict:
+    """The DataCollector's reporters: the market's, then one per quantity and provider.
+
+    Per-provider columns are ``<quantity>[Provider <k>]``, providers numbered from 1
+    (:func:`market.core.providers.provider_column`).
+    """
+    reporters = dict(MARKET_REPORTERS)
+    for quantity, field in PROVIDER_QUANTITIES.items():
+        for i in range(n_providers):
+            column = provider_column(quantity, i + 1)
+            reporters[column] = partial(report_provider_quantity, field, i)
+    return reporters
