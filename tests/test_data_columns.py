@@ -123,7 +123,7 @@ def test_delegation_chosen_provider_is_the_same_in_python_cli_and_json(capsys):
     assert result.chosen is not None and 1 <= result.chosen <= len(result.providers)
     exploited = {s.provider for s in model.platform.served if s.phase == "exploitation"}
     assert exploited == {result.chosen - 1}  # the served records index providers from 0
-    assert result.to_dict()["chosen_provider"] == result.chosen
+    assert result.to_dict()["chosen"] == result.json_record()["chosen_provider"] == result.chosen
     argv = ["delegation", "run", "--scenario", "cao2026", "--T", "5000", "--seed", "3"]
     payload = run_cli([*argv, "--strategies", strategies, "--json"], capsys)
     assert payload["chosen_provider"] == result.chosen

@@ -160,7 +160,7 @@ def test_the_default_sweep_plays_the_paper_s_strategies_and_a_named_one_joins():
         assert default.settings["profiles"] == 6**3
         chosen = sweep("cao2026", T=SMALL_T, seeds=1, seed=7, strategies=["ours", "patient"])
     assert chosen.settings["profiles"] == 2**3
-    assert set(chosen.summary["strategy"]) == {"ours", "patient"}
+    assert set(chosen.strategy_means["strategy"]) == {"ours", "patient"}
 
 
 def test_a_grid_without_strategies_plays_the_paper_s():

@@ -42,7 +42,7 @@ def delegation_examples() -> list:
 
 
 def ttc_examples() -> list:
-    """The intro example (Appendix A): the game, one run, dynamics, analysis, a beta sweep, Table 2."""
+    """The intro example (Appendix A): game, one run, dynamics, analysis, beta sweep, Table 2."""
     from market.ttc import runs
 
     spec = runs.build_game(preset="intro-example", beta=200.0)

@@ -56,7 +56,7 @@ def late_cheat():
 
 def finished(strategies, mechanism="second-best", batch=None, rng=3) -> DelegationMarket:
     model = DelegationMarket(
-        "cao2026-paper", strategies, T=T, mechanism=mechanism, batch=batch, rng=rng
+        "cao2026-paper", strategies=strategies, T=T, mechanism=mechanism, batch=batch, rng=rng
     )
     model.run()
     return model

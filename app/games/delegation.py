@@ -186,7 +186,7 @@ def service_kind(cheaper_model: bool, inflated_length: bool) -> str:
 
 
 def labelled(record) -> Served:
-    """A platform's :class:`~agents.delegation.agents.ServedDelegation` with its kind named."""
+    """A platform's :class:`~agents.delegation.segments.ServedDelegation` with its kind named."""
     return Served(
         phase=record.phase,
         provider=record.provider,

@@ -31,7 +31,8 @@ from functools import lru_cache, partial
 import mesa
 import numpy as np
 
-from agents.delegation.agents import PlatformAgent, ProviderAgent, draw_query_ids
+from agents.delegation.agents import PlatformAgent, ProviderAgent
+from agents.delegation.segments import draw_query_ids
 from agents.delegation.strategies import DelegationStrategy
 from agents.delegation.strategies import strategy as make_strategy
 from agents.delegation.sums import SegmentSums

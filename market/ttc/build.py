@@ -14,7 +14,7 @@ from market.core.datafiles import DataFile
 from market.core.errors import UserInputError
 from market.ttc.curves import load_curves
 from market.ttc.economy import DEFAULT_MARGIN, game_from_curves
-from market.ttc.model import DEFAULT_BETA
+from market.ttc.resolve import DEFAULT_BETA
 from market.ttc.results import GameSpec
 from market.ttc.scenarios import get_scenario
 

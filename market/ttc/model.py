@@ -43,8 +43,8 @@ from market.core.errors import UserInputError
 from market.core.providers import provider_column
 from market.core.seeds import child_streams, model_seed
 from market.ttc.records import TTCResult
+from market.ttc.resolve import as_game
 from market.ttc.results import GameSpec
-from market.ttc.scenarios import get_scenario
 from market.ttc.state import MarketState, model_reporters
 from mechanisms.ttc.auction import Bid
 from mechanisms.ttc.game import TTCGame
@@ -60,8 +60,6 @@ from mechanisms.ttc.settlement import Settlement, posted_offer
 
 SCHEDULES = ("random-sweep", "uniform", "round-robin")
 STARTS = ("lowest", "highest", "random")
-#: The paper's user rationality in Figure 2 and Table 2 (1/USD), for games built from a name.
-DEFAULT_BETA = 1000.0
 #: Steps a run takes at most when it reaches no rest (``max_steps``).
 DEFAULT_MAX_STEPS = 100_000
 
@@ -358,37 +356,6 @@ class TTCMarket(mesa.Model):
             for i, name in enumerate(self.game.providers):
                 out[f"{quantity}[{name}]"] = frame[provider_column(quantity, i + 1)].to_numpy()
         return out
-
-
-def as_game(
-    preset: str | GameSpec | TTCGame, *, beta: float | None = None, v0: float | None = None
-) -> TTCGame:
-    """The game ``preset`` stands for: a preset name, a GameSpec or a TTCGame.
-
-    Args:
-        preset: a scenario name (built at :data:`DEFAULT_BETA` unless ``beta`` is given, and
-            ``V_0 = 0`` unless ``v0`` is given), a :class:`~market.ttc.results.GameSpec` or a
-            :class:`~mechanisms.ttc.game.TTCGame`.
-        beta: user rationality in 1/USD (None: the game's own).
-        v0: abstention value in USD per query (None: the game's own).
-
-    Returns:
-        The :class:`~mechanisms.ttc.game.TTCGame`.
-
-    Raises:
-        UserInputError: for an unknown preset name or anything else.
-    """
-    if isinstance(preset, str):
-        build = {"beta": DEFAULT_BETA if beta is None else beta, "v0": 0.0 if v0 is None else v0}
-        return get_scenario(preset).build(**build)
-    if isinstance(preset, GameSpec):
-        preset = preset.game
-    if not isinstance(preset, TTCGame):
-        raise UserInputError(
-            "preset", "a preset name, a GameSpec or a TTCGame", type(preset).__name__
-        )
-    game = preset if beta is None else preset.with_beta(beta)
-    return game if v0 is None else game.with_v0(v0)
 
 
 def child_seeds(seed: int) -> list[np.random.SeedSequence]:

@@ -38,10 +38,11 @@ from market.core.experiments import execute
 from market.core.seeds import root_seed
 from market.ttc.analysis import price_of_anarchy, pure_equilibria
 from market.ttc.build import build_game as build_game
-from market.ttc.model import DEFAULT_BETA as DEFAULT_BETA
-from market.ttc.model import TTCMarket, as_game
+from market.ttc.model import TTCMarket
 from market.ttc.population import user_population
 from market.ttc.records import TTCResult
+from market.ttc.resolve import DEFAULT_BETA as DEFAULT_BETA
+from market.ttc.resolve import as_game
 from market.ttc.results import (
     Analysis,
     BetaSweep,

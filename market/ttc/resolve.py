@@ -1,0 +1,46 @@
+"""What a TTC function is given as its game: a preset name, a built spec or the game itself.
+
+References:
+    Velasco et al. (2026), "Test-Time Compute Games", Section 3 (the game) and Figure 2 (beta).
+"""
+
+from __future__ import annotations
+
+from market.core.errors import UserInputError
+from market.ttc.results import GameSpec
+from market.ttc.scenarios import get_scenario
+from mechanisms.ttc.game import TTCGame
+
+#: The paper's user rationality in Figure 2 and Table 2 (1/USD), for games built from a name.
+DEFAULT_BETA = 1000.0
+
+
+def as_game(
+    preset: str | GameSpec | TTCGame, *, beta: float | None = None, v0: float | None = None
+) -> TTCGame:
+    """The game ``preset`` stands for: a preset name, a GameSpec or a TTCGame.
+
+    Args:
+        preset: a scenario name (built at :data:`DEFAULT_BETA` unless ``beta`` is given, and
+            ``V_0 = 0`` unless ``v0`` is given), a :class:`~market.ttc.results.GameSpec` or a
+            :class:`~mechanisms.ttc.game.TTCGame`.
+        beta: user rationality in 1/USD (None: the game's own).
+        v0: abstention value in USD per query (None: the game's own).
+
+    Returns:
+        The :class:`~mechanisms.ttc.game.TTCGame`.
+
+    Raises:
+        UserInputError: for an unknown preset name or anything else.
+    """
+    if isinstance(preset, str):
+        build = {"beta": DEFAULT_BETA if beta is None else beta, "v0": 0.0 if v0 is None else v0}
+        return get_scenario(preset).build(**build)
+    if isinstance(preset, GameSpec):
+        preset = preset.game
+    if not isinstance(preset, TTCGame):
+        raise UserInputError(
+            "preset", "a preset name, a GameSpec or a TTCGame", type(preset).__name__
+        )
+    game = preset if beta is None else preset.with_beta(beta)
+    return game if v0 is None else game.with_v0(v0)
