@@ -143,8 +143,8 @@ def test_served_delegations_tile_the_queries_and_match_the_model(strategies, mec
     assert served[0].start == 0
     assert all(a.end == b.start for a, b in itertools.pairwise(served))
     assert served[-1].end == run.model.platform.used
-    for i, provider in enumerate(run.model.providers):
-        assert sum(s.end - s.start for s in served if s.provider == i) == provider.delegations
+    for k, provider in enumerate(run.model.providers, start=1):
+        assert sum(s.end - s.start for s in served if s.provider == k) == provider.delegations
 
 
 def test_the_service_log_does_not_depend_on_the_batch_size():
@@ -168,11 +168,11 @@ def test_service_kinds_follow_table_1_of_the_paper():
     kinds = {(s.phase, s.provider): s.service for s in run.served()}
     # Table 1: honest and dishonest-length both explore honestly; in exploitation honest stays
     # honest and dishonest-length keeps its truthful model but bills L (inflated length).
-    assert kinds[("exploration", 0)] == "honest"
     assert kinds[("exploration", 1)] == "honest"
     assert kinds[("exploration", 2)] == "honest"
-    expected = {0: "inflated length", 1: "honest", 2: "honest"}
-    chosen = run.model.platform.mechanism.state.chosen
+    assert kinds[("exploration", 3)] == "honest"
+    expected = {1: "inflated length", 2: "honest", 3: "honest"}
+    chosen = run.model.result().chosen  # numbered from 1, as the served records are
     assert kinds[("exploitation", chosen)] == expected[chosen]
 
 

@@ -122,7 +122,7 @@ def test_delegation_chosen_provider_is_the_same_in_python_cli_and_json(capsys):
     result = model.run()
     assert result.chosen is not None and 1 <= result.chosen <= len(result.providers)
     exploited = {s.provider for s in model.platform.served if s.phase == "exploitation"}
-    assert exploited == {result.chosen - 1}  # the served records index providers from 0
+    assert exploited == {result.chosen}  # the served records number providers from 1 too
     assert result.to_dict()["chosen"] == result.json_record()["chosen_provider"] == result.chosen
     argv = ["delegation", "run", "--scenario", "cao2026", "--T", "5000", "--seed", "3"]
     payload = run_cli([*argv, "--strategies", strategies, "--json"], capsys)

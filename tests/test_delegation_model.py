@@ -293,10 +293,10 @@ def test_the_platform_log_covers_every_query_once_whatever_the_batch():
         served = model.platform.served_so_far()
         assert served[0].start == 0 and served[-1].end == model.platform.used
         assert all(a.end == b.start for a, b in itertools.pairwise(served))
-        for i, provider in enumerate(model.providers):
-            assert sum(s.end - s.start for s in served if s.provider == i) == provider.delegations
+        for k, provider in enumerate(model.providers, start=1):
+            assert sum(s.end - s.start for s in served if s.provider == k) == provider.delegations
         logs.append(served)
     assert logs[0] == logs[1]
     # provider 1 bills L in exploitation (Table 1's dishonest-length): inflated, same model
-    exploit = [s for s in logs[0] if s.phase == "exploitation" and s.provider == 0]
+    exploit = [s for s in logs[0] if s.phase == "exploitation" and s.provider == 1]
     assert exploit and all(s.inflated_length and not s.cheaper_model for s in exploit)

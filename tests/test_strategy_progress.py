@@ -211,8 +211,8 @@ def test_any_decisions_serve_every_delegated_query_once(every, at, batch, mechan
     assert all(a.end == b.start for a, b in itertools.pairwise(log))
     assert platform.used == min(platform.planned, T)
     assert sum(p.delegations for p in model.providers) == platform.used
-    for i, provider in enumerate(model.providers):
-        assert sum(s.end - s.start for s in log if s.provider == i) == provider.delegations
+    for k, provider in enumerate(model.providers, start=1):
+        assert sum(s.end - s.start for s in log if s.provider == k) == provider.delegations
     whole = finished([Coin(every, at) for _ in range(3)], mechanism, rng=seed)
     assert service_log(whole) == log and repr(whole.result()) == repr(model.result())
     assert np.array_equal(whole.providers[0].true_tokens, model.providers[0].true_tokens)

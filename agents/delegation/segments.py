@@ -79,7 +79,7 @@ class ServedDelegation:
 
     Attributes:
         phase: the mechanism's phase.
-        provider: provider index.
+        provider: the provider's number, from 1 (``Provider k`` in the DataCollector columns).
         start: queries delegated before it (its first query, 0-based).
         end: queries delegated when it ended (or so far, while it is being served).
         cheaper_model: served with a model other than the provider's truthful one.
@@ -100,7 +100,7 @@ def served_delegation(segment: Segment, used: int) -> ServedDelegation:
     """The record of ``segment``'s current action, as served up to query ``used``."""
     return ServedDelegation(
         phase=segment.delegation.phase,
-        provider=segment.provider.index,
+        provider=segment.provider.index + 1,
         start=used - (segment.served - segment.action_start),
         end=used,
         cheaper_model=segment.action.model != segment.provider.menu.truthful_model,

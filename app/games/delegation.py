@@ -161,7 +161,7 @@ class Served:
 
     Attributes:
         phase: the mechanism's phase.
-        provider: provider index.
+        provider: the provider's number, from 1.
         start: queries delegated before it (0-based first query).
         end: queries delegated after it.
         service: one of :data:`SERVICE_COLOURS`.

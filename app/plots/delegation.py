@@ -99,11 +99,11 @@ def timeline_chart(frame: DelegationFrame) -> TimelineChart:
     """Who is served when, and how (honest, cheaper model, inflated length)."""
     bands = tuple(
         Band(
-            s.provider,
+            s.provider - 1,
             s.start,
             s.end,
             s.service,
-            f"{frame.providers[s.provider]}, {s.phase}: queries {s.start:,}-{s.end:,}, "
+            f"{frame.providers[s.provider - 1]}, {s.phase}: queries {s.start:,}-{s.end:,}, "
             f"{s.service}" + (" (stopped by the validation check)" if s.stopped_early else ""),
         )
         for s in frame.served
