@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from agents.delegation.better_response import Alternative, RevisionView, improving_moves, revise
 from agents.delegation.strategies import BetterResponse, strategy
 from market.core.errors import UserInputError
+from market.core.providers import provider_column
 from market.delegation.metagame import (
     MetagameMarket,
     basins,
@@ -74,7 +75,7 @@ def has_improving_move(table, profile, tolerance, z) -> bool:
 
 def test_revision_by_hand():
     view = RevisionView(
-        0, "b", (Alternative("a", 1.0, 0.1), Alternative("b", 0.5, 0.1), Alternative("c", 2.0, 1.0))
+        1, "b", (Alternative("a", 1.0, 0.1), Alternative("b", 0.5, 0.1), Alternative("c", 2.0, 1.0))
     )
     rng = np.random.default_rng(0)
     assert revise(view, "best", rng) == "c"  # gain 1.5 beats a's 0.5
@@ -98,8 +99,9 @@ def test_a_revision_never_lowers_the_movers_estimated_payoff(seed, tolerance, z,
     table = synthetic_table(seed % 1000, ties=ties)
     rng = np.random.default_rng(seed)
     profile = table.profiles[int(rng.integers(len(table.profiles)))]
-    for k in range(table.K):
+    for k in range(1, table.K + 1):
         view = revision_view(table, profile, k)
+        assert view.provider == k and view.current == profile[k - 1]
         after = revise(view, rule, rng, tolerance, z)
         before = view.payoff(view.current)
         if after != view.current:
@@ -159,6 +161,28 @@ def test_a_sink_start_stops_at_once():
     sink = graph_sinks(better_response_graph(table))[0]
     model = MetagameMarket(table=table, start=sink.split("|"), rng=1).run()
     assert model.plays == 1 and model.equilibrium_reached and not model.moves
+
+
+def test_the_data_collector_numbers_providers_from_1_and_replays_the_moves():
+    table = synthetic_table(5)
+    start = ("honest", "honest", "dishonest-all")
+    model = MetagameMarket(table=table, start=start, max_plays=12, rng=2).run()
+    assert model.moves  # every provider revises at least once in these plays
+    frame = model.datacollector.get_model_vars_dataframe()
+    per_provider = [provider_column(q, k) for k in (1, 2, 3) for q in ("strategy", "utility")]
+    assert list(frame.columns) == ["step", "profile", "user_utility", *per_provider]
+    assert frame["step"].tolist() == list(range(1, model.plays + 1))
+    profile = list(start)
+    for play, row in zip(frame["step"], frame.to_dict("records"), strict=True):
+        assert [row[provider_column("strategy", k)] for k in (1, 2, 3)] == profile
+        assert row["profile"] == "|".join(profile)
+        for k in (1, 2, 3):
+            assert row[provider_column("utility", k)] == table.utility(profile, k)
+        for move in (m for m in model.moves if m.play == play):
+            profile[move.provider - 1] = move.after
+    assert tuple(profile) == model.profile
+    with pytest.raises(UserInputError, match="numbered from 1"):
+        revision_view(table, start, 0)
 
 
 def test_bad_starts_and_rules_are_user_errors():

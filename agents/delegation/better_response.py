@@ -40,7 +40,7 @@ class RevisionView:
     """What a revising provider sees between plays.
 
     Attributes:
-        provider: its index (0-based).
+        provider: its number, from 1 (``Provider k``).
         current: the strategy it played last.
         alternatives: every strategy it may play (its current one included), each with the
             estimated mean utility against the others' current strategies, in registry order.

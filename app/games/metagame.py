@@ -29,6 +29,7 @@ from agents.delegation.strategies import paper_strategy_names
 from app.capacity import Demand
 from app.games.delegation import mechanism_choices as mechanism_choices  # the same game's
 from market.core.errors import UserInputError
+from market.core.providers import provider_column
 from market.core.values import count, number
 from market.delegation import footprint
 from market.delegation.empirical import MetagameResult, metagame
@@ -297,7 +298,7 @@ def alternatives(model: MetagameMarket) -> np.ndarray:
     return np.array(
         [
             [a.utility for a in revision_view(table, model.profile, k).alternatives]
-            for k in range(table.K)
+            for k in range(1, table.K + 1)
         ]
     )
 
@@ -307,14 +308,12 @@ def snapshot(run: MetagameRun) -> MetagameFrame:
     model, table = run.model, run.model.table
     columns = model.datacollector.model_vars
     names = table.providers
-    played = tuple(
-        tuple(columns[f"{name} strategy"][i] for name in names)
-        for i in range(len(columns.get("profile", [])))
-    )
+    numbers = range(1, len(names) + 1)
+    strategy = [columns[provider_column("strategy", k)] for k in numbers]
+    played = tuple(zip(*strategy, strict=True)) if strategy else ()
     utility = np.array(
-        [[columns[f"{name} utility"][i] for name in names] for i in range(len(played))],
-        dtype=float,
-    ).reshape(len(played), len(names))
+        [columns[provider_column("utility", k)] for k in numbers], dtype=float
+    ).T.reshape(len(played), len(names))
     return MetagameFrame(
         plays=model.plays,
         running=model.running,
@@ -341,9 +340,9 @@ def frame_table(frame: MetagameFrame):
     for m in frame.moves:
         moves.setdefault(m.play, []).append(f"provider {m.provider}: {m.before} -> {m.after}")
     table = pd.DataFrame({"play": np.arange(1, len(frame.played) + 1)})
-    for k, name in enumerate(frame.providers):
-        table[f"{name} strategy"] = [p[k] for p in frame.played]
-        table[f"{name} utility"] = frame.provider_utility[:, k]
+    for k in range(len(frame.providers)):
+        table[provider_column("strategy", k + 1)] = [p[k] for p in frame.played]
+        table[provider_column("utility", k + 1)] = frame.provider_utility[:, k]
     table["user_utility"] = frame.user_utility
     table["user_utility_over_u_sb"] = frame.user_utility / frame.u_sb
     table["moves_after"] = ["; ".join(moves.get(p, [])) for p in table["play"]]

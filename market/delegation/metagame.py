@@ -39,6 +39,7 @@ from agents.delegation.better_response import (
 )
 from agents.delegation.strategies import BetterResponse
 from market.core.errors import UserInputError
+from market.core.providers import provider_column, provider_index
 from market.core.seeds import child_streams, model_seed
 from market.core.values import count
 from market.delegation.payoffs import PayoffTable, payoff_table
@@ -69,20 +70,29 @@ def parse_profile(text, table: PayoffTable, field: str = "start") -> tuple[str, 
 
 
 def revision_view(table: PayoffTable, profile: Sequence[str], provider: int) -> RevisionView:
-    """What ``provider`` sees: its utility for each strategy against the others' current ones."""
+    """What ``provider`` sees: its utility for each strategy against the others' current ones.
+
+    Args:
+        table: the payoff table (estimated utilities and their standard errors).
+        profile: the strategies being played, providers 1..K in order.
+        provider: the revising provider's number, from 1.
+
+    Returns:
+        The :class:`RevisionView` a better-response strategy revises on.
+
+    Raises:
+        UserInputError: ``provider`` is not a number from 1 to K.
+    """
+    i = provider_index(provider, table.K)
     alternatives = []
     for name in table.strategies:
         deviation = list(profile)
-        deviation[provider] = name
+        deviation[i] = name
         row = table.index(deviation)
         alternatives.append(
-            Alternative(
-                name,
-                float(table.provider_mean[row, provider]),
-                float(table.provider_se[row, provider]),
-            )
+            Alternative(name, float(table.provider_mean[row, i]), float(table.provider_se[row, i]))
         )
-    return RevisionView(provider, profile[provider], tuple(alternatives))
+    return RevisionView(i + 1, profile[i], tuple(alternatives))
 
 
 @dataclass(frozen=True)
@@ -101,7 +111,7 @@ def revision_round(table, profile, strategies, order, rng, play) -> tuple[tuple,
     current = list(profile)
     moves = []
     for k in order:
-        view = revision_view(table, current, int(k))
+        view = revision_view(table, current, int(k) + 1)
         after = strategies[k].revise(view, rng)
         if after != current[k]:
             gain = view.payoff(after).utility - view.payoff(current[k]).utility
@@ -114,7 +124,10 @@ def revision_round(table, profile, strategies, order, rng, play) -> tuple[tuple,
 
 
 class MetaProvider(mesa.Agent):
-    """A provider of the empirical game: a better-response strategy and the base it plays."""
+    """A provider of the empirical game: a better-response strategy and the base it plays.
+
+    ``index`` is its 0-based position (it is ``Provider index + 1``).
+    """
 
     def __init__(self, model: mesa.Model, index: int, name: str, strategy: BetterResponse):
         super().__init__(model)
@@ -129,6 +142,11 @@ class MetaProvider(mesa.Agent):
         return self.model.table.utility(self.model.profile, self.index + 1)
 
 
+def mesa_step(model: MetagameMarket) -> int:
+    """DataCollector reporter: Mesa steps taken so far (the play being recorded)."""
+    return model.steps
+
+
 def current_profile(model: MetagameMarket) -> str:
     """DataCollector reporter: the profile being played."""
     return profile_label(model.profile)
@@ -140,12 +158,12 @@ def user_utility(model: MetagameMarket) -> float:
 
 
 def provider_strategy(index: int, model: MetagameMarket) -> str:
-    """DataCollector reporter: provider ``index``'s strategy (bound with partial)."""
+    """DataCollector reporter: the strategy of the provider at 0-based ``index`` (partial)."""
     return model.agents_by_index[index].playing
 
 
 def provider_utility(index: int, model: MetagameMarket) -> float:
-    """DataCollector reporter: provider ``index``'s estimated utility (bound with partial)."""
+    """DataCollector reporter: the estimated utility of the provider at 0-based ``index``."""
     return model.agents_by_index[index].utility
 
 
@@ -167,6 +185,22 @@ class MetagameMarket(mesa.Model):
         store: the payoff table's experiment store (None: the default one in the user's
             cache folder, :func:`market.delegation.payoffs.default_store`).
         rng: the root seed of the revision order and the random rule (and of the table).
+
+    Data collected:
+        ``datacollector.get_model_vars_dataframe()`` has one row per play, recorded before
+        the revisions that follow it; every cell is one number or one string. Providers are
+        numbered from 1 (``Provider 1`` is ``model.agents_by_index[0]``), utilities are the
+        payoff table's estimates (USD, means over its seeds).
+
+        - ``step``: Mesa steps taken, i.e. the play recorded (1, 2, ...).
+        - ``profile``: the profile played, its strategies joined by ``|`` in provider order.
+        - ``user_utility``: the user's estimated utility at that profile.
+        - ``strategy[Provider k]``: the strategy provider k played.
+        - ``utility[Provider k]``: provider k's estimated utility at that profile.
+
+    References:
+        Cao et al. (2026), Theorem 5.2 ("ours" is each provider's best play); better-response
+        dynamics are a standard learning dynamic, not from the paper.
     """
 
     def __init__(
@@ -207,10 +241,10 @@ class MetagameMarket(mesa.Model):
 
     def reporters(self) -> dict:
         """Named reporters: the play, the profile, the user's and each provider's utility."""
-        reporters = {"profile": current_profile, "user_utility": user_utility}
-        for k, agent in enumerate(self.agents_by_index):
-            reporters[f"{agent.name} strategy"] = partial(provider_strategy, k)
-            reporters[f"{agent.name} utility"] = partial(provider_utility, k)
+        reporters = {"step": mesa_step, "profile": current_profile, "user_utility": user_utility}
+        for k in range(len(self.agents_by_index)):
+            reporters[provider_column("strategy", k + 1)] = partial(provider_strategy, k)
+            reporters[provider_column("utility", k + 1)] = partial(provider_utility, k)
         return reporters
 
     def step(self) -> None:
@@ -241,7 +275,7 @@ class MetagameMarket(mesa.Model):
         return self
 
     def trace(self) -> pd.DataFrame:
-        """The dynamics: one row per play (profile, utilities) with the moves after it."""
+        """The dynamics: the DataCollector's rows with ``play`` first and ``moves_after`` last."""
         frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         frame.insert(0, "play", np.arange(1, len(frame) + 1))
         moves = {
@@ -279,7 +313,7 @@ def better_response_graph(table: PayoffTable, tolerance: float = 0.0, z: float =
         )
     for profile in table.profiles:
         for k in range(table.K):
-            for move in improving_moves(revision_view(table, profile, k), tolerance, z):
+            for move in improving_moves(revision_view(table, profile, k + 1), tolerance, z):
                 target = list(profile)
                 target[k] = move.strategy
                 graph.add_edge(
