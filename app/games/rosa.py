@@ -179,7 +179,7 @@ class RosaRun:
 
     model: RosaMarket
     axes: np.ndarray
-    chosen: int = 0
+    chosen: int = 0  # the chosen provider's 0-based index (dashboard-internal)
 
 
 def memory_demand(settings: RosaSettings) -> Demand:

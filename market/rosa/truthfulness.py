@@ -43,7 +43,8 @@ def bid_outcomes(
     Args:
         setting: a preset name or a RosaSetting.
         seed: the root seed, a non-negative integer.
-        provider: the deviating provider (its index in ``RunResult.providers``).
+        provider: the deviating provider, numbered from 1 (``P1`` is
+            ``RunResult.providers[0]``).
         bids: its bids to evaluate, per query in cost units.
         runs: runs (ROSA coin draws), >= 1.
         jobs: worker processes, >= 1 (default 1).
@@ -119,7 +120,8 @@ def truthfulness_curve(
         setting: a preset name or a RosaSetting.
         seed: the root seed, a non-negative integer (no default: it comes before the
             required arguments).
-        provider: the provider whose bid moves (its index in ``RunResult.providers``).
+        provider: the provider whose bid moves, numbered from 1 (``P1`` is
+            ``RunResult.providers[0]``).
         bids: the bids to evaluate, per query in cost units.
         runs: runs (ROSA coin draws) averaged, >= 1.
         jobs: worker processes, >= 1 (default 1).

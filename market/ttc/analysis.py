@@ -176,7 +176,7 @@ def dominant_provider_level(game: TTCGame) -> tuple[int, int]:
     abstention value the threshold is ``max(V_2*, V_0)`` (nobody else can serve above it).
 
     Returns:
-        ``(provider index, level index)``.
+        ``(provider index, level index)``, both 0-based (the provider is ``Provider i + 1``).
 
     Raises:
         ValueError: When the two best ``V*`` tie, or no level beats the threshold (Theorem 2
@@ -203,7 +203,7 @@ class Theorem2Conditions:
     """What Theorem 2 says every pure equilibrium under perfect rationality looks like.
 
     Attributes:
-        dominant: index of the dominant provider (highest ``V_i*``, Eq. 8).
+        dominant: 0-based index of the dominant provider (highest ``V_i*``, Eq. 8).
         level: its equilibrium level index ``max{theta : V_1(theta) > V_2*}`` (part (i), Eq. 33).
         rival_value_bound: the right-hand side of part (ii): the highest value
             ``V_1(theta)`` among the dominant provider's levels with ``V_1(theta) < V_2*`` and a

@@ -133,7 +133,10 @@ class ValidationRule:
 
 @dataclass(frozen=True)
 class Delegation:
-    """A request: delegate ``count`` queries to ``provider`` within ``phase``."""
+    """A request: delegate ``count`` queries to ``provider`` within ``phase``.
+
+    ``provider`` is a 0-based index (``Provider provider + 1`` in records and columns).
+    """
 
     phase: str
     provider: int
@@ -173,7 +176,7 @@ class MechanismState:
 
     exploration: list[PhaseRecord] = field(default_factory=list)
     exploitation: PhaseRecord | None = None
-    chosen: int | None = None  # i*
+    chosen: int | None = None  # i*, a 0-based index (DelegationResult.chosen is i* + 1)
     u_prime: float | None = None  # u', told to i*
     exploitation_length: int | None = None  # T_R
     threshold: float | None = None

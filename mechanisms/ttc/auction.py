@@ -46,8 +46,8 @@ class AuctionOutcome:
     """The outcome of one reverse second-price scoring auction (Eqs. 10-11).
 
     Attributes:
-        winner: Index of the provider with the highest bid value.
-        runner_up: Index of the provider with the second-highest bid value.
+        winner: 0-based index of the provider with the highest bid value.
+        runner_up: 0-based index of the provider with the second-highest bid value.
         payment: ``P = q_winner - V_runner_up`` paid by the user (Eq. 10).
         user_value: ``q_winner - P = V_runner_up``.
         winner_utility: ``P - c_winner(theta_winner)`` (Eq. 11).

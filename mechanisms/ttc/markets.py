@@ -66,7 +66,7 @@ class ProviderObservation:
     """What a provider sees when it may revise its compute level in the game G.
 
     Attributes:
-        provider: index of the provider.
+        provider: its 0-based index into the game's arrays (``Provider provider + 1``).
         current: its current level index.
         utilities: ``(L,)`` its utility ``U_i(theta; theta_-i)`` at each of its levels, the
             others fixed (Eq. 4).
@@ -99,7 +99,10 @@ class ProviderObservation:
 
 @dataclass(frozen=True)
 class BidderObservation:
-    """What a bidder sees in the auction G~: the (read-only, frozen) game and its own index."""
+    """What a bidder sees in the auction G~: the (read-only, frozen) game and its own index.
+
+    ``provider`` is its 0-based index into the game's arrays (``Provider provider + 1``).
+    """
 
     provider: int
     game: TTCGame
