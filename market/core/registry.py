@@ -10,6 +10,11 @@ a module of your own), scoped to a block of code, and told to replace an entry::
         STRATEGIES.register(MyStrategy)  # MyStrategy.name == "my-strategy"
         ...  # runs and sweeps that name "my-strategy"
 
+Installed packages add entries through entry points (:mod:`market.core.plugins`): a registry
+reads its group (``llm_market.<game>.<kind>``, e.g. ``llm_market.delegation.strategies``) on its
+first lookup, listing or iteration, so importing the package imports no plugin. A loaded plugin
+is an ordinary entry; a broken one is skipped with one :class:`~market.core.plugins.PluginWarning`.
+
 Worker processes that are not forked start from a fresh import of the package, so they see
 only the registrations the package makes itself; :func:`registrations_for_workers` and
 :func:`restore_registrations` carry the others to them (see :mod:`market.core.parallel`).
@@ -25,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, overload
 
+from market.core import plugins
 from market.core.errors import UserInputError
 
 #: Every registry created, for the workers (:func:`registrations_for_workers`).
@@ -72,15 +78,20 @@ class Registry[T]:
         'Mine'
     """
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, group: str | None = None):
         """An empty registry.
 
         Args:
             kind: What its entries are, for messages (``"strategy"``, ``"mechanism"``).
+            group: The entry-point group its plugins are read from; by default
+                ``llm_market.<game>.<kinds>`` for a registry of the games' packages
+                (:func:`market.core.plugins.entry_point_group`), none elsewhere.
         """
         self.kind = kind
         self._entries: dict[str, T] = {}
         self.module = creating_module()
+        self.group = group or plugins.entry_point_group(self.module, kind)
+        self._plugins_read = self.group is None
         REGISTRIES.add(self)
 
     @overload
@@ -150,6 +161,7 @@ class Registry[T]:
         Yields:
             This registry.
         """
+        self._read_plugins()  # read now, so that leaving the block keeps them
         saved = dict(self._entries)
         try:
             yield self
@@ -159,6 +171,7 @@ class Registry[T]:
 
     def get(self, name: str, field: str | None = None) -> T:
         """The entry called ``name``; an unknown name raises a ``UserInputError`` listing all."""
+        self._read_plugins()
         try:
             return self._entries[name]
         except KeyError:
@@ -167,11 +180,13 @@ class Registry[T]:
             ) from None
 
     def names(self) -> list[str]:
-        """All registered names, in registration order."""
+        """All registered names, in registration order (plugins after the package's own)."""
+        self._read_plugins()
         return list(self._entries)
 
     def filter(self, predicate: Callable[[dict[str, Any]], bool]) -> list[T]:
         """Entries whose ``classifier`` dict satisfies ``predicate``."""
+        self._read_plugins()
         return [e for e in self._entries.values() if predicate(getattr(e, "classifier", {}))]
 
     def added_from_outside(self) -> list[tuple[str, T]]:
@@ -187,13 +202,66 @@ class Registry[T]:
         return f"Registry({self.kind!r}) of {self.module}"
 
     def __iter__(self) -> Iterator[T]:
-        return iter(self._entries.values())
+        self._read_plugins()
+        return iter(list(self._entries.values()))
 
     def __contains__(self, name: object) -> bool:
+        self._read_plugins()
         return name in self._entries
 
     def __len__(self) -> int:
+        self._read_plugins()
         return len(self._entries)
+
+    # ---- plugins (entry points) ------------------------------------------------------------
+
+    def _read_plugins(self) -> None:
+        """Load this registry's entry points, once (the first lookup, listing or iteration)."""
+        if not self._plugins_read:
+            self._plugins_read = True  # first: a plugin's own import may look names up
+            self.load_plugins()
+
+    def load_plugins(self) -> list[str]:
+        """Register every installed entry point of :attr:`group`; returns the names added.
+
+        Called by the first lookup, listing or iteration; call it again after installing a
+        package in a running process (and ``plugins.installed_entry_points.cache_clear()``).
+        A plugin that cannot join is skipped with one :class:`~market.core.plugins.PluginWarning`
+        naming it; an entry point whose entry is already registered (the same definition) is
+        skipped silently.
+
+        Returns:
+            The names registered, in the order they were.
+        """
+        self._plugins_read = True
+        if self.group is None or plugins.autoload_disabled():
+            return []
+        shipped = [entry for _, entry in self.own_entries()]
+        added = []
+        for entry_point in plugins.group_entry_points(self.group):
+            loaded, entry = plugins.load_entry_point(entry_point)
+            if loaded and self._join(entry_point, entry, shipped):
+                added.append(entry_point.name)
+        return added
+
+    def _join(self, entry_point: Any, entry: Any, shipped: list[T]) -> bool:
+        """Register a loaded plugin entry, or warn why not; whether it was registered."""
+        old = self._entries.get(entry_point.name)
+        if old is not None and same_definition(old, entry):
+            return False
+        reason = plugins.why_unfit(entry, entry_point, shipped)
+        if reason is None and old is not None:
+            reason = f"the name {entry_point.name!r} is taken by {dotted_name(old)}"
+        if reason is not None:
+            plugins.warn_broken(entry_point, reason)
+            return False
+        self._entries[entry_point.name] = entry
+        return True
+
+    def own_entries(self) -> list[tuple[str, T]]:
+        """Entries defined in the package that made this registry (its shipped ones)."""
+        outside = {name for name, _ in self.added_from_outside()}
+        return [(name, entry) for name, entry in self._entries.items() if name not in outside]
 
 
 # ---- carrying registrations to worker processes that are not forked ------------------------
@@ -278,6 +346,7 @@ def restore_registrations(states: tuple[RegistryState, ...]) -> None:
     """In a worker: make each registry hold what the parent's held (its names, in order)."""
     for state in states:
         registry = getattr(importlib.import_module(state.module), state.attribute)
+        registry._plugins_read = True  # the parent's names, plugins included, are the truth
         own = dict(registry._entries)
         registry._entries.clear()
         for name, entry in state.entries:
