@@ -122,7 +122,9 @@ def describe(entry_point: Any) -> str:
 def warn_broken(entry_point: Any, reason: str) -> None:
     """One :class:`PluginWarning` naming the plugin and why it was skipped."""
     message = f"llm-market plugin {describe(entry_point)} not loaded: {reason}"
-    warnings.warn(PluginWarning(" ".join(message.split())), stacklevel=4)
+    warnings.warn(
+        " ".join(message.split()), PluginWarning, skip_file_prefixes=(os.path.dirname(__file__),)
+    )
 
 
 def kind_of(entries: list[Any]) -> type | None:
@@ -162,6 +164,6 @@ def load_entry_point(entry_point: Any) -> tuple[bool, object]:
     """``(True, object)`` or ``(False, None)`` after warning: importing a plugin never fails."""
     try:
         return True, entry_point.load()
-    except Exception as error:  # noqa: BLE001 -- any import-time failure of foreign code
+    except Exception as error:  # any failure of foreign code at import: skip it, say why
         warn_broken(entry_point, f"{type(error).__name__}: {error}")
         return False, None

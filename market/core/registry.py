@@ -170,8 +170,13 @@ class Registry[T]:
             self._entries.update(saved)
 
     def get(self, name: str, field: str | None = None) -> T:
-        """The entry called ``name``; an unknown name raises a ``UserInputError`` listing all."""
-        self._read_plugins()
+        """The entry called ``name``; an unknown name raises a ``UserInputError`` listing all.
+
+        A name already registered is found without reading the plugins (the package's own
+        presets look their mechanism up on import); any other name reads them first.
+        """
+        if name not in self._entries:
+            self._read_plugins()
         try:
             return self._entries[name]
         except KeyError:
@@ -206,7 +211,8 @@ class Registry[T]:
         return iter(list(self._entries.values()))
 
     def __contains__(self, name: object) -> bool:
-        self._read_plugins()
+        if name not in self._entries:
+            self._read_plugins()
         return name in self._entries
 
     def __len__(self) -> int:
@@ -236,7 +242,7 @@ class Registry[T]:
         self._plugins_read = True
         if self.group is None or plugins.autoload_disabled():
             return []
-        shipped = [entry for _, entry in self.own_entries()]
+        shipped = list(self._entries.values())  # what a plugin must resemble
         added = []
         for entry_point in plugins.group_entry_points(self.group):
             loaded, entry = plugins.load_entry_point(entry_point)
