@@ -28,7 +28,7 @@ from market.delegation.model import DelegationMarket
 from market.delegation.payoffs import payoff_table
 from market.delegation.runs import sweep
 from market.games import GAMES, main
-from mechanisms.delegation import MECHANISMS
+from mechanisms.delegation import MECHANISMS, DelegationMechanism
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTRAS = ROOT / "examples" / "plugins" / "llm-market-extras"
@@ -301,3 +301,38 @@ def test_leaving_a_scope_keeps_the_plugins_read_in_it(install):
     with registry.scoped():  # the first read happens on entering: it outlives the block
         assert STRATEGY in registry
     assert STRATEGY in registry
+
+
+# ---- the tutorials in docs/ ----------------------------------------------------------------
+
+
+DOCS = ROOT / "docs"
+
+
+def fenced(path: Path, language: str) -> list[str]:
+    """The fenced ``language`` blocks of a Markdown file, in order."""
+    parts = path.read_text().split(f"```{language}\n")[1:]
+    return [part.split("```", 1)[0] for part in parts]
+
+
+@pytest.mark.parametrize(
+    ("page", "registry", "base"),
+    [
+        ("adding-a-strategy.md", STRATEGIES, DelegationStrategy),
+        ("adding-a-mechanism.md", MECHANISMS, DelegationMechanism),
+    ],
+)
+def test_the_tutorial_s_code_runs_as_written_and_its_group_is_the_registry_s(page, registry, base):
+    blocks = fenced(DOCS / page, "python")
+    namespace = {"__name__": "tutorial"}
+    exec(compile(blocks[0], page, "exec"), namespace)
+    (entry,) = [v for v in namespace.values() if isinstance(v, type) and v.__module__ == "tutorial"]
+    assert issubclass(entry, base) and entry.__doc__.count("References:") == 1
+    (toml,) = fenced(DOCS / page, "toml")
+    header, line = toml.strip().splitlines()
+    assert header == f'[project.entry-points."{registry.group}"]'
+    assert line.startswith(f"{entry.name} = ") and line.endswith(f':{entry.__name__}"')
+    before = registry.names()
+    exec(compile(blocks[1], page, "exec"), namespace)
+    assert registry.names() == before  # the tutorial's scope undid its registration
+    assert namespace["model"].result().T == 20_000

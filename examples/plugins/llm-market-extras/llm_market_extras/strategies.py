@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-
 from agents.delegation.actions import ProviderView, ServiceAction
 from agents.delegation.strategies import DelegationStrategy, Honest, SecondBest, Worst
 from mechanisms.delegation import EXPLOITATION, EXPLORATION
