@@ -65,11 +65,22 @@ def fake_distribution(folder: Path, name: str, groups: dict[str, list[str]]) -> 
     return folder
 
 
+def extras_source(folder: Path) -> Path:
+    """A folder holding only the example's package (a link to it), to put on ``sys.path``.
+
+    Never the example's own folder: once installed in development mode it also holds the
+    package's ``*.egg-info``, which would declare its entry points to every test.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "llm_market_extras").symlink_to(EXTRAS / "llm_market_extras")
+    return folder
+
+
 @pytest.fixture
 def install(tmp_path, monkeypatch):
     """Install fake distributions (each a dict of groups) for one test; the example's source
     is importable; the entry-point cache is cleared before and after."""
-    monkeypatch.syspath_prepend(str(EXTRAS))
+    monkeypatch.syspath_prepend(str(extras_source(tmp_path / "source")))
     monkeypatch.delenv(plugins.DISABLE_VARIABLE, raising=False)
 
     def installing(name: str, groups: dict[str, list[str]]) -> Path:
@@ -84,10 +95,13 @@ def install(tmp_path, monkeypatch):
 
 @pytest.fixture
 def extras(install):
-    """The example plugin 'installed', its entries loaded into the real registries."""
+    """The example plugin 'installed', its entries loaded into the real registries for one
+    test (read before installing: a scope reads a registry not read yet on entering, and
+    what it reads then outlives the scope)."""
+    assert STRATEGIES.names() and MECHANISMS.names()
     install("llm-market-extras-fake", EXTRAS_ENTRY_POINTS)
     with STRATEGIES.scoped(), MECHANISMS.scoped():
-        STRATEGIES.load_plugins()  # (entering a scope reads a registry not read yet)
+        STRATEGIES.load_plugins()
         MECHANISMS.load_plugins()
         assert STRATEGIES.names()[-1] == STRATEGY and MECHANISMS.names()[-1] == MECHANISM
         yield
@@ -129,7 +143,7 @@ def test_a_registry_made_outside_the_games_packages_reads_no_group():
 
 
 def run_python(code: str, site: Path, **env: str) -> str:
-    path = os.pathsep.join([str(site), str(EXTRAS), str(ROOT)])
+    path = os.pathsep.join([str(site), str(extras_source(site / "source")), str(ROOT)])
     environment = {**os.environ, "PYTHONPATH": path, **env}
     environment.pop(plugins.DISABLE_VARIABLE, None) if not env else None
     done = subprocess.run(
@@ -176,7 +190,7 @@ def test_each_broken_plugin_is_one_warning_naming_it_and_the_rest_load(install):
     lines = [f"{name} = {value}" for name, value in BROKEN.items()]
     install("broken-plugin", {group: [*lines, EXTRAS_ENTRY_POINTS[STRATEGIES.group][0]]})
     registry = fresh_registry(group)
-    shipped = [name for name in STRATEGIES.names() if name in registry]
+    shipped = [name for name, _ in STRATEGIES.own_entries()]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         names = registry.names()
@@ -215,7 +229,7 @@ def test_a_plugin_s_failing_import_never_stops_the_cli(tmp_path):
         "--strategies",
         f"{STRATEGY},honest,ours",
     ]
-    path = os.pathsep.join([str(site), str(EXTRAS), str(ROOT)])
+    path = os.pathsep.join([str(site), str(extras_source(site / "source")), str(ROOT)])
     done = subprocess.run(
         [sys.executable, "-m", "market", *argv],
         cwd=ROOT,
@@ -258,6 +272,15 @@ def test_the_cli_runs_a_plugin_strategy_under_a_plugin_mechanism(extras, capsys)
 def test_the_dashboard_s_selects_offer_the_plugin(extras):
     assert STRATEGY in delegation_page.strategy_names()
     assert MECHANISM in dict(delegation_page.mechanism_choices())
+
+
+def test_the_plugin_leaves_with_its_test(extras):
+    assert STRATEGY in STRATEGIES
+
+
+def test_the_plugin_left_with_the_previous_test():
+    assert STRATEGY not in STRATEGIES and MECHANISM not in MECHANISMS
+    assert registrations_for_workers() == ()
 
 
 def test_the_front_door_lists_the_plugin(extras):
