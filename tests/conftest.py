@@ -1,4 +1,4 @@
-"""Fixtures of the browser tests: the dashboard as a user runs it, and Debian's Chromium.
+"""Fixtures of the browser tests (the dashboard as a user runs it, Debian's Chromium); no plugins.
 
 Browser tests (marked ``browser``) skip, saying why, only when Chromium or Playwright is absent
 (``.ci/run`` installs both). Pages refuse every request that leaves the dashboard's own
@@ -16,6 +16,11 @@ from pathlib import Path
 import pytest
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+# The suite tests the package as shipped: plugins a developer has installed (for instance
+# examples/plugins/llm-market-extras) are not loaded, in this process or the commands it
+# starts; tests/test_plugins.py turns loading back on around its own fake packages.
+os.environ.setdefault("LLM_MARKET_DISABLE_PLUGIN_AUTOLOAD", "1")
 
 
 def browser_missing() -> str:

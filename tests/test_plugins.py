@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import warnings
+from importlib.metadata import EntryPoints, PackageNotFoundError, distribution, distributions
 from pathlib import Path
 from typing import ClassVar
 
@@ -82,11 +83,19 @@ def install(tmp_path, monkeypatch):
     is importable; the entry-point cache is cleared before and after."""
     monkeypatch.syspath_prepend(str(extras_source(tmp_path / "source")))
     monkeypatch.delenv(plugins.DISABLE_VARIABLE, raising=False)
+    sites: list[str] = []
+
+    def fake_entry_points():
+        """The entry points of the fake packages only (never a real installed plugin's)."""
+        return EntryPoints(ep for dist in distributions(path=sites) for ep in dist.entry_points)
+
+    fake_entry_points.cache_clear = lambda: None
+    monkeypatch.setattr(plugins, "installed_entry_points", fake_entry_points)
 
     def installing(name: str, groups: dict[str, list[str]]) -> Path:
         site = fake_distribution(tmp_path / name, name, groups)
         monkeypatch.syspath_prepend(str(site))
-        plugins.installed_entry_points.cache_clear()
+        sites.append(str(site))
         return site
 
     yield installing
@@ -142,10 +151,37 @@ def test_a_registry_made_outside_the_games_packages_reads_no_group():
 # ---- lazily ------------------------------------------------------------------------------
 
 
-def run_python(code: str, site: Path, **env: str) -> str:
+def plugin_environment(site: Path, **env: str) -> dict[str, str]:
+    """A command's environment finding the fake packages of ``site``, with plugins loading.
+
+    The suite turns plugin loading off (``tests/conftest.py``); these commands turn it on,
+    unless ``env`` says otherwise.
+    """
     path = os.pathsep.join([str(site), str(extras_source(site / "source")), str(ROOT)])
-    environment = {**os.environ, "PYTHONPATH": path, **env}
-    environment.pop(plugins.DISABLE_VARIABLE, None) if not env else None
+    environment = {**os.environ, "PYTHONPATH": path}
+    environment.pop(plugins.DISABLE_VARIABLE, None)
+    return {**environment, **env}
+
+
+def example_installed() -> bool:
+    """Whether the example plugin is really installed here (CI installs it after the suite)."""
+    try:
+        distribution("llm-market-extras")
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+#: Commands started by these tests read every installed package: with the real example plugin
+#: installed, its entries would come twice (and clash) beside the fake ones.
+needs_no_installed_example = pytest.mark.skipif(
+    example_installed(),
+    reason="the example plugin is installed in this environment; these commands fake it",
+)
+
+
+def run_python(code: str, site: Path, **env: str) -> str:
+    environment = plugin_environment(site, **env)
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
     )
@@ -153,6 +189,7 @@ def run_python(code: str, site: Path, **env: str) -> str:
     return done.stdout.strip()
 
 
+@needs_no_installed_example
 def test_help_and_imports_load_no_plugin_and_the_first_lookup_does(tmp_path):
     site = fake_distribution(tmp_path, "llm-market-extras-fake", EXTRAS_ENTRY_POINTS)
     code = (
@@ -167,6 +204,7 @@ def test_help_and_imports_load_no_plugin_and_the_first_lookup_does(tmp_path):
     assert run_python(code, site) == "False True True"
 
 
+@needs_no_installed_example
 def test_the_variable_of_pytest_s_convention_loads_no_plugin(tmp_path):
     site = fake_distribution(tmp_path, "llm-market-extras-fake", EXTRAS_ENTRY_POINTS)
     code = f"import agents.delegation.strategies as s; print({STRATEGY!r} in s.STRATEGIES)"
@@ -207,6 +245,7 @@ def test_each_broken_plugin_is_one_warning_naming_it_and_the_rest_load(install):
     assert "its name is 'honest-then-second-best'" in reasons
 
 
+@needs_no_installed_example
 def test_a_plugin_s_failing_import_never_stops_the_cli(tmp_path):
     site = fake_distribution(
         tmp_path,
@@ -229,13 +268,12 @@ def test_a_plugin_s_failing_import_never_stops_the_cli(tmp_path):
         "--strategies",
         f"{STRATEGY},honest,ours",
     ]
-    path = os.pathsep.join([str(site), str(extras_source(site / "source")), str(ROOT)])
     done = subprocess.run(
         [sys.executable, "-m", "market", *argv],
         cwd=ROOT,
         text=True,
         capture_output=True,
-        env={**os.environ, "PYTHONPATH": path},
+        env=plugin_environment(site),
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["providers"][0]["strategy"] == STRATEGY
