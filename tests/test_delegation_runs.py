@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.delegation.strategies import base_strategy_names
+from agents.delegation.strategies import STRATEGIES, base_strategy_names, paper_strategy_names
 from market.core.errors import UserInputError
 from market.core.parallel import cut_into_chunks as chunk_tasks
 from market.core.seeds import replicate_seeds
@@ -61,9 +61,12 @@ def test_bad_replicate_count_is_a_user_error(count):
 
 def test_three_providers_have_216_profiles_in_registry_order():
     profiles = strategy_profiles(3)
-    assert len(profiles) == 6**3 == len(set(profiles))
-    names = base_strategy_names()
-    assert "better-response" not in names and len(names) == 6
+    assert len(profiles) == 6**3 == len(set(profiles))  # Figures 2-3: Table 1's six, cubed
+    names = paper_strategy_names()
+    assert set(names) <= set(base_strategy_names())
+    for name in base_strategy_names():  # every profile-able strategy is non-adaptive
+        assert not STRATEGIES.get(name).classifier.get("adaptive", False)
+    assert "better-response" not in base_strategy_names()
     assert profiles[0] == (names[0],) * 3
     assert profiles[1] == (names[0], names[0], names[1])
     assert profiles[-1] == (names[-1],) * 3

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from market.core import experiments
 from market.core.experiments import (
     Experiment,
     ExperimentKind,
@@ -59,6 +60,23 @@ def test_run_keys_depend_on_config_seed_and_kind_only():
     assert run_key("a/b", {"x": 1}, 3) != run_key("a/b", {"x": 1}, 4)
     assert run_key("a/b", {"x": 1}, 3) != run_key("a/c", {"x": 1}, 3)
     assert run_key("a/b", {"x": 1}, 3) != run_key("a/b", {"x": 1.5}, 3)
+
+
+def test_run_keys_and_experiment_ids_depend_on_the_package_version(monkeypatch):
+    key, spec_id = run_key("a/b", {"x": 1}, 3), echo_experiment([1.0]).id
+    monkeypatch.setattr(experiments, "package_version", lambda: "0.0.0-another")
+    assert run_key("a/b", {"x": 1}, 3) != key
+    assert echo_experiment([1.0]).id != spec_id
+
+
+def test_a_new_package_version_recomputes_what_the_store_holds(tmp_path, monkeypatch):
+    store = tmp_path / "s.db"
+    monkeypatch.setattr(experiments, "package_version", lambda: "1.0")
+    assert execute(echo_experiment([1.0, 2.0]), store).computed == 2
+    assert execute(echo_experiment([1.0, 2.0]), store).reused == 2  # same version: reused
+    monkeypatch.setattr(experiments, "package_version", lambda: "1.1")
+    again = execute(echo_experiment([1.0, 2.0]), store)
+    assert again.computed == 2 and again.reused == 0
 
 
 def test_store_reads_back_floats_exactly(tmp_path):

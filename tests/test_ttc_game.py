@@ -397,10 +397,10 @@ def test_bad_profile_is_a_user_error():
 
 
 def test_mechanism_registry():
-    assert MECHANISMS.names() == ["pay-for-compute", "second-price-auction"]
+    assert {"pay-for-compute", "second-price-auction"} <= set(MECHANISMS.names())
     assert MECHANISMS.get("pay-for-compute") is PayForCompute
     efficient = MECHANISMS.filter(lambda c: c["efficient"])
-    assert efficient == [SecondPriceAuction]
+    assert SecondPriceAuction in efficient and PayForCompute not in efficient
     for mechanism in MECHANISMS:
         assert "Velasco" in mechanism.__doc__ and mechanism.phases
         mechanism(mechanism.Params())
