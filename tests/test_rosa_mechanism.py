@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import key_property
 
 from agents.rosa.strategies import STRATEGIES, BidderView, BiddingStrategy, parse_strategies
 from agents.rosa.strategies import strategy as make_strategy
@@ -154,7 +155,7 @@ def test_closed_form_matches_the_step_by_step_resampling():
         assert abs((closed > y).mean() - theory) < 5 * math.sqrt(theory / len(closed))
 
 
-@settings(max_examples=60, deadline=None)
+@key_property(60, deadline=None)
 @given(
     mu=st.floats(0.01, 0.99),
     bids=st.lists(st.floats(0.0, 0.5), min_size=1, max_size=6),
@@ -269,7 +270,7 @@ def round_view(data, n, t):
     return RoundView(t, means, widths, bids, priority)
 
 
-@settings(max_examples=100, deadline=None)
+@key_property(100, deadline=None)
 @given(n=st.integers(2, 5), t=st.integers(0, 5000), data=st.data())
 def test_elimination_explores_without_reading_bids_and_exploits_monotonically(n, t, data):
     learner = Elimination(LearnerParams(T=5000, n=n))

@@ -9,8 +9,9 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis_profiles import key_property
 
 from market.rosa import runs
 from market.rosa.scenarios import RosaSetting, get_setting
@@ -86,7 +87,7 @@ def test_linucb_violates_monotonicity_where_monotone_learners_do_not():
     assert violations["explore-then-commit"] == 0
 
 
-@settings(max_examples=20, deadline=None)
+@key_property(20, deadline=None)  # ROSA's key property: 200 examples in the CI profile
 @given(
     seed=st.integers(0, 2**32),
     learner=st.sampled_from(["elimination", "explore-then-commit"]),
