@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import hypothesis.strategies as st
+import pytest
 from hypothesis import HealthCheck, assume, event, given
 from hypothesis_profiles import key_property
 
@@ -82,6 +83,7 @@ def build(market, folder: Path, mechanism: str, T: int, eps: float):
 # Hypothesis counts only examples that pass assume(): 150 valid random markets, 200 in the CI
 # profile (about 10 % of the drawn ones are rejected because their horizon is too short for
 # their eps).
+@pytest.mark.slow
 @key_property(
     150,
     deadline=None,

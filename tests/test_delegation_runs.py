@@ -171,6 +171,7 @@ def test_sweep_row_matches_a_single_run():
     assert set(rows["seed"]) == {11}
 
 
+@pytest.mark.slow
 def test_sweep_does_not_depend_on_the_number_of_processes():
     args = dict(T=SMALL_T, seeds=1, seed=3, strategies=["ours", "honest", "dishonest-all"])
     one = sweep("cao2026", jobs=1, **args)
@@ -230,6 +231,7 @@ def test_horizon_u_sb_is_linear_in_T():
 # ---- the paper's Figure 2 claims (Section 6), at a reduced T --------------------------------
 
 
+@pytest.mark.slow
 def test_figure2_claims_at_a_reduced_horizon():
     """Provider 1 earns most with "ours"; ours, honest and ours-honest-length get equal
     delegations (Figure 2's caption). At T <= 4e5 "dishonest-length" still passes the

@@ -19,6 +19,7 @@ from market.rosa.scenarios import RosaSetting, get_setting
 GRID = np.linspace(0.0, 0.5, 21)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("learner", "seed", "provider"), [("elimination", 2, 4), ("explore-then-commit", 3, 1)]
 )
@@ -46,6 +47,7 @@ def test_without_resampling_inflating_pays():
     assert max(curve.expected_utility) > 1.0  # a real gain over the truthful 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("learner", "seed", "provider", "bid"),
     [("explore-then-commit", 3, 1, 0.05), ("elimination", 2, 4, 0.02)],
