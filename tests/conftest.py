@@ -1,4 +1,11 @@
-"""Fixtures of the browser tests (the dashboard as a user runs it, Debian's Chromium); no plugins.
+"""The suite's lanes and Hypothesis profile, and the browser tests' fixtures.
+
+Two lanes: ``pytest -m "not slow"`` for the edit loop, and the whole suite (``pytest``) before
+a commit and in CI. Browser tests count as slow: every ``browser`` item is also marked ``slow``
+here. The Hypothesis profile (``dev`` or ``ci``) is chosen in ``hypothesis_profiles.py``.
+
+Fixtures of the browser tests: the dashboard as a user runs it, and Debian's Chromium. No
+plugin is loaded (see below).
 
 Browser tests (marked ``browser``) skip, saying why, only when Chromium or Playwright is absent
 (``.ci/run`` installs both). Pages refuse every request that leaves the dashboard's own
@@ -14,6 +21,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis_profiles import profile_name
+
+settings.load_profile(profile_name())
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -30,6 +41,18 @@ def browser_missing() -> str:
     if shutil.which("chromium") is None:
         return "no chromium on PATH (apt-get install -y --no-install-recommends chromium)"
     return ""
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests are slow tests: ``-m "not slow"`` leaves them out too."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_report_header(config):
+    """Name the Hypothesis profile in the session header."""
+    return f"hypothesis profile: {profile_name()}"
 
 
 @pytest.fixture(scope="session")

@@ -969,6 +969,7 @@ def described(result: dict) -> str:
     return f"stderr ({err['bytes']:,} bytes): {' | '.join(line[:300] for line in shown)!r}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_hostile_input_is_refused_in_one_line(case, corpus):
     result = corpus["results"][case.id]

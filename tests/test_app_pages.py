@@ -131,6 +131,7 @@ def private_payoff_cache(tmp_path_factory):
         yield
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tour", TOURS, ids=[t.name for t in TOURS])
 def test_every_tour_steps_plays_and_resets(tour, private_payoff_cache):
     pages = {"delegation": delegation, "ttc": ttc, "rosa": rosa, "metagame": metagame}

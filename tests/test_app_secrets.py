@@ -94,6 +94,7 @@ def rendered(page, url: str):
     return rc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES, ids=[p.PATH for p in PAGES])
 def test_each_parameter_alone_shows_no_server_file(page, secret_file, private_cache):
     path, secret = secret_file

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from app.charts import LineChart, svg
-from app.export import charts_png
+from app.export import charts_png, table_csv
 from app.games import delegation as dg
 from app.games import ttc as tg
 from app.offline import FRONT_END, missing_assets
@@ -243,6 +245,33 @@ def test_ttc_charts_and_export():
     charts = tplots.all_charts(frame)
     assert {c.test_id for c in charts} >= {"plot-levels", "plot-values", "plot-comparison"}
     assert charts_png(charts, "t")[:4] == b"\x89PNG"
+
+
+def finished_ttc_csv(settings_: tg.TTCSettings):
+    """The TTC page's CSV download after the run ends, and the model's own records."""
+    run = tg.build_run(settings_)
+    while run.model.running:
+        run.model.step()
+    text = table_csv(tg.frame_table(tg.snapshot(run))).decode()
+    return text, run.model.datacollector.get_model_vars_dataframe(), run.model.seed
+
+
+def test_the_csv_download_has_the_pages_columns_without_a_browser():
+    text, recorded, _seed = finished_ttc_csv(tg.TTCSettings())  # the page's default run
+    header = "step,theta[Provider 1],share[Provider 1],theta[Provider 2],share[Provider 2],"
+    assert text.splitlines()[0] == header + "inefficiency,seed"
+    assert len(text.splitlines()) == 1 + len(recorded)  # header, step 0, each iteration
+
+
+def test_the_csv_download_is_the_models_own_data_without_a_browser():
+    text, recorded, seed = finished_ttc_csv(tg.TTCSettings(preset="gsm8k-reasoning", beta="100"))
+    table = pd.read_csv(io.StringIO(text))
+    assert len(recorded) > 2 and table["step"].tolist() == recorded["step"].tolist()
+    assert set(table["seed"]) == {seed}
+    for prefix in (r"theta\[", r"share\[", "inefficiency"):  # the CSV names providers by model
+        ours, theirs = table.filter(regex="^" + prefix), recorded.filter(regex="^" + prefix)
+        assert ours.shape == theirs.shape and ours.shape[1] in (1, 3)
+        assert ours.to_numpy() == pytest.approx(theirs.to_numpy(), rel=1e-15)
 
 
 # ---- session and command ------------------------------------------------------------------

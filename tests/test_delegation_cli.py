@@ -282,6 +282,7 @@ def swept(tmp_path_factory):
     return outs
 
 
+@pytest.mark.slow
 def test_sweep_writes_every_file_and_no_temporaries(swept):
     names = {p.name for p in swept["1"].iterdir()}
     assert names == {
@@ -342,6 +343,7 @@ def test_sweep_json_settings(swept):
     assert data["timings"]["simulate_seconds"] > 0
 
 
+@pytest.mark.slow
 def test_sweep_with_one_seed_matches_run(tmp_path, capsys):
     out = tmp_path / "one"
     assert (
@@ -375,6 +377,7 @@ def test_sweep_with_one_seed_matches_run(tmp_path, capsys):
 # ---- horizon ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_horizon_writes_csv_and_png(tmp_path, capsys):
     out = tmp_path / "h"
     code = main(
@@ -408,6 +411,7 @@ def test_horizon_writes_csv_and_png(tmp_path, capsys):
 SMALL_SCENARIO = Path(__file__).parent / "data" / "small_scenario.toml"
 
 
+@pytest.mark.slow
 def test_sweep_of_a_two_provider_toml_scenario(tmp_path, capsys):
     out = tmp_path / "small"
     code = main(

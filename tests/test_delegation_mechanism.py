@@ -102,7 +102,8 @@ def test_params_reject_bad_input_naming_the_field(field, kwargs):
 
 
 def test_mechanism_registry_lists_three_peers_with_phases():
-    assert set(MECHANISMS.names()) == {"second-best", "second-best-artifact", "explore-then-commit"}
+    built_in = {"second-best", "second-best-artifact", "explore-then-commit"}
+    assert built_in <= set(MECHANISMS.names())  # a plugin's mechanisms may come on top
     for mechanism in MECHANISMS:
         assert mechanism.phases[0] == "exploration"
         assert "References" in mechanism.__doc__

@@ -304,6 +304,7 @@ def test_a_damaged_store_is_a_one_line_error(tmp_path):
 # ---- the CLI ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_metagame_cli_json_and_files(tmp_path, capsys):
     out = tmp_path / "meta"
     args = ["delegation", "metagame", "--scenario", SMALL, "--T", "5000", "--seeds", "2"]
@@ -344,6 +345,7 @@ def test_metagame_cli_errors_are_one_line(tmp_path, capsys, extra, word):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_the_metagame_reuses_a_sweeps_runs_in_a_store(tmp_path, capsys):
     store = str(tmp_path / "runs.db")
     sweep = ["delegation", "sweep", "--scenario", SMALL, "--T", "5000", "--seeds", "2"]
@@ -380,6 +382,7 @@ def test_store_options_that_contradict_are_one_line_errors(tmp_path, capsys, ext
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_the_metagame_reuses_a_sweeps_table(tmp_path, capsys):
     cache = str(tmp_path / "cache")
     sweep = ["delegation", "sweep", "--scenario", SMALL, "--T", "5000", "--seeds", "2"]

@@ -139,6 +139,7 @@ def deviation(exploration_behaviour):
     return Deviation()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("scenario", "T"), [("cao2026", 1_000_000), ("cao2026-paper", 400_000)])
 def test_deviating_in_exploration_never_pays(scenario, T):
     # Theorem 5.2 (exploration part): honest exploration beats every exploration deviation,
@@ -158,6 +159,7 @@ def test_deviating_in_exploration_never_pays(scenario, T):
                 assert utility(dev).provider_utility <= honest_exploration, (i, others, dev.name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("scenario", "T"), [("cao2026", 1_000_000), ("cao2026-paper", 400_000)])
 def test_ours_gives_provider_1_the_highest_mean_utility(scenario, T):
     # Figure 2: mean over the 36 profiles of providers 2 and 3.

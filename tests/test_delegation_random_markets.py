@@ -11,7 +11,9 @@ import tempfile
 from pathlib import Path
 
 import hypothesis.strategies as st
-from hypothesis import HealthCheck, assume, event, given, settings
+import pytest
+from hypothesis import HealthCheck, assume, event, given
+from hypothesis_profiles import key_property
 
 from agents.delegation.strategies import STRATEGIES
 from market.core.errors import UserInputError
@@ -78,10 +80,12 @@ def build(market, folder: Path, mechanism: str, T: int, eps: float):
     )
 
 
-# Hypothesis counts only examples that pass assume(): 150 valid random markets (about 10 % of
-# the drawn ones are rejected because their horizon is too short for their eps).
-@settings(
-    max_examples=150,
+# Hypothesis counts only examples that pass assume(): 150 valid random markets, 200 in the CI
+# profile (about 10 % of the drawn ones are rejected because their horizon is too short for
+# their eps).
+@pytest.mark.slow
+@key_property(
+    150,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.delegation.strategies import base_strategy_names
+from agents.delegation.strategies import STRATEGIES, base_strategy_names, paper_strategy_names
 from market.core.errors import UserInputError
 from market.core.parallel import cut_into_chunks as chunk_tasks
 from market.core.seeds import replicate_seeds
@@ -61,9 +61,12 @@ def test_bad_replicate_count_is_a_user_error(count):
 
 def test_three_providers_have_216_profiles_in_registry_order():
     profiles = strategy_profiles(3)
-    assert len(profiles) == 6**3 == len(set(profiles))
-    names = base_strategy_names()
-    assert "better-response" not in names and len(names) == 6
+    assert len(profiles) == 6**3 == len(set(profiles))  # Figures 2-3: Table 1's six, cubed
+    names = paper_strategy_names()
+    assert set(names) <= set(base_strategy_names())
+    for name in base_strategy_names():  # every profile-able strategy is non-adaptive
+        assert not STRATEGIES.get(name).classifier.get("adaptive", False)
+    assert "better-response" not in base_strategy_names()
     assert profiles[0] == (names[0],) * 3
     assert profiles[1] == (names[0], names[0], names[1])
     assert profiles[-1] == (names[-1],) * 3
@@ -168,6 +171,7 @@ def test_sweep_row_matches_a_single_run():
     assert set(rows["seed"]) == {11}
 
 
+@pytest.mark.slow
 def test_sweep_does_not_depend_on_the_number_of_processes():
     args = dict(T=SMALL_T, seeds=1, seed=3, strategies=["ours", "honest", "dishonest-all"])
     one = sweep("cao2026", jobs=1, **args)
@@ -227,6 +231,7 @@ def test_horizon_u_sb_is_linear_in_T():
 # ---- the paper's Figure 2 claims (Section 6), at a reduced T --------------------------------
 
 
+@pytest.mark.slow
 def test_figure2_claims_at_a_reduced_horizon():
     """Provider 1 earns most with "ours"; ours, honest and ours-honest-length get equal
     delegations (Figure 2's caption). At T <= 4e5 "dishonest-length" still passes the

@@ -47,6 +47,7 @@ def same_check(a, b) -> None:
     pd.testing.assert_frame_equal(a.points, b.points)
 
 
+@pytest.mark.slow
 def test_the_check_is_the_same_from_a_store_on_two_workers_in_small_chunks(
     tmp_path, monkeypatch, computed
 ):

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from market.core import experiments
 from market.core.experiments import (
     Experiment,
     ExperimentKind,
@@ -59,6 +60,23 @@ def test_run_keys_depend_on_config_seed_and_kind_only():
     assert run_key("a/b", {"x": 1}, 3) != run_key("a/b", {"x": 1}, 4)
     assert run_key("a/b", {"x": 1}, 3) != run_key("a/c", {"x": 1}, 3)
     assert run_key("a/b", {"x": 1}, 3) != run_key("a/b", {"x": 1.5}, 3)
+
+
+def test_run_keys_and_experiment_ids_depend_on_the_package_version(monkeypatch):
+    key, spec_id = run_key("a/b", {"x": 1}, 3), echo_experiment([1.0]).id
+    monkeypatch.setattr(experiments, "package_version", lambda: "0.0.0-another")
+    assert run_key("a/b", {"x": 1}, 3) != key
+    assert echo_experiment([1.0]).id != spec_id
+
+
+def test_a_new_package_version_recomputes_what_the_store_holds(tmp_path, monkeypatch):
+    store = tmp_path / "s.db"
+    monkeypatch.setattr(experiments, "package_version", lambda: "1.0")
+    assert execute(echo_experiment([1.0, 2.0]), store).computed == 2
+    assert execute(echo_experiment([1.0, 2.0]), store).reused == 2  # same version: reused
+    monkeypatch.setattr(experiments, "package_version", lambda: "1.1")
+    again = execute(echo_experiment([1.0, 2.0]), store)
+    assert again.computed == 2 and again.reused == 0
 
 
 def test_store_reads_back_floats_exactly(tmp_path):
@@ -114,11 +132,13 @@ def one_worker():
     return sweep(**SMALL, jobs=1).profiles
 
 
+@pytest.mark.slow
 def test_two_local_workers_give_the_same_table(one_worker, monkeypatch):
     monkeypatch.setenv("LLM_MARKET_CHUNK_SECONDS", "0.01")  # many small chunks
     pd.testing.assert_frame_equal(sweep(**SMALL, jobs=2).profiles, one_worker)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     DASK_MISSING, reason="the dask extra is not installed (pip install -e '.[dask]')"
 )
@@ -127,6 +147,7 @@ def test_a_two_worker_dask_local_cluster_gives_the_same_table(one_worker, tmp_pa
     pd.testing.assert_frame_equal(profiles, one_worker)
 
 
+@pytest.mark.slow
 def test_a_sweep_from_the_store_equals_a_sweep_without_one(one_worker, tmp_path):
     store = tmp_path / "s.db"
     sweep(**SMALL, jobs=2, store=store)
@@ -142,6 +163,7 @@ def test_horizon_reuses_the_sweeps_runs(tmp_path):
     assert (result.timings["runs_from_store"], result.timings["runs_computed"]) == (1, 1)
 
 
+@pytest.mark.slow
 def test_ttc_beta_sweep_with_a_store_equals_one_without(tmp_path):
     game = build_game(preset="intro-example").game
     betas = [0.5, 5.0, 50.0, math.inf]
@@ -161,6 +183,7 @@ def test_unknown_executor_and_scheduler_without_dask_are_errors(capsys, tmp_path
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_jobs_above_the_cores_warns(capsys, tmp_path):
     out = tmp_path / "out"
     code = main(
@@ -205,6 +228,7 @@ def write(tmp_path: Path, text: str, name: str = "grid.toml") -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_grid_runs_every_combination_and_resumes(tmp_path, capsys):
     grid, store = write(tmp_path, GRID), tmp_path / "s.db"
     assert main(["experiment", "run", str(grid), "--store", str(store), "--json"]) == 0
@@ -236,6 +260,7 @@ def test_the_store_reads_from_pandas_and_sql(tmp_path, capsys):
     assert len(frame) == 64 * 3 and len(means) == 4
 
 
+@pytest.mark.slow
 def test_a_ttc_grid_runs(tmp_path, capsys):
     grid = write(
         tmp_path,

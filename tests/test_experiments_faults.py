@@ -74,6 +74,7 @@ def reference(tmp_path_factory) -> bytes:
     return export(store, folder / "all.csv")
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_is_replaced_and_the_table_is_unchanged(tmp_path, reference):
     grid = tmp_path / "grid.toml"
     grid.write_text(GRID)
@@ -101,6 +102,7 @@ def dying_chunk(work):
     return compute_chunk(work)
 
 
+@pytest.mark.slow
 def test_a_worker_that_always_dies_stops_with_one_line_and_keeps_what_finished(
     tmp_path, monkeypatch, capsys
 ):

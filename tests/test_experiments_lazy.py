@@ -166,6 +166,7 @@ def test_integers_beyond_sqlite_are_refused_before_any_store(tmp_path, capsys, l
     assert not store.exists() and list(tmp_path.iterdir()) == [grid]
 
 
+@pytest.mark.slow
 def test_a_duplicated_huge_list_is_named_with_a_short_value(tmp_path, capsys):
     values = ", ".join(["20000"] * 2_000_000)
     grid = tmp_path / "grid.toml"

@@ -121,6 +121,7 @@ def assert_same_outputs(reference: Path, out: Path) -> None:
         assert (out / name).read_bytes() == (reference / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_then_resume(tmp_path, reference):
     store = tmp_path / "runs.db"
     rng = random.Random(20260)
@@ -143,6 +144,7 @@ def test_sigkill_at_random_moments_then_resume(tmp_path, reference):
     assert_same_outputs(reference, tmp_path / "out")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_stops_within_seconds_with_one_line_then_resumes(tmp_path, reference, jobs):
     store = tmp_path / "runs.db"
@@ -174,6 +176,7 @@ def test_ctrl_c_stops_within_seconds_with_one_line_then_resumes(tmp_path, refere
     assert_same_outputs(reference, tmp_path / "out")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     importlib.util.find_spec("distributed") is None,
     reason="the dask extra is not installed (pip install -e '.[dask]')",

@@ -21,6 +21,8 @@ from test_experiments_resume import ENV, assert_no_survivors, command, workers_o
 
 from market.games import main
 
+pytestmark = pytest.mark.slow  # real processes killed mid-run
+
 
 def distinct_runs(store: Path, table: str) -> int:
     """Runs with rows in ``table`` (0 before the table exists)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from market.games import main
 from market.rosa.runs import regret_curve
@@ -25,6 +26,7 @@ def same(a, b) -> None:
         assert getattr(a, name) == getattr(b, name)
 
 
+@pytest.mark.slow
 def test_regret_curve_is_the_same_from_a_store_and_in_small_chunks(tmp_path, monkeypatch):
     plain = curve()
     monkeypatch.setenv("LLM_MARKET_CHUNK_SECONDS", "0.0001")  # one run per chunk

@@ -87,6 +87,7 @@ def computed(monkeypatch):
     return counts
 
 
+@pytest.mark.slow
 def test_the_curve_is_the_same_in_many_chunks_on_two_workers_and_from_a_store(
     tmp_path, many_chunks, computed
 ):
@@ -98,6 +99,7 @@ def test_the_curve_is_the_same_in_many_chunks_on_two_workers_and_from_a_store(
     assert computed[1:] == [plain.simulated_rows, 0]  # the second call redraws from the store
 
 
+@pytest.mark.slow
 def test_the_survey_is_the_same_in_many_chunks_on_two_workers_and_from_a_store(
     tmp_path, many_chunks, computed
 ):
@@ -113,6 +115,7 @@ def test_the_survey_is_the_same_in_many_chunks_on_two_workers_and_from_a_store(
     assert runs_ == computed[1] and rows == 3 * runs_  # one row per provider, no run twice
 
 
+@pytest.mark.slow
 def test_one_and_two_workers_store_identical_tables(tmp_path, many_chunks):
     tables = []
     for jobs in (1, 2):

@@ -82,6 +82,7 @@ def warm_process():
 # ---- delegation -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("preset", "T", "batch"),
     [("cao2026-paper", 200_000, 200_000), ("cao2026", 100_000, 10_000), ("cao2026", 30_000, 10)],
@@ -96,6 +97,7 @@ def test_delegation_model_estimate_bounds_its_measured_peak(preset, T, batch):
     assert_bounds(measured, estimate, delegation.MODEL_FIXED_BYTES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("T", "seeds"), [(20_000, 2), (100_000, 1)])
 def test_payoff_table_estimate_bounds_its_measured_peak(T, seeds):
     fresh_query_streams()
@@ -145,6 +147,7 @@ def test_ttc_users_cost_the_population_check_figure():
 # ---- ROSA -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("providers", "dim", "T", "batch"), [(5, 5, 3_000, 100), (20, 5, 300, 3), (4, 24, 400, 8)]
 )
@@ -170,6 +173,7 @@ def test_truthfulness_estimate_bounds_its_measured_peak(providers, dim, bids, ru
     assert_bounds(measured, estimate, rosa.STUDY_FIXED_BYTES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("providers", "dim", "horizons", "runs"),
     [(5, 5, "100:1000:3", 10), (20, 5, "100:1000:5", 30), (5, 20, "100:600:3", 40)],

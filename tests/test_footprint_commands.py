@@ -30,6 +30,7 @@ def test_the_driver_bookkeeping_of_delegation_runs():
     assert measured <= delegation.DRIVER_RUN_BYTES * runs
 
 
+@pytest.mark.slow
 def test_a_beta_sweep_in_one_process():
     from market.ttc import runs
 
@@ -42,6 +43,7 @@ def test_a_beta_sweep_in_one_process():
     assert measured <= driver <= TIGHTNESS * measured + fixed
 
 
+@pytest.mark.slow
 def test_the_monotonicity_survey():
     from market.rosa import runs
     from market.rosa.scenarios import get_setting

@@ -110,6 +110,7 @@ def test_unknown_games_and_parameters_are_one_line_errors_listing_what_exists():
 # ---- grids and stores ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_run_grid_from_a_mapping_equals_the_cli_run_of_the_same_file(tmp_path, capsys):
     done = market.run_grid(TTC_GRID, store=tmp_path / "python.db")
     assert (done.runs, done.computed, done.from_store) == (8, 8, 0)

@@ -59,6 +59,7 @@ def test_a_grid_past_the_work_limit_is_refused_naming_what_fits(tmp_path, capsys
     pricing.runs_price(rosa_grid(read_grid("g.toml")), "g.toml: [grid]", 1)
 
 
+@pytest.mark.slow
 def test_a_grid_of_two_million_horizons_is_refused_before_any_model(tmp_path, capsys):
     values = ", ".join(str(200_000 + i) for i in range(2_000_000))
     write(tmp_path, f"{DELEGATION}T = [{values}]\n")

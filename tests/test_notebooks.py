@@ -37,6 +37,7 @@ def test_there_is_a_notebook_per_game():
     assert {game.name for game in GAMES} <= stems
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_a_notebook_runs_top_to_bottom(path, tmp_path):
     notebook = nbformat.read(path, as_version=4)

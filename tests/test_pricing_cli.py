@@ -250,6 +250,7 @@ def test_messages_say_what_the_flag_takes(argv, expected, capsys):
     assert code == 2 and err.startswith(f"llm-market: error: {expected}"), err
 
 
+@pytest.mark.slow
 def test_a_grid_with_a_huge_duplicated_list_gets_a_short_message(tmp_path, capsys):
     values = ", ".join(["10"] * 2_000_000)
     grid = tmp_path / "grid.toml"
@@ -283,6 +284,7 @@ SUBPROCESS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv", SUBPROCESS, ids=lambda argv: " ".join(argv[:2]))
 def test_refused_under_a_hard_memory_limit_with_a_small_peak(argv, tmp_path):
     def limit():

@@ -222,6 +222,7 @@ def test_an_unimportable_class_is_refused_before_any_worker_starts(not_forked, m
             parallel.map_chunks(strategy_names_in_worker, [1, 2], jobs=2)
 
 
+@pytest.mark.slow
 def test_workers_started_afresh_see_a_strategy_from_an_imported_module(not_forked):
     with STRATEGIES.scoped():
         STRATEGIES.register(Patient)
@@ -233,6 +234,7 @@ def test_workers_started_afresh_see_a_strategy_from_an_imported_module(not_forke
     pd.testing.assert_frame_equal(one.profiles, two.profiles)
 
 
+@pytest.mark.slow
 def test_dask_workers_receive_even_a_notebook_class():
     pytest.importorskip("distributed")
     notebook = type("Notebook", (Patient,), {"name": "notebook", "__module__": "__main__"})

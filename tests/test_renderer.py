@@ -87,6 +87,7 @@ def in_a_fresh_process(body: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_the_helper_draws_the_bytes_the_command_would_draw():
     in_a_fresh_process(
         """
@@ -102,6 +103,7 @@ def test_the_helper_draws_the_bytes_the_command_would_draw():
     )
 
 
+@pytest.mark.slow
 def test_a_dead_helper_is_replaced_by_drawing_here():
     in_a_fresh_process(
         """

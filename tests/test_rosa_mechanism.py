@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import key_property
 
 from agents.rosa.strategies import STRATEGIES, BidderView, BiddingStrategy, parse_strategies
 from agents.rosa.strategies import strategy as make_strategy
@@ -21,9 +22,11 @@ from mechanisms.rosa.learners import (
 )
 from mechanisms.rosa.resampling import (
     MECHANISMS,
+    Mechanism,
     ResamplingCoins,
     ResamplingParams,
     default_mu,
+    myerson_expected_payment,
     resample_by_redraws,
     resampled_bids,
     rosa_payment_rates,
@@ -152,7 +155,7 @@ def test_closed_form_matches_the_step_by_step_resampling():
         assert abs((closed > y).mean() - theory) < 5 * math.sqrt(theory / len(closed))
 
 
-@settings(max_examples=60, deadline=None)
+@key_property(60, deadline=None)
 @given(
     mu=st.floats(0.01, 0.99),
     bids=st.lists(st.floats(0.0, 0.5), min_size=1, max_size=6),
@@ -170,30 +173,69 @@ def test_payments_never_fall_below_the_bid(mu, bids, data):
     assert np.all(moved >= np.asarray(bids)) and np.all(moved <= 0.5)
 
 
-def test_expected_rosa_payment_is_the_myerson_payment_exactly():
-    # A step allocation A(x) = 100 if x < 0.2 else 30; expected payment over ROSA's coins at
-    # b = 0.1, mu = 0.3, c_hi = 0.5, by hand: abar(b) = (1-mu) 100 + mu E[A(X)], where
-    # P(X >= 0.2 | flag) = (0.3/0.4)^0.7; the Myerson form b abar(b) + int_b^c_hi abar.
-    mu, b, hi = 0.3, 0.1, 0.5
+def test_payment_rates_and_resampled_bids_on_a_small_instance_by_hand():
+    # c_hi = 0.5, mu = 0.25; provider 1 flagged with V = 0.5, provider 2 not flagged.
+    # paid b + (c_hi - b) / mu = 0.1 + 0.4 / 0.25 = 1.7 and 0.3 (its bid);
+    # moved to c_hi - (c_hi - b) V^(1/(1-mu)) = 0.5 - 0.4 * 0.5^(4/3) = 0.3412599 and 0.3.
+    rosa = MECHANISMS.get("rosa")(ResamplingParams(0.25, 0.5))
+    coins = ResamplingCoins(np.array([True, False]), np.array([0.5, 0.9]))
+    assert rosa.payment_rates([0.1, 0.3], coins) == pytest.approx([1.7, 0.3])
+    assert rosa.modified_bids([0.1, 0.3], coins) == pytest.approx([0.3412599, 0.3], abs=1e-7)
+    pay_as_bid = MECHANISMS.get("pay-as-bid")(ResamplingParams(0.25, 0.5))
+    assert pay_as_bid.payment_rates([0.1, 0.3], coins) == pytest.approx([0.1, 0.3])
+    assert pay_as_bid.modified_bids([0.1, 0.3], coins) == pytest.approx([0.1, 0.3])
 
-    def allocation(x):
-        return np.where(x < 0.2, 100.0, 30.0)
 
-    high = (0.3 / 0.4) ** 0.7
-    expected_a_of_x = 30 * high + 100 * (1 - high)
-    rosa_payment = (1 - mu) * b * 100 + mu * (b + (hi - b) / mu) * expected_a_of_x
-    grid = np.linspace(b, hi, 40_001)
-    # abar(u) by exact expectation over V for every u on the grid
-    below = np.minimum(grid, 0.2)
-    share_high = np.where(grid < 0.2, ((hi - 0.2) / (hi - below)) ** (1 - mu), 1.0)
-    abar = (1 - mu) * allocation(grid) + mu * (30 * share_high + 100 * (1 - share_high))
-    myerson = b * abar[0] + np.trapezoid(abar, grid)
-    assert rosa_payment == pytest.approx(myerson, rel=1e-5)
+# A step allocation A(x) = 100 if x < 0.2 else 30 at b = 0.1, mu = 0.3, c_hi = 0.5. By hand:
+# given the flag, P(x >= 0.2) = ((0.5 - 0.2) / (0.5 - 0.1))^(1 - mu) = 0.75^0.7 = 0.8176038, so
+# E[A(x) | flag] = 100 - 70 * 0.8176038 = 42.767736; the expected payment is
+# (1 - mu) b A(b) + mu (b + (c_hi - b) / mu) E[A(x) | flag] = 7 + 0.43 * 42.767736 = 25.390127.
+STEP_PAYMENT_BY_HAND = 25.390127
+STEP_MU, STEP_BID, STEP_HI = 0.3, 0.1, 0.5
+
+
+def step_allocation(x):
+    return np.where(x < 0.2, 100.0, 30.0)
+
+
+def expectation_over_rosa_coins(bids, cells: int):
+    """E[A(x)] and E[A(x) * rate] per bid, ROSA's code run on every coin (V on a midpoint grid)."""
+    rosa = MECHANISMS.get("rosa")(ResamplingParams(STEP_MU, STEP_HI))
+    flags = np.concatenate([[False], np.ones(cells, dtype=bool)])
+    uniforms = np.concatenate([[0.5], (np.arange(cells) + 0.5) / cells])
+    weights = np.concatenate([[1 - STEP_MU], np.full(cells, STEP_MU / cells)])
+    shape = (len(bids), cells + 1)
+    coins = ResamplingCoins(np.broadcast_to(flags, shape), np.broadcast_to(uniforms, shape))
+    bid_matrix = np.broadcast_to(np.asarray(bids, dtype=float)[:, None], shape)
+    served = step_allocation(rosa.modified_bids(bid_matrix, coins))
+    paid = served * rosa.payment_rates(bid_matrix, coins)
+    return (weights * served).sum(axis=1), (weights * paid).sum(axis=1)
+
+
+def test_expected_rosa_payment_of_a_step_allocation_by_hand():
+    _rounds, payment = expectation_over_rosa_coins([STEP_BID], cells=200_000)
+    # the midpoint rule misses the jump of A(x) by at most one cell: 70 x 1.43 x 0.3 / 200000
+    assert payment[0] == pytest.approx(STEP_PAYMENT_BY_HAND, abs=2e-4)
+
+
+def test_expected_rosa_payment_is_the_myerson_payment():
+    grid = np.linspace(STEP_BID, STEP_HI, 401)
+    abar, _payment = expectation_over_rosa_coins(grid, cells=4000)
+    myerson = myerson_expected_payment(STEP_BID, grid, abar, STEP_HI)
+    # abar is non-increasing, so the trapezoid rule errs by at most h/2 x its fall
+    assert np.all(np.diff(abar) <= 1e-9)
+    discretisation = (grid[1] - grid[0]) / 2 * (abar[0] - abar[-1])
+    assert abs(myerson - STEP_PAYMENT_BY_HAND) <= discretisation + 1e-3
 
 
 def test_mechanisms_are_registered_with_unique_names():
-    assert MECHANISMS.names() == ["rosa", "pay-as-bid"]
-    assert MECHANISMS.filter(lambda c: c["truthful"]) == [MECHANISMS.get("rosa")]
+    names = MECHANISMS.names()
+    assert {"rosa", "pay-as-bid"} <= set(names) and len(names) == len(set(names))
+    truthful = MECHANISMS.filter(lambda c: c["truthful"])
+    assert MECHANISMS.get("rosa") in truthful and MECHANISMS.get("pay-as-bid") not in truthful
+    for mechanism in MECHANISMS:
+        assert issubclass(mechanism, Mechanism) and "References" in mechanism.__doc__
+        assert isinstance(mechanism.classifier["truthful"], bool)
 
 
 # ---- learners -------------------------------------------------------------------------------
@@ -228,7 +270,7 @@ def round_view(data, n, t):
     return RoundView(t, means, widths, bids, priority)
 
 
-@settings(max_examples=100, deadline=None)
+@key_property(100, deadline=None)
 @given(n=st.integers(2, 5), t=st.integers(0, 5000), data=st.data())
 def test_elimination_explores_without_reading_bids_and_exploits_monotonically(n, t, data):
     learner = Elimination(LearnerParams(T=5000, n=n))
@@ -253,7 +295,9 @@ def test_elimination_explores_without_reading_bids_and_exploits_monotonically(n,
 
 
 def test_learners_are_registered_and_bad_parameters_are_refused():
-    assert LEARNERS.names() == ["elimination", "active-set", "linucb", "explore-then-commit"]
+    names = LEARNERS.names()
+    assert {"elimination", "active-set", "linucb", "explore-then-commit"} <= set(names)
+    assert len(names) == len(set(names))
     with pytest.raises(UserInputError, match="learner"):
         LEARNERS.get("ucb", field="learner")
     with pytest.raises(UserInputError, match="ridge"):

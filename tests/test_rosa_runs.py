@@ -9,8 +9,9 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis_profiles import key_property
 
 from market.rosa import runs
 from market.rosa.scenarios import RosaSetting, get_setting
@@ -18,6 +19,7 @@ from market.rosa.scenarios import RosaSetting, get_setting
 GRID = np.linspace(0.0, 0.5, 21)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("learner", "seed", "provider"), [("elimination", 2, 4), ("explore-then-commit", 3, 1)]
 )
@@ -45,6 +47,7 @@ def test_without_resampling_inflating_pays():
     assert max(curve.expected_utility) > 1.0  # a real gain over the truthful 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("learner", "seed", "provider", "bid"),
     [("explore-then-commit", 3, 1, 0.05), ("elimination", 2, 4, 0.02)],
@@ -86,7 +89,7 @@ def test_linucb_violates_monotonicity_where_monotone_learners_do_not():
     assert violations["explore-then-commit"] == 0
 
 
-@settings(max_examples=20, deadline=None)
+@key_property(20, deadline=None)  # ROSA's key property: 200 examples in the CI profile
 @given(
     seed=st.integers(0, 2**32),
     learner=st.sampled_from(["elimination", "explore-then-commit"]),

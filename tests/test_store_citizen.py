@@ -101,6 +101,7 @@ def test_a_wal_file_no_writer_has_open_is_read_without_side_files(filled, capsys
 # ---- two drivers on one store ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_drivers_on_one_store_compute_every_run_once(tmp_path):
     store, markers, runs = tmp_path / "s.db", tmp_path / "markers", 1600
     markers.mkdir()
@@ -162,6 +163,7 @@ def export_table(store: Path, target: Path) -> bytes:
     return target.read_bytes()
 
 
+@pytest.mark.slow
 def test_exports_are_byte_identical_across_jobs_chunks_and_resumes(tmp_path, monkeypatch, capsys):
     grid = tmp_path / "grid.toml"
     grid.write_text(GRID)
@@ -227,6 +229,7 @@ def test_export_errors_name_the_flag(filled, tmp_path, capsys):
     assert err.startswith("llm-market: error: --export:") and " out" not in err
 
 
+@pytest.mark.slow
 def test_a_killed_drivers_claims_do_not_hold_up_the_next_driver(tmp_path, monkeypatch):
     store, markers, runs = tmp_path / "s.db", tmp_path / "markers", 1600
     markers.mkdir()

@@ -195,6 +195,7 @@ class Coin(DelegationStrategy):
         return ServiceAction(model, report)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(
     every=st.none() | st.integers(1, 4_000),
