@@ -26,7 +26,7 @@ from app.plots import rosa as rplots
 from app.urlstate import page_url, parse_query
 from market.core.errors import UserInputError
 from market.rosa import runs
-from market.rosa.records import TruthfulnessCurve
+from market.rosa.records import TruthfulnessCurve, regret_sqrt_scale
 from market.rosa.scenarios import get_setting
 
 SMALL = "T=600&batch=150&study_T=300&bids=3&runs=4&horizons=100:400:3&regret_runs=2"
@@ -101,10 +101,10 @@ def test_one_dimensional_contexts_have_one_direction():
 
 def test_sqrt_fit_known_answers():
     t = np.array([1.0, 4.0, 9.0])
-    assert game.sqrt_scale(t, 2 * np.sqrt(t)) == pytest.approx(2.0)
+    assert regret_sqrt_scale(t, 2 * np.sqrt(t)) == pytest.approx(2.0)
     # regret 1, 1, 1 at sqrt(t) = 1, 2, 3: c = (1 + 2 + 3) / (1 + 4 + 9) = 6/14
-    assert game.sqrt_scale(t, np.ones(3)) == pytest.approx(6 / 14)
-    assert game.sqrt_scale(np.zeros(1), np.zeros(1)) == 0.0
+    assert regret_sqrt_scale(t, np.ones(3)) == pytest.approx(6 / 14)
+    assert regret_sqrt_scale(np.zeros(1), np.zeros(1)) == 0.0
 
 
 def finished(settings_: game.RosaSettings) -> game.RosaRun:

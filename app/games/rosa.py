@@ -30,7 +30,7 @@ from market.core.seeds import model_seed
 from market.core.values import count, number
 from market.rosa import footprint
 from market.rosa.model import RosaMarket
-from market.rosa.records import ProviderOutcome
+from market.rosa.records import ProviderOutcome, regret_sqrt_scale
 from market.rosa.scenarios import NOISES, RECONSTRUCTED, RosaSetting, get_setting
 from mechanisms.rosa.learners import LEARNERS
 from mechanisms.rosa.resampling import MECHANISMS
@@ -254,13 +254,6 @@ def service_sample(run: RosaRun, limit: int = SERVICE_POINTS) -> ServiceSample:
     )
 
 
-def sqrt_scale(rounds: np.ndarray, regret: np.ndarray) -> float:
-    """Least-squares ``c`` in ``regret(t) ~ c sqrt(t)`` over the recorded rows (0 if none)."""
-    roots = np.sqrt(np.asarray(rounds, dtype=float))
-    denominator = float(roots @ roots)
-    return float(roots @ np.asarray(regret, dtype=float) / denominator) if denominator else 0.0
-
-
 @dataclass(frozen=True)
 class RosaFrame:
     """A snapshot of a ROSA run after a step: everything the page's plots and tables read.
@@ -295,7 +288,7 @@ class RosaFrame:
     @property
     def scale(self) -> float:
         """The fitted ``c`` of ``c sqrt(t)`` against the cumulative regret."""
-        return sqrt_scale(self.series["queries"], self.series["regret"])
+        return regret_sqrt_scale(self.series["queries"], self.series["regret"])
 
 
 def snapshot(run: RosaRun) -> RosaFrame:

@@ -254,6 +254,18 @@ class TruthfulnessCurve(ResultMixin):
         )
 
 
+def regret_sqrt_scale(rounds, regret) -> float:
+    """Least-squares ``c`` in ``regret(t) ~ c sqrt(t)`` over the given rounds (0 if none).
+
+    The regret bound of the reconstructed ROSA learners grows as ``sqrt(T)`` (Patra et al.
+    2026, reconstructed; ``shared/specs/rosa.md``); ``c`` is how the curves and the dashboard
+    summarise a run's regret.
+    """
+    roots = np.sqrt(np.asarray(rounds, dtype=float))
+    denominator = float(roots @ roots)
+    return float(roots @ np.asarray(regret, dtype=float) / denominator) if denominator else 0.0
+
+
 @dataclass(frozen=True)
 class RegretCurve(ResultMixin):
     """Regret against the horizon T, and the cumulative regret of the longest horizon.
@@ -288,9 +300,7 @@ class RegretCurve(ResultMixin):
     @property
     def sqrt_scale(self) -> float:
         """Least-squares ``c`` in ``mean regret ~ c sqrt(T)``."""
-        roots = np.sqrt(np.asarray(self.horizons, dtype=float))
-        means = self.regret.mean(axis=1)
-        return float(roots @ means / (roots @ roots))
+        return regret_sqrt_scale(self.horizons, self.regret.mean(axis=1))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per horizon: mean regret, its standard error, per round and over sqrt(T)."""

@@ -259,6 +259,3 @@ class DelegationMechanism:
 
 
 MECHANISMS: Registry[type[DelegationMechanism]] = Registry("mechanism")
-
-
-MECHANISMS: Registry[type[DelegationMechanism]] = Registry("mechanism")
