@@ -144,6 +144,7 @@ def test_play_runs_to_the_end_and_stops():
     session.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("speed", [5.0, 20.0])
 def test_a_speed_is_never_exceeded(speed):
     session = counter_session(n=1_000_000, speed=speed)

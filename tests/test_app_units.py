@@ -238,6 +238,7 @@ def test_thinning_keeps_ends_and_order(n, limit):
     assert np.all(np.diff(rows) > 0)
 
 
+@pytest.mark.slow
 def test_ttc_charts_and_export():
     run = tg.build_run(tg.TTCSettings(preset="gsm8k-reasoning", beta="100"))
     run.model.step()

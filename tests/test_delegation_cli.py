@@ -297,6 +297,7 @@ def test_sweep_writes_every_file_and_no_temporaries(swept):
         assert (swept["1"] / png).read_bytes().startswith(PNG_SIGNATURE)
 
 
+@pytest.mark.slow
 def test_sweep_profiles_csv(swept):
     table = pd.read_csv(swept["1"] / "profiles.csv")
     assert list(table.columns) == list(PROFILE_COLUMNS)
@@ -306,6 +307,7 @@ def test_sweep_profiles_csv(swept):
     assert (table.groupby(["profile", "seed"])["delegations"].sum() <= int(SMALL_T)).all()
 
 
+@pytest.mark.slow
 def test_sweep_summary_csv_recomputed_from_profiles(swept):
     table = pd.read_csv(swept["1"] / "profiles.csv")
     summary = pd.read_csv(swept["1"] / "summary.csv")
@@ -318,6 +320,7 @@ def test_sweep_summary_csv_recomputed_from_profiles(swept):
     pd.testing.assert_frame_equal(got, expected.sort_index(), check_exact=False, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_sweep_figure3_csv_has_provider_1_playing_ours(swept):
     table = pd.read_csv(swept["1"] / "profiles.csv")
     figure3 = pd.read_csv(swept["1"] / "figure3.csv")
@@ -328,11 +331,13 @@ def test_sweep_figure3_csv_has_provider_1_playing_ours(swept):
     assert row["provider_utility"].item() == pytest.approx(mean, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_sweep_does_not_depend_on_jobs(swept):
     for name in ("profiles.csv", "summary.csv", "figure3.csv"):
         assert (swept["1"] / name).read_bytes() == (swept["2"] / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_sweep_json_settings(swept):
     data = json.loads((swept["2"] / "sweep.json").read_text())
     settings = data["settings"]

@@ -135,6 +135,7 @@ def test_the_graphs_sinks_are_exactly_the_profiles_without_an_improving_move(
         assert data["gain"] > tolerance
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 999), rule=st.sampled_from(["best", "random"]))
 def test_dynamics_end_at_a_sink_and_replay_from_one_seed(seed, rule):

@@ -20,6 +20,7 @@ def ends(mechanism, T):
     return result, {end.start[0]: end for end in result.claim_ends}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mechanism", ["second-best-artifact", "second-best"])
 def test_second_best_dynamics_end_at_ours_near_u_sb(mechanism):
     result, claim = ends(mechanism, 1_000_000)

@@ -86,6 +86,7 @@ def test_honest_providers_earn_exactly_zero(profile, T, eps, mechanism, seed):
         assert provider.provider_utility == 0.0
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(profile=profiles, T=st.integers(3_000, 60_000), eps=EPS, seed=st.integers(0, 2**32 - 1))
 def test_lemma_a1_mechanism_1_never_asks_for_more_than_T(profile, T, eps, seed):

@@ -124,6 +124,7 @@ def test_a_worker_that_always_dies_stops_with_one_line_and_keeps_what_finished(
     assert f"{kept} from the store" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_a_kind_whose_worker_always_dies_raises_workers_lost_after_two_retries(tmp_path):
     experiment = counted_experiment(400, dying=(399,))
     with pytest.raises(WorkersLost) as raised:
@@ -145,6 +146,7 @@ def run_grid(tmp_path: Path, capsys) -> tuple[int, str, Path]:
     return code, capsys.readouterr().err, store
 
 
+@pytest.mark.slow
 def test_a_full_disk_is_one_line_and_what_finished_stays(tmp_path, monkeypatch, capsys, reference):
     opened = store_module.ExperimentStore.__init__
 

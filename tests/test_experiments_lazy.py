@@ -99,6 +99,7 @@ def test_driver_memory_is_flat_over_the_first_chunks_of_a_huge_experiment():
     assert peak < 30e6, peak
 
 
+@pytest.mark.slow
 def test_the_store_lists_no_run_up_front_and_links_finished_runs(tmp_path):
     store = tmp_path / "s.db"
     execute(counted_experiment(300), store, jobs=1)

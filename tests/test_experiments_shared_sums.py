@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import hypothesis.strategies as st
+import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from test_delegation_random_markets import MECHANISMS, build, random_markets
 
@@ -37,6 +38,7 @@ def shared_and_plain(scenario, profiles, seed, T=None):
     return shared, plain, used
 
 
+@pytest.mark.slow
 def test_paper_markets_give_the_same_results_with_shared_sums():
     rng = random.Random(7)
     names = base_strategy_names()

@@ -163,6 +163,7 @@ def test_rosa_model_estimate_bounds_its_measured_peak(providers, dim, T, batch):
 @pytest.mark.parametrize(
     ("providers", "dim", "bids", "runs"), [(2, 1, 5, 20), (5, 20, 11, 50), (5, 5, 11, 50)]
 )
+@pytest.mark.slow
 def test_truthfulness_estimate_bounds_its_measured_peak(providers, dim, bids, runs):
     settings_ = rosa_page.RosaSettings(
         providers=str(providers), dim=str(dim), study_T="200", bids=str(bids), runs=str(runs)

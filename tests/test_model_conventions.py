@@ -61,6 +61,7 @@ def test_each_runs_module_has_run_with_seed_42(game):
     assert "Args:" in doc and "Returns:" in doc
 
 
+@pytest.mark.slow
 @BY_NAME
 def test_run_is_the_model_stepped_to_the_end(game):
     result = game.runs.run()

@@ -141,6 +141,7 @@ def test_the_refusal_says_what_fits_and_the_limit(capsys):
     assert "the limit is 1.0 GB, set LLM_MARKET_MEMORY_LIMIT to change it)" in err
 
 
+@pytest.mark.slow
 def test_a_larger_limit_lets_the_same_request_through_the_pricing(monkeypatch, capsys):
     monkeypatch.setenv(pricing.MEMORY_VARIABLE, "100TB")
     argv = ["rosa", "monotonicity", "--points", "1e4", "--instances", "1", "--T", "10"]

@@ -81,6 +81,7 @@ def test_regret_over_sqrt_T_stays_bounded_and_regret_per_round_falls(learner):
     assert len(curve.trajectory_rounds) == len(curve.trajectory_regret) > 100
 
 
+@pytest.mark.slow
 def test_linucb_violates_monotonicity_where_monotone_learners_do_not():
     survey = runs.monotonicity_survey(get_setting(T=400), 1, instances=10, points=21)
     violations = dict(zip(survey.learners, survey.instance_violations, strict=True))

@@ -395,6 +395,7 @@ def _close_to_table(ours, paper):
         assert abs(mine * 1e3 - theirs) <= tolerance, (mine * 1e3, theirs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(TABLE_2))
 def test_paper_section_5_poa_and_table_2(name):
     expected = TABLE_2[name]

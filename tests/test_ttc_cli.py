@@ -274,6 +274,7 @@ def test_compare_welfare_is_user_value_plus_utility(capsys, tmp_path):
 # ---- the real console script -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_console_script_subprocess_json():
     script = Path(sys.executable).with_name("llm-market")
     assert script.exists(), script
@@ -290,6 +291,7 @@ def test_console_script_subprocess_json():
     assert math.isclose(record["auction"]["payment"], 0.9)
 
 
+@pytest.mark.slow
 def test_console_script_subprocess_error_exit_2():
     script = Path(sys.executable).with_name("llm-market")
     result = subprocess.run(
