@@ -292,9 +292,11 @@ def truthfulness_command(args) -> int:
     )
     for b, u, e, f, r in zip(*columns, strict=True):
         lines.append(f"{b:>8.4f}{u:>13.3f}{e:>10.3f}{f:>15.3f}{r:>11.1f}")
+    gain, error, bid = curve.largest_gain()
     lines += [
-        f"best grid bid {curve.best_bid:.4f} (grid step {curve.grid_step:.4f}); truthful "
-        f"utility {curve.truthful_utility:.3f} ± {curve.truthful_standard_error:.3f}",
+        f"truthful utility {curve.truthful_utility:.3f} ± {curve.truthful_standard_error:.3f}; "
+        f"largest gain of a bid over it {gain:.3f} ± {error:.3f} (2 SE) at bid {bid:.4f} "
+        f"(grid step {curve.grid_step:.4f})",
         f"lowest realised utility of a truthful bid over all runs: "
         f"{curve.min_truthful_run_utility:.3f} (universal ex-post IR: >= 0)",
     ]

@@ -246,20 +246,26 @@ class TruthfulnessCurve(ResultMixin):
         )
 
     def summary(self) -> str:
-        """The truthful utility, and the largest estimated gain of any bid over it (with 2 SE).
-
-        Truthfulness in expectation (Patra et al. 2026, Def. 5) says no bid gains; an estimated
-        gain within two standard errors of its difference is noise, not a violation.
-        """
-        gains = np.asarray(self.expected_utility) - self.truthful_utility
-        best = int(np.argmax(gains))
-        gain, error = number(gains[best]), number(2 * self.difference_error[best])
+        """The truthful utility, and the largest estimated gain of any bid over it (with 2 SE)."""
+        gain, error, bid = self.largest_gain()
         return (
             f"provider {self.provider} (true cost {number(self.true_cost)}): truthful expected "
             f"utility {number(self.truthful_utility)} over {self.runs} runs; largest gain of "
-            f"{len(self.bids)} bids {gain} +- {error} (2 SE) at bid {number(self.bids[best])} "
-            "(reconstructed)"
+            f"{len(self.bids)} bids {number(gain)} +- {number(error)} (2 SE) at bid "
+            f"{number(bid)} (reconstructed)"
         )
+
+    def largest_gain(self) -> tuple[float, float, float]:
+        """The largest estimated gain of a grid bid over bidding the true cost.
+
+        Returns:
+            ``(gain, two standard errors of that difference, the bid)``. Truthfulness in
+            expectation (Patra et al. 2026, Def. 5) says no bid gains: a gain within its two
+            standard errors is noise, not a violation.
+        """
+        gains = np.asarray(self.expected_utility) - self.truthful_utility
+        k = int(np.argmax(gains))
+        return float(gains[k]), float(2 * self.difference_error[k]), float(self.bids[k])
 
 
 def regret_sqrt_scale(rounds, regret) -> float:
