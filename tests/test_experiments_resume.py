@@ -4,12 +4,16 @@ Each check starts ``llm-market delegation sweep ... --store`` as a real process,
 store shows progress, kills it at a random moment after that, checks that no worker outlives it
 and that the store holds no run twice, then resumes; the final files must equal an
 uninterrupted run's, byte for byte. Chunks are made small (``LLM_MARKET_CHUNK_SECONDS``) so the
-store fills in many transactions within a few seconds.
+store fills in many transactions within a few seconds. The processes killed or interrupted are
+real; the resume and the reference run the same command in this process (``main``), as the
+process that resumes is not what is tested, and a fresh interpreter costs seconds of imports.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import os
 import random
 import signal
@@ -21,6 +25,8 @@ from pathlib import Path
 
 import psutil
 import pytest
+
+from market.games import main
 
 SWEEP = ["delegation", "sweep", "--scenario", "cao2026", "--T", "60000", "--seeds", "3"]
 COMPARED = ("profiles.csv", "summary.csv", "figure3.csv", "figure2.png", "figure3.png")
@@ -74,14 +80,20 @@ def wait_for_progress(process: subprocess.Popen, store: Path, beyond: int) -> in
     pytest.fail("the store showed no progress within 60 s")
 
 
-def run_to_the_end(store: Path, out: Path) -> subprocess.CompletedProcess:
-    """The same sweep again, on two local workers, left to finish (it resumes from ``store``)."""
-    return subprocess.run(
-        [*command(), *SWEEP, "--jobs", "2", "--store", str(store), "--out", str(out)],
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
+def in_this_process(*arguments: str) -> tuple[int, str, str]:
+    """The command ``llm-market ARGUMENTS`` run here, under ``ENV``: exit code, stdout, stderr."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("LLM_MARKET_CHUNK_SECONDS", "CI"):
+            patch.setenv(name, ENV[name])
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(arguments))
+    return code, out.getvalue(), err.getvalue()
+
+
+def run_to_the_end(store: Path, out: Path, jobs: str = "2") -> tuple[int, str, str]:
+    """The same sweep again, left to finish (it resumes from ``store``): code, stdout, stderr."""
+    return in_this_process(*SWEEP, "--jobs", jobs, "--store", str(store), "--out", str(out))
 
 
 def workers_of(pid: int) -> list[psutil.Process]:
@@ -109,10 +121,8 @@ def assert_no_duplicates(store: Path) -> None:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("reference")
-    done = subprocess.run(
-        [*command(), *SWEEP, "--jobs", "1", "--out", str(out)], env=ENV, capture_output=True
-    )
-    assert done.returncode == 0, done.stderr
+    code, _, err = in_this_process(*SWEEP, "--jobs", "1", "--out", str(out))
+    assert code == 0, err
     return out
 
 
@@ -137,8 +147,8 @@ def test_sigkill_at_random_moments_then_resume(tmp_path, reference):
         assert_no_duplicates(store)
         assert not (tmp_path / f"out{attempt}").exists()  # nothing written before the end
         done = stored_runs(store)
-    finished = run_to_the_end(store, tmp_path / "out")
-    assert finished.returncode == 0, finished.stderr
+    code, _, err = run_to_the_end(store, tmp_path / "out")
+    assert code == 0, err
     assert_no_duplicates(store)
     assert stored_runs(store) == 216 * 3
     assert_same_outputs(reference, tmp_path / "out")
@@ -165,14 +175,9 @@ def test_ctrl_c_stops_within_seconds_with_one_line_then_resumes(tmp_path, refere
     assert_no_duplicates(store)
     kept = stored_runs(store)
     assert 0 < kept < 216 * 3
-    resumed = subprocess.run(
-        [*command(), *SWEEP, "--jobs", jobs, "--store", str(store), "--out", str(tmp_path / "out")],
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
-    assert resumed.returncode == 0, resumed.stderr
-    assert f"{kept} run(s) from the store" in resumed.stdout
+    code, out, err = run_to_the_end(store, tmp_path / "out", jobs)
+    assert code == 0, err
+    assert f"{kept} run(s) from the store" in out
     assert_same_outputs(reference, tmp_path / "out")
 
 
@@ -191,6 +196,6 @@ def test_dask_workers_die_with_a_killed_driver_and_the_sweep_resumes(tmp_path, r
     process.wait(timeout=10)
     assert_no_survivors(workers)
     assert_no_duplicates(store)
-    finished = run_to_the_end(store, tmp_path / "out")
-    assert finished.returncode == 0, finished.stderr
+    code, _, err = run_to_the_end(store, tmp_path / "out")
+    assert code == 0, err
     assert_same_outputs(reference, tmp_path / "out")

@@ -85,7 +85,7 @@ def test_rosa_truthfulness_resumes_after_sigkill(tmp_path, capsys):
 
 
 SMALL = str(Path(__file__).parent / "data" / "small_scenario.toml")  # 36 profiles: a quick PNG
-METAGAME = ["delegation", "metagame", "--scenario", SMALL, "--T", "1000000", "--seeds", "2"]
+METAGAME = ["delegation", "metagame", "--scenario", SMALL, "--T", "100000", "--seeds", "2"]
 METAGAME_FILES = (
     "payoffs.csv",
     "graph.graphml",

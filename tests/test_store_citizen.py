@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import engine_kinds
 import pytest
 from engine_kinds import counted_experiment, markers_per_run
 
@@ -39,6 +40,14 @@ preset = "cao2026"
 T = [20000, 30000]
 strategies = ["ours", "honest"]
 """
+
+
+def without_the_sleep(monkeypatch) -> None:
+    """Drop the ``counted`` kind's per-run sleep in this process (inline runs, ``jobs=1``).
+
+    The sleep only makes two driver processes overlap; the rows never depend on it.
+    """
+    monkeypatch.setattr(engine_kinds, "SECONDS_PER_RUN", 0.0)
 
 
 def side_files(folder: Path) -> list[str]:
@@ -102,7 +111,7 @@ def test_a_wal_file_no_writer_has_open_is_read_without_side_files(filled, capsys
 
 
 @pytest.mark.slow
-def test_two_drivers_on_one_store_compute_every_run_once(tmp_path):
+def test_two_drivers_on_one_store_compute_every_run_once(tmp_path, monkeypatch):
     store, markers, runs = tmp_path / "s.db", tmp_path / "markers", 1600
     markers.mkdir()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS.parent), str(TESTS)])}
@@ -117,6 +126,7 @@ def test_two_drivers_on_one_store_compute_every_run_once(tmp_path):
     assert sorted(counts) == list(range(runs)) and set(counts.values()) == {1}
     computed = [int(report[0]) for report in reports]
     assert sum(computed) == runs and min(computed) > 0, reports  # both took a share
+    without_the_sleep(monkeypatch)
     single = execute(counted_experiment(runs), None, jobs=1).rows
     assert execute(counted_experiment(runs), store, jobs=1).rows == single
 
@@ -245,6 +255,7 @@ def test_a_killed_drivers_claims_do_not_hold_up_the_next_driver(tmp_path, monkey
     monkeypatch.delenv("LLM_MARKET_LEASE_SECONDS", raising=False)
     with sqlite3.connect(store) as con:
         assert con.execute("SELECT COUNT(*) FROM claims").fetchone()[0] > 0
+    without_the_sleep(monkeypatch)
     started = time.monotonic()
     outcome = execute(counted_experiment(runs, markers), store, jobs=1)
     assert time.monotonic() - started < 60  # not the lease: the dead driver's pid is gone
