@@ -855,17 +855,25 @@ def run_case(runner: Runner, case: Case, root: Path) -> dict:
     }
 
 
-def run_lane(cases: queue.SimpleQueue, root: Path, lane: int) -> dict[str, dict]:
-    """Take cases from the shared queue until it is empty; a fresh runner after a bad case."""
+def run_lane(
+    cases: queue.SimpleQueue, root: Path, lane: int, runner: Runner | None = None
+) -> dict[str, dict]:
+    """Take cases from the shared queue until it is empty; a fresh runner after a bad case.
+
+    ``runner``, if given, is the lane's first runner, started already (while the inputs were
+    made); the lane waits for it to be ready like for any runner it starts.
+    """
     results: dict[str, dict] = {}
-    runner, log = None, root / f"runner{lane}.log"
+    log, fresh = root / f"runner{lane}.log", runner is not None
     while True:
         try:
             case = cases.get_nowait()
         except queue.Empty:
             break
         if runner is None:
-            runner = Runner(root, log)
+            runner, fresh = Runner(root, log), True
+        if fresh:
+            fresh = False
             if runner.message(time.monotonic() + 120, lambda: None) is None:
                 runner.close()
                 raise RuntimeError(f"the abuse runner did not start: {log.read_text()[-3000:]}")
@@ -909,18 +917,24 @@ def corpus(request):
     """The selected cases run: results by id, the inputs each made, the cases' root folder."""
     cases = selected_cases(request.session)
     root = Path(tempfile.mkdtemp(prefix="abuse-corpus-"))
-    inputs = {}
-    for case in cases:
-        make_inputs(case, root / "cases" / case.id)
-        (root / "caches" / case.id).mkdir(parents=True)
-        inputs[case.id] = contents(root / "cases" / case.id)
-    (root / "caches" / "runner").mkdir()
-    shared = queue.SimpleQueue()
-    for case in sorted(cases, key=lambda c: -c.seconds):  # the longest first
-        shared.put(case)
+    (root / "caches" / "runner").mkdir(parents=True)
+    runners: list[Runner] = []
     try:
+        for lane in range(LANES):  # (importing the commands while the inputs are made)
+            runners.append(Runner(root, root / f"runner{lane}.log"))
+        inputs = {}
+        for case in cases:
+            make_inputs(case, root / "cases" / case.id)
+            (root / "caches" / case.id).mkdir(parents=True)
+            inputs[case.id] = contents(root / "cases" / case.id)
+        shared = queue.SimpleQueue()
+        for case in sorted(cases, key=lambda c: -c.seconds):  # the longest first
+            shared.put(case)
         with ThreadPoolExecutor(LANES) as pool:
-            futures = [pool.submit(run_lane, shared, root, lane) for lane in range(LANES)]
+            futures = [
+                pool.submit(run_lane, shared, root, lane, runner)
+                for lane, runner in enumerate(runners)
+            ]
             results = {}
             for future in futures:
                 results.update(future.result())
@@ -928,6 +942,8 @@ def corpus(request):
             Path(os.environ["ABUSE_CORPUS_REPORT"]).write_text(json.dumps(results, indent=1))
         yield {"results": results, "inputs": inputs, "root": root}
     finally:
+        for runner in runners:  # (each lane closed its own; this closes one a failure left)
+            runner.close()
         shutil.rmtree(root, ignore_errors=True)
 
 

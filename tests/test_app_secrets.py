@@ -80,17 +80,36 @@ def page_state(rc) -> str:
     return "\n".join(widget_states(rc.find(ipywidgets.Widget).widget, set()))
 
 
+#: How often a settling page is looked at (seconds).
+POLL_SECONDS = 0.02
+#: How long a page's widgets must stay unchanged, once the session settled, to count as drawn:
+#: the last widgets of the same render come within it (seconds). A page still changing (a play
+#: loop's counter) counts as drawn :data:`BUSY_SECONDS` after the session settled.
+QUIET_SECONDS = 0.1
+BUSY_SECONDS = 1.0
+
+
 def rendered(page, url: str):
-    """The page at ``url`` once its session has settled (built, or failed in one line)."""
+    """The page at ``url`` once its session has settled (built, or failed in one line).
+
+    Settled: the step counter, a user error or an alert is shown, and no widget has changed for
+    :data:`QUIET_SECONDS` since (the last widgets of the same render), or it has been shown for
+    :data:`BUSY_SECONDS`.
+    """
     _box, rc = solara.render(Harness(page, url), handle_error=False)
     deadline = time.monotonic() + 60
-    state = page_state(rc)
+    state, quiet_since, shown_since = page_state(rc), None, None
     while time.monotonic() < deadline:
-        time.sleep(0.1)
-        if "step-counter" in state or "user-error" in state or "v-alert" in state:
-            time.sleep(0.1)  # the last widgets of the same render
+        time.sleep(POLL_SECONDS)
+        now, clock = page_state(rc), time.monotonic()
+        if not ("step-counter" in now or "user-error" in now or "v-alert" in now):
+            state, quiet_since, shown_since = now, None, None
+            continue
+        shown_since = shown_since or clock
+        if quiet_since is None or now != state:
+            state, quiet_since = now, clock
+        if clock - quiet_since >= QUIET_SECONDS or clock - shown_since >= BUSY_SECONDS:
             return rc
-        state = page_state(rc)
     return rc
 
 
