@@ -256,3 +256,13 @@ def test_the_readme_s_python_example_runs_as_written(tmp_path, monkeypatch, caps
     assert len(namespace["frame"]) > 100  # a step is a batch of queries, not the whole horizon
     assert any("4 runs" in line for line in printed)
     assert (tmp_path / "runs.sqlite").exists()
+
+
+def test_a_beta_sweep_s_rows_in_the_store_name_their_preset(tmp_path):
+    from market.ttc import runs
+
+    store = tmp_path / "sweep.sqlite"
+    runs.sweep_beta("intro-example", [1.0, 10.0], store=store)
+    runs.sweep_beta(runs.build_game(preset="gsm8k-majority"), [1.0], store=store)
+    table = market.open_store(store).table("ttc_equilibria")
+    assert set(table["preset"]) == {"intro-example", "gsm8k-majority"}

@@ -347,7 +347,7 @@ def sweep_beta_command(args: argparse.Namespace) -> int:
     spec, betas = betas_of(args, game_spec)
     engine = engine_settings(args)
     sweep = runs.sweep_beta(
-        spec.game,
+        spec,
         betas,
         args.dynamics,
         args.schedule,
