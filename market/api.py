@@ -347,17 +347,11 @@ class StoreView:
         """One experiment's rows (its id, or a prefix), in its run order, labels decoded."""
         import pandas as pd
 
-        from market.core.store_tables import experiment_in_run_order
+        from market.core.store_tables import experiment_in_run_order, find_experiment
 
         with self.connect() as store:
-            found = store.connection.execute(
-                "SELECT result_table, id FROM experiments WHERE id LIKE ?",
-                (f"{experiment_id}%",),
-            ).fetchall()
-            if len(found) != 1:
-                known = [i for (i,) in store.connection.execute("SELECT id FROM experiments")]
-                raise UserInputError("experiment", f"one of {', '.join(known)}", experiment_id)
-            query, params = experiment_in_run_order(store.connection, *found[0])
+            found = find_experiment(store.connection, experiment_id, "experiment")
+            query, params = experiment_in_run_order(store.connection, *found)
             return pd.read_sql(query, store.connection, params=params)
 
     @staticmethod

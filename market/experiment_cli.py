@@ -35,10 +35,10 @@ from pathlib import Path
 
 from market.core.cli import engine_options, engine_settings
 from market.core.errors import UserInputError
+from market.core.grids import short
 
 FILTER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|!=|=|<|>)\s*(.*?)\s*$")
 SHOWN_ROWS = 20
-SHOWN_CHARACTERS = 40
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -147,12 +147,13 @@ def selected_rows(store, args):
 
     from market.core.store_tables import (
         experiment_in_run_order,
+        find_experiment,
         table_columns,
         table_in_run_order,
     )
 
     if args.experiment is not None:
-        table, experiment_id = find_experiment(store, args.experiment)
+        table, experiment_id = find_experiment(store.connection, args.experiment, "--experiment")
         source, params = experiment_in_run_order(store.connection, table, experiment_id)
     else:
         tables = store.tables()
@@ -170,18 +171,6 @@ def selected_rows(store, args):
         params.append(value)
     query = f"SELECT * FROM ({source})" + (f" WHERE {' AND '.join(where)}" if where else "")
     return pd.read_sql(query, store.connection, params=params)
-
-
-def find_experiment(store, prefix: str) -> tuple[str, str]:
-    """(result table, full id) of the experiment whose id starts with ``prefix``."""
-    found = store.connection.execute(
-        "SELECT result_table, id FROM experiments WHERE id LIKE ?", (prefix + "%",)
-    ).fetchall()
-    if len(found) != 1:
-        known = [i for (i,) in store.connection.execute("SELECT id FROM experiments")]
-        shown = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
-        raise UserInputError("--experiment", f"one of {shown or '(none)'}", short(prefix))
-    return found[0]
 
 
 def parse_filter(text: str, columns: dict[str, str]) -> tuple[str, str, object]:
@@ -208,11 +197,6 @@ def parse_filter(text: str, columns: dict[str, str]) -> tuple[str, str, object]:
             f"--filter {column}", f"{expected} (column {column} is {kind or 'REAL'})", short(value)
         ) from None
     return column, operator, number
-
-
-def short(value: str, most: int = SHOWN_CHARACTERS) -> str:
-    """At most the first ``most`` characters of a user's value (marked when cut)."""
-    return value if len(value) <= most else value[:most] + "..."
 
 
 def export(frame, target: str, as_json: bool) -> int:

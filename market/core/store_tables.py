@@ -21,6 +21,8 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from market.core.errors import UserInputError
+from market.core.grids import short
 from market.core.store import quoted
 
 #: The spec entry in which an experiment names a column's coded values.
@@ -128,3 +130,20 @@ def experiment_in_run_order(
         'ON t.run_key = e.run_key WHERE e.experiment_id = ? ORDER BY e.position, t."row"'
     )
     return query, [*params, experiment_id]
+
+
+def find_experiment(connection: sqlite3.Connection, prefix: str, field: str) -> tuple[str, str]:
+    """(result table, full id) of the experiment whose id starts with ``prefix``.
+
+    Raises:
+        UserInputError: no experiment or several start with ``prefix`` (``field`` names the
+            user's flag or argument; the message lists at most ten ids).
+    """
+    found = connection.execute(
+        "SELECT result_table, id FROM experiments WHERE id LIKE ?", (prefix + "%",)
+    ).fetchall()
+    if len(found) != 1:
+        known = [i for (i,) in connection.execute("SELECT id FROM experiments")]
+        shown = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
+        raise UserInputError(field, f"one of {shown or '(none)'}", short(prefix))
+    return found[0]
