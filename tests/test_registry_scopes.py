@@ -267,3 +267,13 @@ def test_the_readme_s_custom_strategy_runs_as_written(capsys):
         ours = DelegationMarket("cao2026", strategies="patient,ours,honest", T=20_000, rng=42)
         ours.run_model()
     assert ours.result().providers == namespace["model"].result().providers
+
+
+def test_the_default_tournament_plays_the_paper_s_strategies():
+    import market
+
+    with STRATEGIES.scoped():
+        STRATEGIES.register(Patient)
+        played = market.Tournament(T=SMALL_T, seed=7).play()
+    assert played.settings["strategies"] == list(PAPER_TABLE_1)
+    assert sorted(played.ranked_names) == sorted(PAPER_TABLE_1)

@@ -22,11 +22,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
 import pandas as pd
 
-from agents.delegation.strategies import base_strategy_names
-from market.core.errors import UserInputError
+from market.core.providers import provider_index
 from market.delegation.metagame import (
     DEFAULT_MAX_PLAYS,
     MetagameMarket,
@@ -207,7 +205,7 @@ class Tournament:
             store=self.store,
             progress=self.progress,
         )
-        provider = checked_provider(self.provider, len(played.settings["providers"]))
+        provider = provider_index(self.provider, len(played.settings["providers"])) + 1
         return TournamentResult(
             settings=tournament_settings(played, provider),
             scores=strategy_scores(played.profiles, provider, played.settings["strategies"]),
@@ -215,22 +213,17 @@ class Tournament:
         )
 
 
-def strategy_names(strategies) -> list[str]:
-    """The strategies to play: the paper's six for None, names from a list or "a,b,c" text."""
+def strategy_names(strategies) -> list[str] | None:
+    """The strategies to play, from a list or "a,b,c" text (None: the sweep's default).
+
+    The sweep's default is the paper's six (``paper_strategy_names()`` of
+    :mod:`agents.delegation.strategies`), so a strategy registered elsewhere never joins unnamed.
+    """
     if strategies is None:
-        return list(base_strategy_names())
+        return None
     if isinstance(strategies, str):
         return [name.strip() for name in strategies.split(",")]
     return list(strategies)
-
-
-def checked_provider(provider, K: int) -> int:
-    """A provider number from 1 to ``K``."""
-    if isinstance(provider, bool) or not isinstance(provider, int | np.integer):
-        raise UserInputError("provider", f"a provider from 1 to {K}", provider)
-    if not 1 <= provider <= K:
-        raise UserInputError("provider", f"a provider from 1 to {K}", provider)
-    return int(provider)
 
 
 def tournament_settings(played: SweepResult, provider: int) -> dict:
