@@ -262,15 +262,6 @@ def analyze(
 # ---- sweeps and comparisons --------------------------------------------------------------
 
 
-def preset_label(game: GameLike) -> str:
-    """The name a store shows for ``game``: the preset's, the spec's source, or "" for a game."""
-    if isinstance(game, str):
-        return game
-    if isinstance(game, GameSpec):
-        return game.source.removeprefix("scenario ")
-    return ""
-
-
 def sweep_beta(
     game: GameLike,
     betas: Sequence[float],
@@ -312,12 +303,12 @@ def sweep_beta(
     """
     from market.ttc.experiments import INDEX, beta_experiment, preset_labels
 
-    label = preset_label(game)
+    label = game_source(game).removeprefix("scenario ")  # what a store shows beside the hash
     game = as_game(game)
     seed = root_seed(seed)
     dynamics_rule(rule)
     spec = {"command": "ttc sweep-beta", "seed": seed, "betas": [float(b) for b in betas]}
-    if label:  # a store's readers show this name beside the game's hash
+    if label:
         spec.update(preset_labels({label: game}))
     experiment = beta_experiment(game, betas, rule, schedule, seed, spec)
     outcome = execute(
