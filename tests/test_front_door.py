@@ -232,11 +232,15 @@ def test_a_tiny_tournament_gives_ranked_names_a_frame_and_a_summary():
     assert rest.equilibrium_reached and "|".join(rest.profile) in result.equilibria()
 
 
-def test_a_tournament_ranks_for_the_provider_asked_and_refuses_others():
+def test_a_tournament_ranks_for_the_provider_asked_and_refuses_others(monkeypatch):
+    from market.delegation import tournament
+
     result = market.Tournament(strategies=["ours", "honest"], T=20_000, provider=3).play()
     assert result.settings["provider"] == 3
+    monkeypatch.setattr(tournament, "sweep", lambda *a, **k: pytest.fail("ran before refusing"))
     with pytest.raises(UserInputError, match=r"^provider: expected a provider from 1 to 3"):
         market.Tournament(strategies=["ours"], T=20_000, provider=4).play()
+    monkeypatch.undo()
     with pytest.raises(UserInputError, match="strategies"):
         market.Tournament(strategies=["ours", "nice"], T=20_000).play()
 

@@ -31,6 +31,7 @@ from market.delegation.metagame import (
     better_response_graph,
     graph_sinks,
 )
+from market.delegation.model import resolve_scenario
 from market.delegation.payoffs import PayoffTable, standard_error, table_from_sweep
 from market.delegation.runs import DEFAULT_SEED, SweepResult, sweep
 
@@ -192,6 +193,8 @@ class Tournament:
             UserInputError: an unknown strategy, preset or mechanism, a bad T, eps, seed,
                 seeds or jobs, or a provider outside 1..K.
         """
+        scenario = resolve_scenario(self.preset, self.T, self.eps, self.mechanism)
+        provider = provider_index(self.provider, len(scenario.providers)) + 1  # before any run
         names = strategy_names(self.strategies)
         played = sweep(
             self.preset,
@@ -205,7 +208,6 @@ class Tournament:
             store=self.store,
             progress=self.progress,
         )
-        provider = provider_index(self.provider, len(played.settings["providers"])) + 1
         return TournamentResult(
             settings=tournament_settings(played, provider),
             scores=strategy_scores(played.profiles, provider, played.settings["strategies"]),
