@@ -240,6 +240,8 @@ def test_a_tournament_ranks_for_the_provider_asked_and_refuses_others(monkeypatc
     monkeypatch.setattr(tournament, "sweep", lambda *a, **k: pytest.fail("ran before refusing"))
     with pytest.raises(UserInputError, match=r"^provider: expected a provider from 1 to 3"):
         market.Tournament(strategies=["ours"], T=20_000, provider=4).play()
+    with pytest.raises(UserInputError, match=r"^seeds: expected at most [\d,]+ replicate seeds"):
+        market.Tournament(seeds=10**9).play()  # priced before anything is allocated
     monkeypatch.undo()
     with pytest.raises(UserInputError, match="strategies"):
         market.Tournament(strategies=["ours", "nice"], T=20_000).play()

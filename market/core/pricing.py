@@ -192,12 +192,12 @@ def work(estimate: Callable[[Mapping[str, int]], float], workers: int | None = N
     )
 
 
-def jobs_size(text, default: int) -> Size:
-    """``--jobs``, read (``default`` when not given), as a size to price."""
+def jobs_size(text, default: int, flag: str = "--jobs") -> Size:
+    """``--jobs`` (or the argument named ``flag``), read (``default`` when not given)."""
     from market.core.values import count
 
-    value = default if text is None else count(text, "--jobs")
-    return Size("--jobs", text, value, "worker processes", typical=cores())
+    value = default if text is None else count(text, flag)
+    return Size(flag, text, value, "worker processes", typical=cores())
 
 
 @dataclass(frozen=True)

@@ -33,11 +33,16 @@ def horizon_count(text, flag: str) -> int:
     return value
 
 
-def scenario_sizes(args: argparse.Namespace) -> tuple[int, int]:
+#: The names a size is refused under: the CLI's flags, or a Python function's arguments.
+CLI_FLAGS = {"T": "--T", "seeds": "--seeds", "jobs": "--jobs"}
+PYTHON_ARGUMENTS = {"T": "T", "seeds": "seeds", "jobs": "jobs"}
+
+
+def scenario_sizes(args: argparse.Namespace, T_flag: str = "--T") -> tuple[int, int]:
     """The scenario's T (``--T`` if given, checked) and its number of providers K."""
     from market.delegation.model import resolve_scenario
 
-    T = None if args.T is None else horizon_count(args.T, "--T")
+    T = None if args.T is None else horizon_count(args.T, T_flag)
     scenario = resolve_scenario(args.scenario)
     return (int(scenario.T) if T is None else T), len(scenario.providers)
 
@@ -51,24 +56,31 @@ def run_price(args: argparse.Namespace) -> pricing.Price:
     return pricing.check(sizes, limits)
 
 
-def profiles_price(args: argparse.Namespace, profiles_per_seed: int) -> pricing.Price:
-    """``sweep`` and ``metagame``: ``profiles_per_seed`` x ``--seeds`` runs of T queries."""
-    T, providers = scenario_sizes(args)
-    seeds = count(args.seeds, "--seeds")
-    jobs = pricing.jobs_size(args.jobs, pricing.cores())
+def profiles_price(
+    args: argparse.Namespace, profiles_per_seed: int, names: dict[str, str] = CLI_FLAGS
+) -> pricing.Price:
+    """``sweep`` and ``metagame``: ``profiles_per_seed`` x ``--seeds`` runs of T queries.
+
+    ``args`` holds ``scenario``, ``T``, ``seeds`` and ``jobs`` as given; ``names`` are what a
+    refusal calls them (:data:`CLI_FLAGS`, or :data:`PYTHON_ARGUMENTS` for a Python call).
+    """
+    T_flag, seeds_flag, jobs_flag = names["T"], names["seeds"], names["jobs"]
+    T, providers = scenario_sizes(args, T_flag)
+    seeds = count(args.seeds, seeds_flag)
+    jobs = pricing.jobs_size(args.jobs, pricing.cores(), jobs_flag)
     sizes = [
-        Size("--seeds", args.seeds, seeds, "replicate seeds"),
-        Size("--T", args.T, T, "queries", typical=T if args.T is None else None),
+        Size(seeds_flag, args.seeds, seeds, "replicate seeds"),
+        Size(T_flag, args.T, T, "queries", typical=T if args.T is None else None),
         jobs,
     ]
 
     def memory(s) -> float:
-        runs = profiles_per_seed * s["--seeds"]
-        workers = min(s["--jobs"], runs)  # a pool never starts more workers than runs
-        return footprint.runs_bytes(runs, s["--seeds"], s["--T"], providers, workers)
+        runs = profiles_per_seed * s[seeds_flag]
+        workers = min(s[jobs_flag], runs)  # a pool never starts more workers than runs
+        return footprint.runs_bytes(runs, s[seeds_flag], s[T_flag], providers, workers)
 
     def seconds(s) -> float:
-        return footprint.queries_seconds(profiles_per_seed * s["--seeds"] * s["--T"])
+        return footprint.queries_seconds(profiles_per_seed * s[seeds_flag] * s[T_flag])
 
     limits = [pricing.memory(memory), pricing.work(seconds, jobs.value)]
     price = pricing.check(sizes, limits)
