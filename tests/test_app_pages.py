@@ -14,8 +14,9 @@ import solara
 import solara.routing
 import solara.widgets
 
-from app.pages import PAGES, delegation, home, metagame, page_routes, rosa, ttc
+from app.pages import PAGES, delegation, home, metagame, page_routes, rosa, site_pages, ttc
 from app.tours import TOURS
+from market.games import BUILTIN_GAMES
 
 FAST = "batch=200000"  # five steps for T = 1e6: keeps Play short
 
@@ -112,14 +113,20 @@ def play_to_end(rc) -> None:
 
 def test_routes_are_one_per_page_module():
     routes = page_routes()
-    assert [r.path for r in routes] == ["/", "delegation", "metagame", "ttc", "rosa"]
-    assert len(routes) == len(PAGES)
+    assert [r.path for r in routes][: len(PAGES)] == ["/", "delegation", "metagame", "ttc", "rosa"]
+    assert len(routes) == len(site_pages())
+
+
+def test_every_shipped_game_names_its_page():
+    assert [page for _, page in home.game_pages()][: len(BUILTIN_GAMES)] == [delegation, ttc, rosa]
+    assert [game for game, _ in home.game_pages()][: len(BUILTIN_GAMES)] == list(BUILTIN_GAMES)
 
 
 def test_home_has_a_card_per_game_and_per_tour():
     _box, rc = solara.render(Harness(home, "/"), handle_error=False)
-    # the three games, and strategy dynamics next to the delegation game
-    assert len(rc.find(v.Btn, children=["Open"])) == 4
+    # every game with a page (the three shipped ones here), and strategy dynamics next to
+    # the delegation game
+    assert len(rc.find(v.Btn, children=["Open"])) == len(home.game_pages()) + 1
     assert len(rc.find(v.Btn, children=["Start the tour"])) == len(TOURS)
 
 

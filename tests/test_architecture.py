@@ -14,7 +14,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from market.games import GAMES
+from market.games import BUILTIN_GAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("market", "mechanisms", "agents", "app")
@@ -100,7 +100,7 @@ def test_no_file_is_much_over_400_lines():
     assert long == {}
 
 
-@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
+@pytest.mark.parametrize("game", BUILTIN_GAMES, ids=lambda g: g.name)
 def test_every_game_describes_itself_the_same_way(game):
     assert game.model.__module__ == f"market.{game.name}.model"
     assert len(game.scenarios) >= 1 and len(game.strategies) >= 1 and len(game.mechanisms) >= 1

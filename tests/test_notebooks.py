@@ -31,10 +31,10 @@ NOTEBOOKS = sorted((Path(__file__).parent.parent / "examples" / "notebooks").glo
 
 
 def test_there_is_a_notebook_per_game():
-    from market.games import GAMES
+    from market.games import BUILTIN_GAMES
 
     stems = {path.stem for path in NOTEBOOKS}
-    assert {game.name for game in GAMES} <= stems
+    assert {game.name for game in BUILTIN_GAMES} <= stems
 
 
 @pytest.mark.slow

@@ -28,7 +28,7 @@ from market.core.registry import Registry, registrations_for_workers
 from market.delegation.model import DelegationMarket
 from market.delegation.payoffs import payoff_table
 from market.delegation.runs import sweep
-from market.games import GAMES, main
+from market.games import BUILTIN_GAMES, main
 from mechanisms.delegation import MECHANISMS, DelegationMechanism
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,7 +127,7 @@ def fresh_registry(group: str) -> Registry:
 # ---- groups ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
+@pytest.mark.parametrize("game", BUILTIN_GAMES, ids=lambda g: g.name)
 def test_each_game_s_registries_read_the_group_named_after_the_game(game):
     assert game.strategies.group.startswith(f"llm_market.{game.name}.")
     assert game.mechanisms.group == f"llm_market.{game.name}.mechanisms"
@@ -137,8 +137,8 @@ def test_the_groups_of_the_module_docstring_are_the_registries_groups():
     from agents.ttc.strategies import BIDDING_STRATEGIES
     from mechanisms.rosa.learners import LEARNERS
 
-    registries = [BIDDING_STRATEGIES, LEARNERS, *(g.strategies for g in GAMES)]
-    registries += [g.mechanisms for g in GAMES]
+    registries = [BIDDING_STRATEGIES, LEARNERS, *(g.strategies for g in BUILTIN_GAMES)]
+    registries += [g.mechanisms for g in BUILTIN_GAMES]
     for registry in registries:
         assert f"``{registry.group}``" in plugins.__doc__
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+import warnings
 
 import solara
 
 from app import capacity
 from app.prose import Prose
 from app.tours import TOURS
+from market.core.plugins import PluginWarning
 from market.games import GAMES
 
 PATH = ""
@@ -24,9 +26,6 @@ on Mesa: pick a scenario, press **Play**, and watch the providers, the user and 
 mechanism's numbers evolve. Every setting lives in the page's address, so a link reproduces
 the run. The guided tours set everything in one click and say what to watch.
 """
-
-#: The page of each game (its URL path), in menu order.
-GAME_PAGES = {"delegation": "delegation", "ttc": "ttc", "rosa": "rosa"}
 
 #: Pages that study a game further, shown right after that game's card: (title, text, path).
 FOLLOW_UPS = {
@@ -45,6 +44,24 @@ FOLLOW_UPS = {
 }
 
 
+def game_pages() -> list[tuple]:
+    """``(game, page module)`` of every game with a dashboard page, in menu order.
+
+    A page that cannot be imported (a broken plugin game's) is one
+    :class:`~market.core.plugins.PluginWarning` naming it, and is left out.
+    """
+    pages = []
+    for game in GAMES:
+        if not game.page_path:
+            continue
+        try:
+            pages.append((game, game.page))
+        except Exception as error:  # foreign code at import: skip it, say why
+            message = f"the {game.name} game's page {game.page_path!r} not loaded: {error!r}"
+            warnings.warn(message[:300], PluginWarning, stacklevel=2)
+    return pages
+
+
 @solara.component
 def Card(title: str, text: str, url: str, action: str):
     """A card with a link button."""
@@ -61,9 +78,8 @@ def Page():
     Prose(WELCOME)
     Prose("## Games")
     with solara.Row(style="flex-wrap:wrap;"):
-        for g in GAMES:
-            if g.name in GAME_PAGES:
-                Card(g.title, f"{g.summary}\n\n*{g.reference}*", f"/{GAME_PAGES[g.name]}", "Open")
+        for g, page in game_pages():
+            Card(g.title, f"{g.summary}\n\n*{g.reference}*", f"/{page.PATH}", "Open")
             for title, text, path in FOLLOW_UPS.get(g.name, ()):
                 Card(title, text, f"/{path}", "Open")
     Prose("## Guided tours")

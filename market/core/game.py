@@ -1,9 +1,10 @@
 """The small description every game gives of itself, for the CLI and the dashboard.
 
 A :class:`GameDescription` names a game's Mesa model, its scenarios (presets), its strategy and
-mechanism registries, its runs module and its CLI, as import paths resolved on first use: the
-CLI's ``--help`` and the dashboard's home page read the descriptions without importing Mesa,
-pandas or any game's code.
+mechanism registries, its runs module, its CLI and its dashboard page, as import paths resolved
+on first use: the CLI's ``--help`` and the dashboard's home page read the descriptions without
+importing Mesa, pandas or any game's code. An installed package adds a game with one entry
+point in the group ``llm_market.games`` naming its description (:mod:`market.games`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class GameDescription:
             ``grid_experiment``), or "" when it has none.
         results_paths: ``module:Class`` of every public result record its run functions
             return (each follows :class:`market.core.results.ResultRecord`).
+        page_path: the module of its dashboard page (``PATH``, ``TITLE`` and a ``Page``
+            component), or "" when it has none.
     """
 
     name: str
@@ -53,6 +56,7 @@ class GameDescription:
     cli_path: str
     experiments_path: str = ""
     results_paths: tuple[str, ...] = ()
+    page_path: str = ""
 
     @property
     def model(self) -> type:
@@ -88,6 +92,11 @@ class GameDescription:
     def experiments(self):
         """The experiment kinds' module (None when the game has none)."""
         return load(self.experiments_path) if self.experiments_path else None
+
+    @property
+    def page(self):
+        """The dashboard page's module (None when the game has none)."""
+        return load(self.page_path) if self.page_path else None
 
     @property
     def results(self) -> tuple[type, ...]:

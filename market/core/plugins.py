@@ -24,6 +24,7 @@ stay apart. The groups of the shipped registries are:
 ``llm_market.rosa.strategies``         ROSA bidding strategies
 ``llm_market.rosa.mechanisms``         ROSA mechanisms
 ``llm_market.rosa.learners``           ROSA learners
+``llm_market.games``                   whole games (a ``GameDescription``, :mod:`market.games`)
 =====================================  ================================================
 
 (and ``llm_market.<game>.scenarios`` or ``.presets`` for named settings). A registry reads its

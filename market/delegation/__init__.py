@@ -31,4 +31,5 @@ GAME = GameDescription(
         "market.delegation.theorem:Theorem52Check",
     ),
     experiments_path="market.delegation.grids",
+    page_path="app.pages.delegation",
 )

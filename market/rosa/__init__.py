@@ -37,4 +37,5 @@ GAME = GameDescription(
         "market.rosa.outcomes:BidOutcomes",
     ),
     experiments_path="market.rosa.experiments",
+    page_path="app.pages.rosa",
 )

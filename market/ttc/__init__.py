@@ -31,4 +31,5 @@ GAME = GameDescription(
         "market.ttc.results:Comparison",
     ),
     experiments_path="market.ttc.grids",
+    page_path="app.pages.ttc",
 )
