@@ -59,15 +59,16 @@ class PluginGameCommands(cli.LazyCommands):
 
 
 def plugin_game_commands() -> list[PluginGameCommands]:
-    """One command per installed game plugin not named like a shipped game (none if disabled)."""
+    """One command per name of the installed game plugins, but shipped games' (none if disabled)."""
     if plugins.autoload_disabled():
         return []
-    shipped = {game.name for game in BUILTIN_GAMES}
-    return [
-        PluginGameCommands("", ((ep.name, plugin_game_help(ep)),))
-        for ep in plugins.group_entry_points(GAMES_GROUP)
-        if ep.name not in shipped
-    ]
+    taken = {game.name for game in BUILTIN_GAMES}
+    found = []
+    for ep in plugins.group_entry_points(GAMES_GROUP):
+        if ep.name not in taken:  # a second line of one name: GAMES says which one loads
+            taken.add(ep.name)
+            found.append(PluginGameCommands("", ((ep.name, plugin_game_help(ep)),)))
+    return found
 
 
 def plugin_game_help(entry_point) -> str:
