@@ -187,3 +187,21 @@ def test_a_plugin_game_s_page_is_routed_and_carded(tmp_path, games_from):
     assert [r.path for r in page_routes()][len(PAGES) :] == ["reputation"]
     assert site_pages()[-1].TITLE == "Reputation market (example)"
     assert [game.name for game, _ in game_pages()] == ["delegation", "ttc", "rosa", "reputation"]
+
+
+def test_the_game_tutorial_s_blocks_are_the_example_s(monkeypatch):
+    from test_plugins import DOCS, fenced
+
+    page = DOCS / "adding-a-game.md"
+    monkeypatch.syspath_prepend(str(REPUTATION))
+    import llm_market_reputation
+
+    namespace: dict = {}
+    for block in fenced(page, "python"):
+        exec(compile(block, page.name, "exec"), namespace)
+    assert namespace["GAME"] == llm_market_reputation.GAME
+    registry = llm_market_reputation.agents.STRATEGIES
+    assert namespace["STRATEGIES"].group == registry.group
+    (toml,) = fenced(page, "toml")
+    pyproject = (REPUTATION / "pyproject.toml").read_text()
+    assert toml.strip() in pyproject and f'"{GAMES_GROUP}"' in toml
