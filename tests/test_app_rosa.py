@@ -64,38 +64,6 @@ def test_the_model_bids_what_the_strategy_says():
     assert run.chosen == 1
 
 
-# ---- the context map ------------------------------------------------------------------------
-
-
-@settings(max_examples=50, deadline=None)
-@given(st.integers(2, 6), st.integers(0, 2**32 - 1))
-def test_with_three_providers_the_map_loses_nothing(d, seed):
-    """Three providers' centred qualities span at most two directions: the map keeps them.
-
-    So who is best at a context (the differences theta_i . x - theta_j . x) depends on its
-    projection only: ``(theta_i - theta_j) . x == (theta_i - theta_j) . (A A' x)``.
-    """
-    rng = np.random.default_rng(seed)
-    thetas = rng.random((3, d))
-    axes = game.context_axes(thetas)
-    x = rng.random((20, d))
-    differences = thetas[:, None, :] - thetas[None, :, :]
-    np.testing.assert_allclose(differences @ x.T, differences @ (axes @ (axes.T @ x.T)), atol=1e-10)
-
-
-@given(st.integers(2, 8), st.integers(2, 8), st.integers(0, 2**32 - 1))
-def test_map_directions_are_orthonormal(n, d, seed):
-    axes = game.context_axes(np.random.default_rng(seed).random((n, d)))
-    used = [k for k in range(2) if np.any(axes[:, k])]
-    np.testing.assert_allclose(axes[:, used].T @ axes[:, used], np.eye(len(used)), atol=1e-10)
-    assert len(used) == min(2, n - 1, d)
-
-
-def test_one_dimensional_contexts_have_one_direction():
-    axes = game.context_axes(np.array([[0.2], [0.9]]))
-    assert axes.shape == (1, 2) and np.all(axes[:, 1] == 0) and abs(axes[0, 0]) == 1
-
-
 # ---- the sqrt(t) fit and snapshots ----------------------------------------------------------
 
 

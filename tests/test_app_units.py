@@ -224,20 +224,6 @@ def test_intro_example_table_2_by_hand():
     assert set(frame.graph.sinks) == {(1, 0), (1, 1)}
 
 
-def test_ttc_plots_get_at_most_the_bounded_rows():
-    assert len(tg.thinned(10)) == 10
-    rows = tg.thinned(100_000)
-    assert len(rows) <= tg.PLOT_ROWS and rows[0] == 0 and rows[-1] == 99_999
-
-
-@given(st.integers(1, 5000), st.integers(2, 500))
-def test_thinning_keeps_ends_and_order(n, limit):
-    rows = tg.thinned(n, limit)
-    assert rows[0] == 0 and rows[-1] == n - 1
-    assert len(rows) <= max(limit, 2) or n <= limit
-    assert np.all(np.diff(rows) > 0)
-
-
 @pytest.mark.slow
 def test_ttc_charts_and_export():
     run = tg.build_run(tg.TTCSettings(preset="gsm8k-reasoning", beta="100"))

@@ -109,3 +109,34 @@ def test_every_game_describes_itself_the_same_way(game):
         assert (ROOT / "market" / game.name / f"{name}.py").exists(), name
     assert (ROOT / "mechanisms" / game.name / "__init__.py").exists()
     assert (ROOT / "agents" / game.name / "__init__.py").exists()
+
+
+#: numpy's and scipy's analysis: what ``market/`` computes and ``app/`` only shows (issue 17).
+#: A projection (SVD), a least-squares fit or a log-spaced grid in ``app/`` is computation that
+#: belongs in ``market/<game>/`` (e.g. :mod:`market.rosa.contexts`).
+ANALYSIS_NAMES = frozenset({"linalg", "svd", "lstsq", "polyfit", "geomspace", "scipy"})
+
+
+def analysis_used(path: Path) -> set[str]:
+    """The analysis names the file imports or reaches as attributes (``np.linalg.svd``)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute) and node.attr in ANALYSIS_NAMES:
+            found.add(node.attr)
+        elif isinstance(node, ast.Import):
+            found.update(
+                part for a in node.names for part in a.name.split(".") if part in ANALYSIS_NAMES
+            )
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [*node.module.split("."), *(a.name for a in node.names)]
+            found.update(name for name in names if name in ANALYSIS_NAMES)
+    return found
+
+
+def test_the_app_computes_nothing_market_could_own():
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(used)
+        for path in sorted((ROOT / "app").rglob("*.py"))
+        if (used := analysis_used(path))
+    }
+    assert not offenders, f"numerical analysis in app/ (move it to market/): {offenders}"

@@ -19,7 +19,6 @@ References:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -33,7 +32,7 @@ from market.core.providers import provider_column
 from market.core.values import count, number
 from market.delegation import footprint
 from market.delegation.empirical import MetagameResult, metagame
-from market.delegation.metagame import MetagameMarket, Move, revision_view
+from market.delegation.metagame import MetagameMarket, Move, deviation_utilities
 from market.delegation.scenarios import SCENARIOS
 from mechanisms.delegation import MECHANISMS
 
@@ -287,20 +286,7 @@ class MetagameFrame:
 
     def user_share(self, profile: tuple[str, ...]) -> float:
         """The user's estimated utility at ``profile`` as a share of u_SB."""
-        table = self.game.table
-        share = float(table.user_mean[table.index(profile)]) / table.u_sb
-        return share if math.isfinite(share) else math.nan
-
-
-def alternatives(model: MetagameMarket) -> np.ndarray:
-    """``(K, strategies)``: what each provider would earn with each strategy, others fixed."""
-    table = model.table
-    return np.array(
-        [
-            [a.utility for a in revision_view(table, model.profile, k).alternatives]
-            for k in range(1, table.K + 1)
-        ]
-    )
+        return self.game.table.user_share(profile)
 
 
 def snapshot(run: MetagameRun) -> MetagameFrame:
@@ -325,7 +311,7 @@ def snapshot(run: MetagameRun) -> MetagameFrame:
         user_utility=np.asarray(columns.get("user_utility", []), dtype=float),
         start=tuple(agent.strategy.start for agent in model.agents_by_index),
         profile=tuple(model.profile),
-        alternatives=alternatives(model),
+        alternatives=deviation_utilities(table, model.profile),
         moves=tuple(model.moves),
         game=run.game,
         seed=model.root_seed,

@@ -5,11 +5,10 @@ round-trips through the URL), building the Mesa model :class:`~market.rosa.model
 with one provider's bidding strategy (the others bid truthfully), per-step snapshots the plots
 read. The two studies computed on demand are in :mod:`app.games.rosa_studies`.
 
-"Who serves which contexts" projects each sampled round's context onto the two directions in
-which the providers' true qualities differ most (the top two principal directions of the
-centred ``theta_i``): a provider's best contexts are where its quality stands out, so regions
-of one colour appear. The projection uses the hidden ``theta`` (the simulator knows it; the
-platform does not).
+"Who serves which contexts" shows each sampled round's context projected by
+:mod:`market.rosa.contexts` onto the two directions in which the providers' true qualities
+differ most: a provider's best contexts are where its quality stands out, so regions of one
+colour appear.
 
 References:
     Patra et al. (2026), Def. 4 (ROSA), Def. 5-6 (EPIC, universal ex-post IR), Experiments;
@@ -18,7 +17,6 @@ References:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -28,7 +26,8 @@ from app.capacity import Demand
 from market.core.errors import UserInputError
 from market.core.seeds import model_seed
 from market.core.values import count, number
-from market.rosa import footprint
+from market.rosa import contexts, footprint
+from market.rosa.contexts import ServiceSample
 from market.rosa.model import RosaMarket
 from market.rosa.records import ProviderOutcome, regret_sqrt_scale
 from market.rosa.scenarios import NOISES, RECONSTRUCTED, RosaSetting, get_setting
@@ -157,22 +156,6 @@ def strategy_text(settings: RosaSettings, n: int) -> str:
     return ",".join(names)
 
 
-def context_axes(thetas: np.ndarray) -> np.ndarray:
-    """``(d, 2)``: the two directions in which the providers' qualities differ most.
-
-    The top right singular vectors of the centred ``theta`` matrix, signs fixed so each has a
-    positive sum; a missing direction (d = 1, or identical providers) is zero.
-    """
-    centred = thetas - thetas.mean(axis=0)
-    _, singular, directions = np.linalg.svd(centred, full_matrices=True)
-    axes = np.zeros((thetas.shape[1], 2))
-    for k in range(min(2, directions.shape[0])):
-        if k < singular.size and singular[k] > 1e-12:
-            sign = 1.0 if directions[k].sum() >= 0 else -1.0
-            axes[:, k] = sign * directions[k]
-    return axes
-
-
 @dataclass
 class RosaRun:
     """A tab's model, the context projection of its instance and the chosen provider."""
@@ -205,53 +188,12 @@ def build_run(settings: RosaSettings) -> RosaRun:
         rng=model_seed(settings.seed.strip()),
     )
     chosen = chosen_provider(settings, setting.providers)
-    return RosaRun(model, context_axes(model.thetas), chosen)
-
-
-@dataclass(frozen=True)
-class ServiceSample:
-    """Sampled rounds with their projected context, who served and who was best.
-
-    Attributes:
-        rounds: the rounds (1-based).
-        x: the context on the first direction.
-        y: the context on the second direction.
-        served: the provider served (0-based).
-        best: the clairvoyant auction's choice (true qualities and costs; 0-based).
-    """
-
-    rounds: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    served: np.ndarray
-    best: np.ndarray
-
-    @property
-    def agreement(self) -> float:
-        """Share of the sampled rounds served by the clairvoyant choice (NaN when empty)."""
-        return float(np.mean(self.served == self.best)) if self.rounds.size else math.nan
-
-
-def empty_sample() -> ServiceSample:
-    """No rounds sampled yet."""
-    nothing = np.empty(0)
-    return ServiceSample(nothing, nothing, nothing, nothing.astype(int), nothing.astype(int))
+    return RosaRun(model, contexts.quality_contrast_axes(model.thetas), chosen)
 
 
 def service_sample(run: RosaRun, limit: int = SERVICE_POINTS) -> ServiceSample:
-    """The last ``limit`` sampled rounds of :meth:`RosaMarket.service_map`, projected."""
-    if run.model.platform.rounds == 0:
-        return empty_sample()
-    table = run.model.service_map().tail(limit)
-    contexts = table[[c for c in table.columns if c.startswith("x")]].to_numpy(float)
-    projected = contexts @ run.axes
-    return ServiceSample(
-        rounds=table["round"].to_numpy(int),
-        x=projected[:, 0],
-        y=projected[:, 1],
-        served=table["served"].str[1:].astype(int).to_numpy() - 1,
-        best=table["best"].str[1:].astype(int).to_numpy() - 1,
-    )
+    """The last ``limit`` sampled rounds of the run, projected by :mod:`market.rosa.contexts`."""
+    return contexts.service_sample(run.model, run.axes, limit)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from app.capacity import Demand
 from app.games.rosa import RosaSettings, chosen_provider, learner_is_monotone, market_setting
 from market.core.errors import UserInputError
-from market.core.values import count, split_range
+from market.core.values import count, log_spaced_counts, split_range
 from market.rosa import footprint, runs
 from market.rosa.records import RegretCurve, TruthfulnessCurve
 from market.rosa.scenarios import RosaSetting
@@ -71,7 +69,7 @@ def truthfulness_request(settings: RosaSettings, seed: int) -> TruthfulnessReque
     points = count(settings.bids, "bids", minimum=2)
     runs_ = count(settings.runs, "runs")
     check_budget(2.0 * runs_ * (points + 1) * setting.T * setting.providers, "runs")
-    grid = np.linspace(setting.cost_lo, setting.cost_hi, points)
+    grid = setting.bid_grid(points)
     provider = chosen_provider(settings, setting.providers) + 1  # numbered from 1
     return TruthfulnessRequest(setting, seed, provider, tuple(float(b) for b in grid), runs_)
 
@@ -82,7 +80,7 @@ def horizon_grid(text: str) -> tuple[int, ...]:
     low, high = count(low_text, "horizons"), count(high_text, "horizons")
     if points < 2 or high <= low:
         raise UserInputError("horizons", "LO:HI:N with LO < HI and N >= 2", text)
-    return tuple(int(v) for v in np.unique(np.geomspace(low, high, points).round().astype(int)))
+    return log_spaced_counts(low, high, points)
 
 
 def regret_request(settings: RosaSettings, seed: int) -> RegretRequest:
@@ -138,10 +136,9 @@ def truthfulness_verdict(curve: TruthfulnessCurve) -> str:
     (common random numbers), the right one for this comparison. Gains below rounding error
     (bids that serve exactly the same rounds, e.g. on a flat part of the curve) are no gain.
     """
-    best = int(np.argmax(curve.expected_utility))
-    gap = curve.expected_utility[best] - curve.truthful_utility
-    error = curve.difference_error[best]
-    bid = f"The best bid on the grid, {curve.bids[best]:.3f},"
+    gap, two_errors, best_bid = curve.largest_gain()
+    error = two_errors / 2
+    bid = f"The best bid on the grid, {best_bid:.3f},"
     if gap <= ROUNDING * max(1.0, abs(curve.truthful_utility)):
         return "No bid on the grid beats the true cost."
     if math.isfinite(error) and gap <= 2 * error:

@@ -24,6 +24,7 @@ from market.core.datafiles import DataFile
 from market.core.errors import UserInputError
 from market.core.providers import provider_column
 from market.core.seeds import model_seed
+from market.core.series import evenly_spaced_rows
 from market.core.values import count, number
 from market.ttc import footprint, runs
 from market.ttc.analysis import better_response_graph, graph_sinks
@@ -316,13 +317,6 @@ class TTCFrame:
     notes: tuple[str, ...] = ()
 
 
-def thinned(n: int, limit: int = PLOT_ROWS) -> np.ndarray:
-    """At most ``limit`` evenly spaced row indices of ``n`` rows, the first and last kept."""
-    if n <= limit:
-        return np.arange(n)
-    return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
-
-
 def provider_rows(columns: dict, quantity: str, n: int, keep: np.ndarray) -> np.ndarray:
     """``(rows, n)``: the kept rows of the DataCollector columns ``<quantity>[Provider k]``."""
     return np.array(
@@ -335,7 +329,7 @@ def snapshot(run: TTCRun) -> TTCFrame:
     """Copy what the plots need out of the model (at most :data:`PLOT_ROWS` rows)."""
     model, game = run.model, run.model.game
     columns = model.datacollector.model_vars
-    keep = thinned(len(columns["step"]))
+    keep = evenly_spaced_rows(len(columns["step"]), PLOT_ROWS)
     n = game.n_providers
     return TTCFrame(
         steps=model.steps,

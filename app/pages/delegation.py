@@ -8,24 +8,18 @@ from __future__ import annotations
 
 import solara
 
-from app.files import UPLOAD_PREFIX, Uploads, file_choices, is_upload
+from app.files import UPLOAD_PREFIX, file_choices, is_upload
 from app.games import delegation as game
 from app.plots.delegation import all_charts, mechanism_rows
 from app.session import Session
+from app.skeleton import DownloadSpec, GamePage, GameParts, Tab
 from app.widgets import (
-    Downloads,
-    Explanation,
     Figures,
     Guarded,
-    RunControls,
-    SessionStatus,
-    TourExplanation,
     UploadField,
     drawn,
     named_select,
     text_field,
-    use_simulation,
-    use_url_settings,
 )
 from market.core.errors import UserInputError
 
@@ -47,8 +41,9 @@ simulator as reconstructed from its description (approximate, not their code).
 RECORD_TYPES = ".csv,.jsonl,.ndjson,.parquet,.pq"
 
 
-def make_session(uploads: Uploads) -> Session:
+def make_session(tab: Tab) -> Session:
     """The tab's session (built per tab, never at module level), reading the tab's uploads."""
+    uploads = tab.uploads.files
     return Session(
         lambda settings: game.build_run(settings, uploads),
         game.snapshot,
@@ -58,8 +53,9 @@ def make_session(uploads: Uploads) -> Session:
 
 
 @solara.component
-def ScenarioChoice(settings: game.DelegationSettings, change, on_upload):
+def ScenarioChoice(tab: Tab):
     """A preset, a scenario of the server's data folder, or an uploaded TOML and its records."""
+    settings, change = tab.settings, tab.change
     presets = [(name, name) for name in game.preset_names()]
     named_select(
         "Scenario",
@@ -68,20 +64,26 @@ def ScenarioChoice(settings: game.DelegationSettings, change, on_upload):
         lambda choice: change(preset=choice),
     )
     if is_upload(settings.preset):
-        UploadField("Scenario TOML (held in this tab only)", ".toml", on_upload(main=True))
+
+        def keep_scenario(file):
+            tab.uploads.add(file)
+            change(preset=UPLOAD_PREFIX + file.name)
+
+        UploadField("Scenario TOML (held in this tab only)", ".toml", keep_scenario)
         UploadField(
             "Its records, if it names data = ... (CSV, JSONL or Parquet)",
             RECORD_TYPES,
-            on_upload(main=False),
+            tab.uploads.add,
         )
 
 
 @solara.component
-def SettingsForm(settings: game.DelegationSettings, change, uploads: Uploads, on_upload):
+def SettingsForm(tab: Tab):
     """Scenario, a strategy per provider, mechanism, T, eps, seed, batch."""
-    ScenarioChoice(settings, change, on_upload)
+    settings, change = tab.settings, tab.change
+    ScenarioChoice(tab)
     try:
-        providers = game.provider_names(settings.preset, uploads)
+        providers = game.provider_names(settings.preset, tab.uploads.files)
     except UserInputError:
         providers = []  # the session says what is wrong, once
     strategies = game.fit_strategies(settings.strategies, len(providers))
@@ -130,46 +132,26 @@ def NumbersTable(frame: game.DelegationFrame):
 
 
 @solara.component
+def Panels(tab: Tab, frame: game.DelegationFrame, ready):
+    """The mechanism's live numbers and the plots."""
+    Guarded(NumbersTable, frame)
+    Figures(drawn(lambda: all_charts(frame)))
+
+
+PARTS = GameParts(
+    session=make_session,
+    form=SettingsForm,
+    panels=Panels,
+    downloads=DownloadSpec(
+        name_of=lambda frame: f"delegation-{frame.scenario}-seed{frame.seed}",
+        table_of=game.frame_table,
+        charts_of=all_charts,
+        title_of=lambda frame: f"Delegation game: {frame.scenario}",
+    ),
+)
+
+
+@solara.component
 def Page():
     """The delegation page."""
-    url = use_url_settings(game.DelegationSettings, PATH)
-    settings, tour, change = url.settings, url.tour, url.change
-    uploads = solara.use_memo(Uploads, [])
-    uploaded, set_uploaded = solara.use_state(0)
-
-    def make_on_upload():
-        def on_upload(main: bool):
-            def keep(file):
-                uploads.add(file)
-                set_uploaded(uploads.version)
-                if main:
-                    change(preset=UPLOAD_PREFIX + file.name)
-
-            return keep
-
-        return on_upload
-
-    on_upload = solara.use_memo(make_on_upload, [change])
-
-    sim = use_simulation(lambda: make_session(uploads), settings, rebuild_on=uploaded)
-    frame = sim.frame
-    solara.Title(f"llm-market: {TITLE}")
-    with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
-        with solara.Column():
-            TourExplanation(tour)
-            SettingsForm(settings, change, uploads, on_upload)
-            if frame is not None:
-                RunControls(sim, frame.steps)
-                Downloads(
-                    f"delegation-{frame.scenario}-seed{frame.seed}",
-                    sim.session,
-                    game.frame_table,
-                    all_charts,
-                    f"Delegation game: {frame.scenario}",
-                )
-        with solara.Column():
-            SessionStatus(sim)  # where the eye goes first: what the run is waiting for, or why not
-            Explanation(INTRO)
-            if frame is not None:
-                Guarded(NumbersTable, frame)
-                Figures(drawn(lambda: all_charts(frame)))
+    GamePage(game.DelegationSettings, PATH, TITLE, INTRO, PARTS)

@@ -18,21 +18,14 @@ from app.games import metagame as game
 from app.plots import metagame as plots
 from app.prose import Prose
 from app.session import Session, user_message
+from app.skeleton import DownloadSpec, GamePage, GameParts, Preparation, Tab
 from app.widgets import (
-    Downloads,
-    ErrorMessage,
-    Explanation,
     Figures,
     Guarded,
-    RunControls,
-    SessionStatus,
     Svg,
-    TourExplanation,
     drawn,
     named_select,
     text_field,
-    use_simulation,
-    use_url_settings,
 )
 from market.core.errors import UserInputError
 from market.core.seeds import model_seed
@@ -63,14 +56,15 @@ grows (set T = 1,000,000 to see "ours" win). Utilities are simulation estimates 
 """
 
 
-def make_session() -> Session:
+def make_session(tab: Tab) -> Session:
     """The tab's session (built per tab, never at module level)."""
     return Session(game.build_run, game.snapshot)
 
 
 @solara.component
-def SettingsForm(settings: game.MetagameSettings, change):
+def SettingsForm(tab: Tab):
     """Preset, mechanism, T, seeds, the start profile, rule, tolerance and seed."""
+    settings, change = tab.settings, tab.change
     solara.Select(
         label="Scenario",
         value=settings.preset,
@@ -121,12 +115,13 @@ def resolved_seed(text: str) -> tuple[int | None, str]:
         return None, user_message(error)
 
 
-@solara.component
-def Page():
-    """The strategy-dynamics page."""
-    url = use_url_settings(game.MetagameSettings, PATH)
-    settings, tour, change = url.settings, url.tour, url.change
+def use_preparation(tab: Tab) -> Preparation:
+    """The empirical game of the settings, computed in the background (a hook).
 
+    Ready once :func:`prepare` is done; until then the page shows a mistake in one line, or
+    the computation's progress.
+    """
+    settings = tab.settings
     seed, problem = solara.use_memo(lambda: resolved_seed(settings.seed), [settings.seed])
     request = None
     if seed is not None:
@@ -135,11 +130,10 @@ def Page():
         except UserInputError as error:
             problem = user_message(error)
     work = use_background(prepare, request, demand=game.memory_demand)
-    solara.Title(f"llm-market: {TITLE}")
     if work.state == DONE:
-        Ready(settings, change, tour, work.value)
-    else:
-        Preparing(settings, change, tour, request, problem or work.error, work.status)
+        return Preparation(work.value)
+    waiting = None if request is None else (lambda: Computing(request, work.status))
+    return Preparation(None, problem or work.error, waiting)
 
 
 def prepare(request: game.GameRequest) -> game.Prepared:
@@ -152,55 +146,50 @@ def prepare(request: game.GameRequest) -> game.Prepared:
 
 
 @solara.component
-def Preparing(settings, change, tour, request, problem: str, status: str = ""):
-    """The page while the payoff table is computed (or when the settings are wrong)."""
-    with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
-        with solara.Column():
-            TourExplanation(tour)
-            SettingsForm(settings, change)
-        with solara.Column():
-            ErrorMessage(problem)
-            Explanation(INTRO)
-            if request is not None and not problem:
-                with solara.Card(title="Computing the payoff table"):
-                    solara.ProgressLinear(True)
-                    solara.Text(status, style="font-size:13px;color:#555")
-                    Prose(
-                        f"{request.profiles} strategy profiles x {request.seeds} seed(s) at "
-                        f"T = {request.T:,}, one play each, in the background (the page stays "
-                        "usable). A table is computed once per configuration and then read "
-                        "from the server's on-disk cache."
-                    )
+def Computing(request: game.GameRequest, status: str = ""):
+    """The payoff table's computation under way: progress, state and what is computed."""
+    with solara.Card(title="Computing the payoff table"):
+        solara.ProgressLinear(True)
+        solara.Text(status, style="font-size:13px;color:#555")
+        Prose(
+            f"{request.profiles} strategy profiles x {request.seeds} seed(s) at "
+            f"T = {request.T:,}, one play each, in the background (the page stays "
+            "usable). A table is computed once per configuration and then read "
+            "from the server's on-disk cache."
+        )
 
 
 @solara.component
-def Ready(settings, change, tour, prepared: game.Prepared):
-    """The page with its empirical game computed: controls, plots, graph and sinks."""
-    sim = use_simulation(make_session, prepared)
-    frame = sim.frame
-    with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
-        with solara.Column():
-            TourExplanation(tour)
-            SettingsForm(settings, change)
-            if frame is not None:
-                RunControls(sim, frame.plays, unit="play")
-                Downloads(
-                    f"metagame-{frame.game.settings['scenario']}-seed{frame.seed}",
-                    sim.session,
-                    game.frame_table,
-                    plots.charts_with_graph,
-                    "Strategy dynamics",
-                )
-        with solara.Column():
-            SessionStatus(sim)  # where the eye goes first: what the run is waiting for, or why not
-            Explanation(INTRO)
-            if frame is not None:
-                solara.Text(status_text(frame, prepared), style="font-weight:600")
-                Guarded(ProfileTable, frame)
-                Figures(drawn(lambda: plots.all_charts(frame)))
-                ((test_id, markup),) = drawn(lambda: [plots.graph_chart(frame)])
-                Svg(markup, test_id)
-                Guarded(SinksTable, frame)
+def Panels(tab: Tab, frame: game.MetagameFrame, prepared: game.Prepared):
+    """Where the dynamics stand, the profile table, the plots, the graph and the sinks."""
+    solara.Text(status_text(frame, prepared), style="font-weight:600")
+    Guarded(ProfileTable, frame)
+    Figures(drawn(lambda: plots.all_charts(frame)))
+    ((test_id, markup),) = drawn(lambda: [plots.graph_chart(frame)])
+    Svg(markup, test_id)
+    Guarded(SinksTable, frame)
+
+
+PARTS = GameParts(
+    session=make_session,
+    form=SettingsForm,
+    panels=Panels,
+    downloads=DownloadSpec(
+        name_of=lambda frame: f"metagame-{frame.game.settings['scenario']}-seed{frame.seed}",
+        table_of=game.frame_table,
+        charts_of=plots.charts_with_graph,
+        title_of=lambda frame: "Strategy dynamics",
+    ),
+    unit="play",
+    steps_of=lambda frame: frame.plays,
+    prepare=use_preparation,
+)
+
+
+@solara.component
+def Page():
+    """The strategy-dynamics page."""
+    GamePage(game.MetagameSettings, PATH, TITLE, INTRO, PARTS)
 
 
 def status_text(frame: game.MetagameFrame, prepared: game.Prepared) -> str:

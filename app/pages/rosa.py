@@ -21,19 +21,13 @@ from app.games import rosa_studies as studies
 from app.plots import rosa as plots
 from app.prose import Prose
 from app.session import Session, user_message
+from app.skeleton import DownloadSpec, GamePage, GameParts, Tab
 from app.widgets import (
-    Downloads,
     ErrorMessage,
-    Explanation,
     Figures,
     Guarded,
-    RunControls,
-    SessionStatus,
-    TourExplanation,
     drawn,
     text_field,
-    use_simulation,
-    use_url_settings,
 )
 from market.core.errors import UserInputError
 
@@ -69,7 +63,7 @@ FACTOR_LABELS = {
 }
 
 
-def make_session() -> Session:
+def make_session(tab: Tab) -> Session:
     """The tab's session (built per tab, never at module level)."""
     return Session(game.build_run, game.snapshot, demand=game.memory_demand)
 
@@ -84,8 +78,9 @@ def provider_choices(settings: game.RosaSettings) -> list[str]:
 
 
 @solara.component
-def SettingsForm(settings: game.RosaSettings, change):
+def SettingsForm(tab: Tab):
     """Market size, learner, mechanism, noise, mu, one provider's bidding, seed, batch."""
+    settings, change = tab.settings, tab.change
     text_field(settings, change, "providers", "Providers n (2 to 64)")
     text_field(settings, change, "dim", "Context dimension d")
     text_field(settings, change, "T", "T: query rounds")
@@ -285,34 +280,32 @@ def Studies(settings: game.RosaSettings, change, seed: int):
 
 
 @solara.component
+def Panels(tab: Tab, frame: game.RosaFrame, ready):
+    """Where the run stands, what is guaranteed, the providers, the plots and the studies."""
+    solara.Text(status_text(frame), style="font-weight:600")
+    for note in guarantee_notes(frame):
+        solara.Warning(note, dense=True)
+    Guarded(ProvidersTable, frame)
+    Figures(drawn(lambda: plots.all_charts(frame)))
+    Studies(tab.settings, tab.change, frame.seed)
+
+
+PARTS = GameParts(
+    session=make_session,
+    form=SettingsForm,
+    panels=Panels,
+    downloads=DownloadSpec(
+        name_of=lambda frame: (
+            f"rosa-{frame.setting.learner}-{frame.setting.mechanism}-seed{frame.seed}"
+        ),
+        table_of=game.frame_table,
+        charts_of=plots.all_charts,
+        title_of=lambda frame: "ROSA (reconstructed)",
+    ),
+)
+
+
+@solara.component
 def Page():
     """The ROSA page."""
-    url = use_url_settings(game.RosaSettings, PATH)
-    settings, tour, change = url.settings, url.tour, url.change
-
-    sim = use_simulation(make_session, settings)
-    frame = sim.frame
-    solara.Title(f"llm-market: {TITLE}")
-    with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
-        with solara.Column():
-            TourExplanation(tour)
-            SettingsForm(settings, change)
-            if frame is not None:
-                RunControls(sim, frame.steps)
-                Downloads(
-                    f"rosa-{frame.setting.learner}-{frame.setting.mechanism}-seed{frame.seed}",
-                    sim.session,
-                    game.frame_table,
-                    plots.all_charts,
-                    "ROSA (reconstructed)",
-                )
-        with solara.Column():
-            SessionStatus(sim)  # where the eye goes first: what the run is waiting for, or why not
-            Explanation(INTRO)
-            if frame is not None:
-                solara.Text(status_text(frame), style="font-weight:600")
-                for note in guarantee_notes(frame):
-                    solara.Warning(note, dense=True)
-                Guarded(ProvidersTable, frame)
-                Figures(drawn(lambda: plots.all_charts(frame)))
-                Studies(settings, change, frame.seed)
+    GamePage(game.RosaSettings, PATH, TITLE, INTRO, PARTS)

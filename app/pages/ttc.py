@@ -12,20 +12,14 @@ from app.files import UPLOAD_PREFIX, Uploads, file_choices, is_upload
 from app.games import ttc as game
 from app.plots.ttc import all_charts, comparison_rows, status_text
 from app.session import Session
+from app.skeleton import DownloadSpec, GamePage, GameParts, Tab
 from app.widgets import (
-    Downloads,
-    Explanation,
     Figures,
     Guarded,
-    RunControls,
-    SessionStatus,
-    TourExplanation,
     UploadField,
     drawn,
     named_select,
     text_field,
-    use_simulation,
-    use_url_settings,
 )
 from market.core.errors import UserInputError
 
@@ -44,8 +38,9 @@ than the intro example use curves **digitised from the authors' figures: approxi
 """
 
 
-def make_session(uploads: Uploads) -> Session:
+def make_session(tab: Tab) -> Session:
     """The tab's session (built per tab, never at module level), reading the tab's uploads."""
+    uploads = tab.uploads.files
     return Session(
         lambda settings: game.build_run(settings, uploads),
         game.snapshot,
@@ -78,8 +73,9 @@ def CurvesChoice(settings: game.TTCSettings, change, uploads: Uploads):
 
 
 @solara.component
-def GameForm(settings: game.TTCSettings, change, uploads: Uploads, on_upload):
+def GameForm(tab: Tab):
     """A preset or a curves file (the data folder's or uploaded), beta, V_0 and margin."""
+    settings, change = tab.settings, tab.change
     presets = game.preset_names()
     current = settings.preset or settings.curves
 
@@ -99,8 +95,13 @@ def GameForm(settings: game.TTCSettings, change, uploads: Uploads, on_upload):
         solara.Text(game.preset_description(settings.preset), style="font-size:12px;color:#666")
     else:
         if is_upload(settings.curves):
-            UploadField("Curves CSV (held in this tab only)", ".csv", on_upload)
-        CurvesChoice(settings, change, uploads)
+
+            def keep_curves(file):
+                tab.uploads.add(file)
+                change(preset="", curves=UPLOAD_PREFIX + file.name)
+
+            UploadField("Curves CSV (held in this tab only)", ".csv", keep_curves)
+        CurvesChoice(settings, change, tab.uploads.files)
     perfect = settings.beta.strip().lower() in game.PERFECT_WORDS
     solara.Checkbox(
         label="Perfectly rational users",
@@ -165,46 +166,37 @@ def ComparisonTable(frame: game.TTCFrame):
 
 
 @solara.component
+def SettingsForm(tab: Tab):
+    """The game, then the dynamics."""
+    GameForm(tab)
+    DynamicsForm(tab.settings, tab.change)
+
+
+@solara.component
+def Panels(tab: Tab, frame: game.TTCFrame, ready):
+    """Where the dynamics stand, the notes on the game, Table 2 and the plots."""
+    solara.Text(status_text(frame), style="font-weight:600")
+    for note in frame.notes:
+        solara.Warning(note, dense=True)
+    Guarded(ComparisonTable, frame)
+    Figures(drawn(lambda: all_charts(frame)))
+
+
+PARTS = GameParts(
+    session=make_session,
+    form=SettingsForm,
+    panels=Panels,
+    downloads=DownloadSpec(
+        name_of=lambda frame: f"ttc-seed{frame.seed}",
+        table_of=game.frame_table,
+        charts_of=all_charts,
+        title_of=lambda frame: "Test-time compute game",
+    ),
+    unit="iteration",
+)
+
+
+@solara.component
 def Page():
     """The TTC page."""
-    url = use_url_settings(game.TTCSettings, PATH)
-    settings, tour, change = url.settings, url.tour, url.change
-    uploads = solara.use_memo(Uploads, [])
-    uploaded, set_uploaded = solara.use_state(0)
-
-    def make_on_upload():
-        def on_upload(file):
-            uploads.add(file)
-            set_uploaded(uploads.version)
-            change(preset="", curves=UPLOAD_PREFIX + file.name)
-
-        return on_upload
-
-    on_upload = solara.use_memo(make_on_upload, [change])
-
-    sim = use_simulation(lambda: make_session(uploads), settings, rebuild_on=uploaded)
-    frame = sim.frame
-    solara.Title(f"llm-market: {TITLE}")
-    with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
-        with solara.Column():
-            TourExplanation(tour)
-            GameForm(settings, change, uploads, on_upload)
-            DynamicsForm(settings, change)
-            if frame is not None:
-                RunControls(sim, frame.steps, unit="iteration")
-                Downloads(
-                    f"ttc-seed{frame.seed}",
-                    sim.session,
-                    game.frame_table,
-                    all_charts,
-                    "Test-time compute game",
-                )
-        with solara.Column():
-            SessionStatus(sim)  # where the eye goes first: what the run is waiting for, or why not
-            Explanation(INTRO)
-            if frame is not None:
-                solara.Text(status_text(frame), style="font-weight:600")
-                for note in frame.notes:
-                    solara.Warning(note, dense=True)
-                Guarded(ComparisonTable, frame)
-                Figures(drawn(lambda: all_charts(frame)))
+    GamePage(game.TTCSettings, PATH, TITLE, INTRO, PARTS)

@@ -80,3 +80,16 @@ def split_range(text, field: str, example: str) -> tuple[str, str, int]:
     if points < 1:
         raise UserInputError(field, "an integer N >= 1 in LO:HI:N", text)
     return parts[0], parts[1], points
+
+
+def log_spaced_counts(low: int, high: int, points: int) -> tuple[int, ...]:
+    """``points`` whole numbers from ``low`` to ``high``, evenly spaced on a log scale.
+
+    Each is rounded to the nearest integer and repeats are dropped (so fewer than ``points``
+    may come back when the range is narrow), in increasing order: e.g. horizons T for a regret
+    curve, ``500:8000:5`` -> 500, 1000, 2000, 4000, 8000.
+    """
+    import numpy as np
+
+    values = np.unique(np.geomspace(low, high, points).round().astype(int))
+    return tuple(int(v) for v in values)

@@ -194,7 +194,7 @@ def sink_records(table: PayoffTable, graph, shares: dict) -> tuple[Sink, ...]:
                 user_utility=user,
                 provider_utility=tuple(float(u) for u in table.provider_mean[row]),
                 basin=float(shares.get(label, 0.0)),
-                share_of_u_sb=user / table.u_sb if table.u_sb else float("nan"),
+                share_of_u_sb=table.user_share(table.profiles[row]),
             )
         )
     return tuple(records)

@@ -95,6 +95,23 @@ def revision_view(table: PayoffTable, profile: Sequence[str], provider: int) -> 
     return RevisionView(i + 1, profile[i], tuple(alternatives))
 
 
+def deviation_utilities(table: PayoffTable, profile: Sequence[str]) -> np.ndarray:
+    """``(K, strategies)``: each provider's estimated utility for each of its strategies.
+
+    Row ``k`` is provider ``k + 1``'s :func:`revision_view`: column ``j`` is its mean utility
+    when it plays strategy ``j`` (in :attr:`PayoffTable.strategies` order) and the others keep
+    ``profile``. Its largest entry is the provider's best response; a profile where every
+    provider's current strategy attains its row's maximum is a pure equilibrium of the
+    empirical game (Cao et al. 2026, Theorem 5.2 says "ours" is that strategy for i*).
+    """
+    return np.array(
+        [
+            [a.utility for a in revision_view(table, profile, k).alternatives]
+            for k in range(1, table.K + 1)
+        ]
+    )
+
+
 @dataclass(frozen=True)
 class Move:
     """One revision: in play ``play`` provider ``provider`` (1-based) switched strategies."""

@@ -17,6 +17,7 @@ References:
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -78,6 +79,16 @@ class PayoffTable:
     def utility(self, profile: Sequence[str], provider: int) -> float:
         """Provider ``provider``'s mean utility at ``profile`` (providers numbered from 1)."""
         return float(self.provider_mean[self.index(profile), provider_index(provider, self.K)])
+
+    def user_share(self, profile: Sequence[str]) -> float:
+        """The user's mean utility at ``profile`` as a share of ``u_SB`` (NaN if undefined).
+
+        Mechanism 1 aims at the second-best total (Cao et al. 2026, Section 3.2), so 1 means
+        the user got what the mechanism promises; NaN when ``u_SB`` is 0 or not finite.
+        """
+        user = float(self.user_mean[self.index(profile)])
+        share = user / self.u_sb if self.u_sb else math.nan
+        return share if math.isfinite(share) else math.nan
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one row per profile and provider, with the user's utility repeated."""

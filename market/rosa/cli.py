@@ -31,7 +31,7 @@ from market.core.errors import UserInputError
 from market.core.output import csv_bytes, json_bytes, output_dir, png_bytes, write_outputs
 from market.core.parallel import progress_wanted
 from market.core.seeds import fresh_seed
-from market.core.values import count, number, split_range
+from market.core.values import count, log_spaced_counts, number, split_range
 from market.rosa.pricing import setting_of
 
 NOTE = "reconstructed from the paper's abstract and table of contents (shared/specs/rosa.md)"
@@ -308,14 +308,11 @@ def truthfulness_command(args) -> int:
 
 def horizons(args) -> list[int]:
     """``--points`` horizons from --T-from to --T-to, evenly spaced on a log scale."""
-    import numpy as np
-
     from market.rosa.pricing import horizon_range
 
     low, high = horizon_range(args)
     points = count(args.points, "--points", minimum=2)
-    values = np.unique(np.geomspace(low, high, points).round().astype(int))
-    return [int(v) for v in values]
+    return list(log_spaced_counts(low, high, points))
 
 
 def regret_command(args) -> int:

@@ -116,6 +116,14 @@ class RosaSetting:
         """The private-cost distribution."""
         return CostDistribution(self.cost_lo, self.cost_hi, self.cost_shape)
 
+    def bid_grid(self, points: int) -> np.ndarray:
+        """``points`` bids evenly spaced over the cost support ``[c_lo, c_hi]``, ends included.
+
+        The grid a truthfulness curve plays (Patra et al. 2026, Def. 5: no bid of the support
+        should earn more in expectation than the true cost; reconstructed).
+        """
+        return np.linspace(self.cost_lo, self.cost_hi, points)
+
     @property
     def resolved_mu(self) -> float:
         """``mu``, or the default ``min(0.5, 1/sqrt(T))``."""
