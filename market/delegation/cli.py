@@ -31,7 +31,7 @@ import argparse
 import json
 
 from market.core import output
-from market.core.cli import collector_paused, engine_options, engine_settings
+from market.core.cli import collector_paused, engine_from_args, engine_options
 from market.core.parallel import progress_wanted
 from market.core.values import count, optional_count, optional_number
 from market.delegation.metagame_cli import cache_alias, metagame_parser
@@ -192,8 +192,7 @@ def sweep_command(args: argparse.Namespace) -> int:
             seeds=count(args.seeds, "seeds"),
             seed=count(args.seed, "seed", minimum=0),
             mechanism=args.mechanism,
-            progress=progress_wanted(),
-            **engine_settings(args),
+            engine=engine_from_args(args, progress_wanted()),
         )
         s = result.settings
         label = (
@@ -284,8 +283,7 @@ def horizon_command(args: argparse.Namespace) -> int:
         seed=count(args.seed, "seed", minimum=0),
         eps=eps_of(args),
         mechanism=args.mechanism,
-        progress=progress_wanted(),
-        **engine_settings(args),
+        engine=engine_from_args(args, progress_wanted()),
     )
     s = result.settings
     title = (

@@ -16,7 +16,7 @@ import argparse
 import json
 
 from market.core import output
-from market.core.cli import engine_options, engine_settings
+from market.core.cli import engine_from_args, engine_options
 from market.core.errors import UserInputError
 from market.core.parallel import progress_wanted
 from market.core.values import count, optional_count, optional_number
@@ -105,7 +105,7 @@ def metagame_command(args: argparse.Namespace) -> int:
         mechanism=args.mechanism,
         seeds=count(args.seeds, "seeds"),
         seed=count(args.seed, "seed", minimum=0),
-        **engine_settings(args),
+        engine=engine_from_args(args, progress_wanted()),
         start=args.start,
         rule=args.rule,
         tolerance=optional_number(args.tolerance, "tolerance"),
@@ -113,7 +113,6 @@ def metagame_command(args: argparse.Namespace) -> int:
         max_plays=count(args.max_plays, "max-plays"),
         use_store=not args.no_store,
         check_theorem=not args.no_theorem,
-        progress=progress_wanted(),
     )
     graphml = "\n".join(nx.generate_graphml(result.graph)).encode()
     sinks = [s.to_dict() for s in result.sinks]

@@ -25,8 +25,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 
-from market.core.cli import engine_options, engine_settings
+from market.core.cli import engine_from_args, engine_options
 from market.core.errors import UserInputError
 from market.core.output import csv_bytes, json_bytes, output_dir, png_bytes, write_outputs
 from market.core.parallel import progress_wanted
@@ -140,17 +141,17 @@ def seed_of(args) -> int:
     return fresh_seed() if args.seed in (None, "") else count(args.seed, "--seed", minimum=0)
 
 
-def engine_of(args, seed: int) -> dict:
-    """The engine's settings and progress bar; a fresh seed with ``--store`` is told at once.
+def engine_of(args, seed: int):
+    """The command's :class:`~market.core.engine.Engine`; a fresh seed with ``--store`` is told.
 
     Resuming needs the same seed: it joins the resume hint, and stderr says it before any run,
     so even a killed command can be resumed with ``--seed``.
     """
-    engine = {**engine_settings(args), "progress": progress_wanted()}
-    if engine["store"] is not None and args.seed in (None, ""):
-        engine["resume_hint"] = f"{engine['resume_hint']} --seed {seed}".strip()
+    engine = engine_from_args(args, progress_wanted())
+    if engine.store is not None and args.seed in (None, ""):
+        engine = replace(engine, resume_hint=f"{engine.resume_hint} --seed {seed}".strip())
         print(
-            f"llm-market: fresh seed {seed}; to resume from {engine['store']}, "
+            f"llm-market: fresh seed {seed}; to resume from {engine.store}, "
             f"run the same command with --seed {seed}",
             file=sys.stderr,
         )
@@ -267,7 +268,7 @@ def truthfulness_command(args) -> int:
     out = output_dir(args.out) if args.out is not None else None
     engine = engine_of(args, seed)
     runs_ = count(args.runs, "--runs")
-    curve = runs.truthfulness_curve(setting, seed, provider, grid, runs_, **engine)
+    curve = runs.truthfulness_curve(setting, seed, provider, grid, runs_, engine=engine)
     payload = curve.json_record()
     files = {}
     if out is not None:
@@ -330,7 +331,7 @@ def regret_command(args) -> int:
     setting = setting.replace(T=grid[-1])
     output_dir(args.out)  # checked before any work
     engine = engine_of(args, seed)
-    curve = runs.regret_curve(setting, seed, grid, count(args.runs, "--runs"), **engine)
+    curve = runs.regret_curve(setting, seed, grid, count(args.runs, "--runs"), engine=engine)
     table = curve.to_frame()
     payload = {**curve.json_record(), "seed": seed}
     files = {
@@ -364,7 +365,7 @@ def monotonicity_command(args) -> int:
     engine = engine_of(args, seed)
     instances = count(args.instances, "--instances")
     points = count(args.points, "--points", minimum=2)
-    survey = runs.monotonicity_survey(setting, seed, instances, points, learners, **engine)
+    survey = runs.monotonicity_survey(setting, seed, instances, points, learners, engine=engine)
     table = survey.to_frame()
     payload = {**survey.json_record(), "seed": seed}
     files = {}
