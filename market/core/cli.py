@@ -56,6 +56,41 @@ class LazyCommands:
             commands.add_parser(name, help=text)
 
 
+@dataclass(frozen=True)
+class RegisteredNames:
+    """A registry's names, read only when a help text that shows them is printed.
+
+    A help text says ``%(registered)s`` where the names go (argparse fills it from the
+    option's attributes, :func:`registry_option`): building the parser imports no registry,
+    and the names listed are the registry's at that moment, plugins included.
+
+    Attributes:
+        path: the registry's ``module:Name`` (``"agents.delegation.strategies:STRATEGIES"``).
+    """
+
+    path: str
+
+    def __str__(self) -> str:
+        from market.core.game import load
+
+        return ", ".join(load(self.path).names())
+
+
+def registry_option(parser: argparse.ArgumentParser, flag: str, path: str, **options):
+    """Add ``flag`` whose help lists the names of the registry at ``path`` (``%(registered)s``).
+
+    Args:
+        parser: the (sub-)command's parser.
+        flag: the option (``"--strategies"``).
+        path: the registry's ``module:Name``.
+        **options: ``add_argument``'s keywords; ``help`` says ``%(registered)s`` where the
+            names go.
+    """
+    action = parser.add_argument(flag, **options)
+    action.registered = RegisteredNames(path)
+    return action
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a command imports its heavy modules.
