@@ -135,7 +135,7 @@ def drive_for(folder: Path, seconds: float) -> None:
         store.save_chunk = sampled
         started = time.monotonic()
         try:
-            run_experiment(experiment, store, jobs=1, collect_rows=False)
+            run_experiment(experiment, store, collect_rows=False)
         except ExperimentInterrupted:
             pass
     done, shown = 0, 0.0

@@ -27,12 +27,16 @@ from pathlib import Path
 HELP_TARGET = 0.3
 
 
-def timed_sweep(T: int, seeds: int, jobs: int, **engine) -> tuple[float, int]:
-    """Seconds of one sweep (and its runs)."""
+def timed_sweep(
+    T: int, seeds: int, jobs: int, executor: str = "local", store=None
+) -> tuple[float, int]:
+    """Seconds of one sweep (and its runs) on ``jobs`` workers of ``executor``."""
+    from market.core.engine import Engine
     from market.delegation.runs import sweep
 
     started = time.perf_counter()
-    result = sweep("cao2026", T=T, seeds=seeds, seed=42, jobs=jobs, **engine)
+    engine = Engine(store=store, executor=executor, jobs=jobs)
+    result = sweep("cao2026", T=T, seeds=seeds, seed=42, engine=engine)
     return time.perf_counter() - started, result.settings["runs"]
 
 

@@ -221,20 +221,18 @@ def grid_experiment(grid):
     return module.grid_experiment(grid)
 
 
-def execute_grid(grid, engine: dict, progress: bool = False) -> GridRun:
+def execute_grid(grid, engine) -> GridRun:
     """Price a parsed grid, then compute every run its store lacks (``experiment run``).
 
-    ``engine``: ``store`` (a path), ``executor``, ``jobs``, ``scheduler`` and ``resume_hint``,
-    already checked (:func:`market.core.cli.engine_settings`).
+    ``engine``: how and where runs are computed (:class:`market.core.engine.Engine`, with a
+    store), already checked (:func:`market.core.cli.engine_from_args`).
     """
     from market.core.experiments import execute
     from market.core.pricing import runs_price
 
     experiment = grid_experiment(grid)
-    runs_price(experiment, f"{Path(grid.path).name}: [grid]", engine["jobs"])
-    settings = dict(engine)
-    store = settings.pop("store")
-    outcome = execute(experiment, store, progress=progress, collect_rows=False, **settings)
+    runs_price(experiment, f"{Path(grid.path).name}: [grid]", engine.jobs)
+    outcome = execute(experiment, engine=engine, collect_rows=False)
     return GridRun(
         experiment=outcome.experiment_id,
         game=experiment.game,
@@ -245,19 +243,11 @@ def execute_grid(grid, engine: dict, progress: bool = False) -> GridRun:
         from_store=outcome.reused,
         seconds=outcome.seconds,
         workers=outcome.workers,
-        store=str(store),
+        store=str(engine.store),
     )
 
 
-def run_grid(
-    grid,
-    store,
-    *,
-    jobs: int = 1,
-    executor: str = "local",
-    scheduler: str | None = None,
-    progress: bool = False,
-) -> GridRun:
+def run_grid(grid, store=None, *, jobs: int | None = None, engine=None) -> GridRun:
     """Run a grid into a store: ``llm-market experiment run GRID --store STORE`` from Python.
 
     Args:
@@ -265,11 +255,11 @@ def run_grid(
             "kind": "equilibria", "seed": 0, "seeds": 1, "grid": {"preset": [...], ...}}``),
             checked exactly like the file (errors name ``mapping: grid.T`` where a file's name
             ``g.toml: grid.T``).
-        store: the store file (created if missing); runs already in it are not computed again.
-        jobs: workers (results never depend on it).
-        executor: ``"local"`` (processes) or ``"dask"``.
-        scheduler: a Dask scheduler's address (with ``executor="dask"``).
-        progress: show a progress bar with an ETA on stderr.
+        store: shorthand for ``Engine(store=...)``: the store file (created if missing); runs
+            already in it are not computed again. A grid's runs are always kept: a store is
+            required, here or in ``engine``.
+        jobs: shorthand for ``Engine(jobs=...)`` (workers; results never depend on it).
+        engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
 
     Returns:
         The :class:`GridRun`; ``.to_frame()`` reads its rows back.
@@ -277,23 +267,19 @@ def run_grid(
     Raises:
         UserInputError: a mistake in the grid or the settings, or a grid too long to run.
     """
-    from market.core.executors import check_executor, check_jobs
+    from market.core.engine import engine_with
+    from market.core.executors import check_jobs
     from market.core.grids import grid_from_mapping, read_grid
-    from market.core.store_files import store_path
-    from market.core.values import count
 
-    if store is None or not str(store).strip():
-        raise UserInputError("store", "a store file (the grid's runs are kept there)", store)
-    executor = check_executor(executor, scheduler)
-    engine = {
-        "store": store_path(store),
-        "executor": executor,
-        "jobs": check_jobs(count(jobs, "jobs"), executor),
-        "scheduler": scheduler,
-        "resume_hint": "",
-    }
+    expected = "a store file (the grid's runs are kept there)"
+    if engine is None and (store is None or not str(store).strip()):
+        raise UserInputError("store", expected, store)
+    engine = engine_with(engine, jobs=jobs, store=store)
+    if engine.store is None:
+        raise UserInputError("store", expected, None)
+    check_jobs(engine.jobs, engine.executor)
     parsed = read_grid(grid) if isinstance(grid, str | Path) else grid_from_mapping(grid)
-    return execute_grid(parsed, engine, progress)
+    return execute_grid(parsed, engine)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import re
 import time
 from pathlib import Path
 
-from market.core.cli import engine_options, engine_settings
+from market.core.cli import engine_from_args, engine_options
 from market.core.errors import UserInputError
 from market.core.grids import short
 
@@ -82,8 +82,8 @@ def run_command(args: argparse.Namespace) -> int:
 
     if args.store is None:
         raise UserInputError("store", "--store PATH (an experiment's runs are kept there)", None)
-    engine = engine_settings(args)
-    done = execute_grid(read_grid(args.grid), engine, progress_wanted())
+    engine = engine_from_args(args, progress_wanted())
+    done = execute_grid(read_grid(args.grid), engine)
     if args.json:
         print(json.dumps(done.to_dict()))
         return 0

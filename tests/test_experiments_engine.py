@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from market.core import experiments
+from market.core.engine import Engine
 from market.core.experiments import (
     Experiment,
     ExperimentKind,
@@ -143,7 +144,9 @@ def test_two_local_workers_give_the_same_table(one_worker, monkeypatch):
     DASK_MISSING, reason="the dask extra is not installed (pip install -e '.[dask]')"
 )
 def test_a_two_worker_dask_local_cluster_gives_the_same_table(one_worker, tmp_path):
-    profiles = sweep(**SMALL, jobs=2, executor="dask", store=tmp_path / "d.db").profiles
+    profiles = sweep(
+        **SMALL, engine=Engine(store=tmp_path / "d.db", executor="dask", jobs=2)
+    ).profiles
     pd.testing.assert_frame_equal(profiles, one_worker)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from engine_kinds import COUNTED, counted_experiment
 
+from market.core.engine import Engine
 from market.core.experiments import (
     Experiment,
     ExperimentInterrupted,
@@ -201,7 +202,7 @@ def test_a_store_that_holds_every_run_starts_no_worker(tmp_path, monkeypatch):
         raise AssertionError("workers started with nothing to compute")
 
     monkeypatch.setattr(experiments, "start_workers", no_workers)
-    again = execute(counted_experiment(50), store, jobs=2, executor="dask")
+    again = execute(counted_experiment(50), engine=Engine(store=store, executor="dask", jobs=2))
     assert (again.computed, again.reused, again.workers) == (0, 50, "none")
     assert again.rows == first.rows
 

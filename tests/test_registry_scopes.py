@@ -15,6 +15,7 @@ import market.core.executors as executors
 import market.core.parallel as parallel
 from agents.delegation.strategies import STRATEGIES, paper_strategy_names
 from app.games.metagame import strategy_names as metagame_strategy_names
+from market.core.engine import Engine
 from market.core.errors import UserInputError
 from market.core.grids import read_grid
 from market.core.registry import (
@@ -241,7 +242,7 @@ def test_dask_workers_receive_even_a_notebook_class():
     args = dict(T=SMALL_T, seeds=1, seed=3, strategies=["ours", "notebook"])
     with STRATEGIES.scoped():
         STRATEGIES.register(notebook)
-        on_dask = sweep("cao2026", jobs=2, executor="dask", **args)
+        on_dask = sweep("cao2026", engine=Engine(executor="dask", jobs=2), **args)
         here = sweep("cao2026", jobs=1, **args)
     pd.testing.assert_frame_equal(on_dask.profiles, here.profiles)
 

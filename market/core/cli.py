@@ -56,6 +56,41 @@ class LazyCommands:
             commands.add_parser(name, help=text)
 
 
+@dataclass(frozen=True)
+class RegisteredNames:
+    """A registry's names, read only when a help text that shows them is printed.
+
+    A help text says ``%(registered)s`` where the names go (argparse fills it from the
+    option's attributes, :func:`registry_option`): building the parser imports no registry,
+    and the names listed are the registry's at that moment, plugins included.
+
+    Attributes:
+        path: the registry's ``module:Name`` (``"agents.delegation.strategies:STRATEGIES"``).
+    """
+
+    path: str
+
+    def __str__(self) -> str:
+        from market.core.game import load
+
+        return ", ".join(load(self.path).names())
+
+
+def registry_option(parser: argparse.ArgumentParser, flag: str, path: str, **options):
+    """Add ``flag`` whose help lists the names of the registry at ``path`` (``%(registered)s``).
+
+    Args:
+        parser: the (sub-)command's parser.
+        flag: the option (``"--strategies"``).
+        path: the registry's ``module:Name``.
+        **options: ``add_argument``'s keywords; ``help`` says ``%(registered)s`` where the
+            names go.
+    """
+    action = parser.add_argument(flag, **options)
+    action.registered = RegisteredNames(path)
+    return action
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a command imports its heavy modules.
@@ -178,18 +213,32 @@ def engine_options(parser: argparse.ArgumentParser, jobs: bool = True) -> None:
     )
 
 
-def engine_settings(args: argparse.Namespace) -> dict:
-    """The engine keywords of the runs functions, read and checked from the options."""
-    from market.core.executors import check_executor, check_jobs, default_jobs
-    from market.core.store_files import store_path
-    from market.core.values import count
+def engine_from_args(args: argparse.Namespace, progress: bool = False):
+    """The :class:`~market.core.engine.Engine` of a command, read and checked from its options.
 
-    executor = check_executor(args.executor, args.scheduler)
-    jobs = default_jobs() if args.jobs is None else count(args.jobs, "--jobs")
-    return {
-        "store": None if args.store is None else store_path(args.store),
-        "executor": executor,
-        "jobs": check_jobs(jobs, executor),
-        "scheduler": args.scheduler,
-        "resume_hint": getattr(args, "command_line", ""),
-    }
+    ``--jobs`` defaults to the cores available (a warning above them); ``--store``,
+    ``--executor`` and ``--scheduler`` as typed; the resume hint is the command line. A
+    mistake names the flag as the user typed it (:func:`as_typed`).
+
+    Args:
+        args: the parsed options (:func:`engine_options` added them).
+        progress: show a progress bar (the caller knows whether stderr is a terminal).
+    """
+    from market.core.engine import Engine
+    from market.core.executors import check_jobs, default_jobs
+
+    try:
+        engine = Engine(
+            store=args.store,
+            executor=args.executor,
+            jobs=default_jobs() if args.jobs is None else args.jobs,
+            scheduler=args.scheduler,
+            progress=progress,
+            resume_hint=getattr(args, "command_line", ""),
+        )
+    except UserInputError as error:  # --jobs is named even when typed abbreviated
+        if error.field != "jobs":
+            raise
+        raise UserInputError("--jobs", error.expected, error.given, note=error.note) from None
+    check_jobs(engine.jobs, engine.executor)
+    return engine

@@ -45,11 +45,11 @@ from market.core.driver import (  # noqa: F401 - part of this module's interface
     compute_chunk,
     group_end,
 )
+from market.core.engine import Engine, engine_with
 from market.core.errors import UserInputError
 from market.core.executors import start_workers
 from market.core.faults import INTERRUPTED, Stopped, StoreFault, WorkersLost, fault_message
 from market.core.store import Column, ExperimentStore
-from market.core.store_files import store_path
 
 TARGET_CHUNK_SECONDS = 1.0
 #: Environment variable that sets the compute seconds aimed at per chunk (tests use 0.05).
@@ -260,13 +260,9 @@ class Outcome:
 def run_experiment(
     experiment: Experiment,
     store: ExperimentStore,
+    engine: Engine | None = None,
     *,
-    executor: str = "local",
-    jobs: int = 1,
-    scheduler: str | None = None,
-    progress: bool = False,
     target_seconds: float | None = None,
-    resume_hint: str = "",
     collect_rows: bool = True,
 ) -> Outcome:
     """Compute every run of ``experiment`` not yet in ``store``; return all its rows in order.
@@ -274,13 +270,10 @@ def run_experiment(
     Args:
         experiment: the runs.
         store: where finished runs are kept (in memory when the user gave no ``--store``).
-        executor: ``"local"`` or ``"dask"`` (:mod:`market.core.executors`).
-        jobs: workers (results never depend on it).
-        scheduler: a Dask scheduler's address (None: a LocalCluster).
-        progress: show a progress bar with an ETA on stderr.
+        engine: how and where runs are computed: see :class:`market.core.engine.Engine` (its
+            ``store`` is not read here: ``store`` is already open).
         target_seconds: the compute time to aim at per chunk (default: the environment
             variable ``LLM_MARKET_CHUNK_SECONDS``, else :data:`TARGET_CHUNK_SECONDS`).
-        resume_hint: how to resume, for the messages that stop it.
         collect_rows: read the experiment's rows back (False: only count; the rows of a huge
             experiment stay in the store).
 
@@ -289,22 +282,24 @@ def run_experiment(
         WorkersLost: worker processes died again and again on the same chunks.
         StoreFault: the store cannot be written (full disk, locked, read-only).
     """
+    engine = Engine() if engine is None else engine
+    executor, resume_hint = engine.executor, engine.resume_hint
     started = time.perf_counter()
     if target_seconds is None:
         target_seconds = float(os.environ.get(CHUNK_SECONDS_VARIABLE, TARGET_CHUNK_SECONDS))
     kind, total = experiment.kind, len(experiment.runs)
-    width = min(jobs, max(1, total))
+    width = min(engine.jobs, max(1, total))
     driver = Driver(
         experiment,
         store,
-        functools.partial(start_workers, executor, width, scheduler),
+        functools.partial(start_workers, executor, width, engine.scheduler),
         target_seconds,
         width,
     )
     try:
         store.ensure_table(kind.table, kind.columns)
         store.register(experiment)
-        driver.run(progress)
+        driver.run(engine.progress)
         rows = []
         if collect_rows:
             rows = store.experiment_rows(experiment.id, kind.table, kind.columns)
@@ -336,34 +331,30 @@ def run_experiment(
 
 def execute(
     experiment: Experiment,
-    store_file=None,
+    store=None,
     *,
-    executor: str = "local",
-    jobs: int = 1,
-    scheduler: str | None = None,
-    progress: bool = False,
-    resume_hint: str = "",
+    engine: Engine | None = None,
+    jobs: int | None = None,
     collect_rows: bool = True,
 ) -> Outcome:
-    """:func:`run_experiment` in the store file ``store_file`` (None: in memory, nothing kept).
+    """:func:`run_experiment` in the engine's store file (None: in memory, nothing kept).
 
     A store file created by this call is removed again if a user mistake (such as an
     unreachable ``--scheduler``) stops it before any run: a mistake leaves nothing behind.
+
+    Args:
+        experiment: the runs.
+        store: shorthand for ``Engine(store=...)``.
+        engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
+        jobs: shorthand for ``Engine(jobs=...)``.
+        collect_rows: read the experiment's rows back (False: only count them).
     """
-    path = None if store_file is None else store_path(store_file)
+    engine = engine_with(engine, jobs=jobs, store=store)
+    path = engine.store
     fresh = path is not None and not path.exists()
     try:
-        with ExperimentStore(path) as store:
-            return run_experiment(
-                experiment,
-                store,
-                executor=executor,
-                jobs=jobs,
-                scheduler=scheduler,
-                progress=progress,
-                resume_hint=resume_hint,
-                collect_rows=collect_rows,
-            )
+        with ExperimentStore(path) as opened:
+            return run_experiment(experiment, opened, engine, collect_rows=collect_rows)
     except UserInputError:
         if fresh and not stored_runs(path):
             for suffix in ("", "-wal", "-shm", "-journal"):

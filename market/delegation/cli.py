@@ -31,10 +31,16 @@ import argparse
 import json
 
 from market.core import output
-from market.core.cli import collector_paused, engine_options, engine_settings
+from market.core.cli import (
+    collector_paused,
+    engine_from_args,
+    engine_options,
+    registry_option,
+)
 from market.core.parallel import progress_wanted
 from market.core.values import count, optional_count, optional_number
-from market.delegation.metagame_cli import cache_alias, metagame_parser
+from market.delegation import GAME
+from market.delegation.metagame_cli import cache_alias, metagame_parser, strategy_set_option
 
 PRECISE = "%.17g"  # CSV floats: full precision
 
@@ -51,11 +57,13 @@ def register(games: argparse._SubParsersAction) -> None:
 
     run = commands.add_parser("run", help="run one strategy profile")
     scenario_options(run)
-    run.add_argument(
+    registry_option(
+        run,
         "--strategies",
+        GAME.strategies_path,
         required=True,
         help="one strategy per provider, comma-separated (one name = everyone); "
-        "see the strategy registry: ours, honest, dishonest-model, ...",
+        "registered: %(registered)s",
     )
     run.add_argument("--seed", default="42", help="root random seed (default 42)")
     run.add_argument(
@@ -66,6 +74,7 @@ def register(games: argparse._SubParsersAction) -> None:
 
     sweep = commands.add_parser("sweep", help="all strategy profiles: Figures 2 and 3")
     scenario_options(sweep)
+    strategy_set_option(sweep)
     replicate_options(sweep)
     sweep.add_argument(
         "--cache",
@@ -92,9 +101,7 @@ def register(games: argparse._SubParsersAction) -> None:
     horizon.add_argument("--T-to", dest="T_to", required=True, help="largest horizon T")
     horizon.add_argument("--points", required=True, help="number of horizons (>= 2)")
     horizon.add_argument("--eps", default=None, help="epsilon in (0, 1/2) (default: scenario's)")
-    horizon.add_argument(
-        "--mechanism", default=None, help="mechanism registry name (default: the scenario's)"
-    )
+    mechanism_option(horizon)
     replicate_options(horizon)
     horizon.add_argument("--out", required=True, help="output directory (created if missing)")
     horizon.set_defaults(handler=horizon_command)
@@ -112,10 +119,17 @@ def scenario_options(parser: argparse.ArgumentParser) -> None:
         help="number of queries (default: the scenario's, 1e6 for cao2026)",
     )
     parser.add_argument("--eps", default=None, help="epsilon in (0, 1/2) (default: scenario's)")
-    parser.add_argument(
+    mechanism_option(parser)
+
+
+def mechanism_option(parser: argparse.ArgumentParser) -> None:
+    """--mechanism: a registered mechanism (its help lists the registry's names)."""
+    registry_option(
+        parser,
         "--mechanism",
+        GAME.mechanisms_path,
         default=None,
-        help="second-best, second-best-artifact or explore-then-commit (default: the scenario's)",
+        help="a registered mechanism: %(registered)s (default: the scenario's)",
     )
 
 
@@ -181,6 +195,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         with collector_paused():  # the model's imports (Mesa) run faster without the collector
             from market.delegation.pricing import sweep_price
             from market.delegation.runs import mechanism_description, sweep
+            from market.delegation.tables import strategy_set
 
             sweep_price(args)
         out = output.output_dir(args.out)
@@ -192,8 +207,8 @@ def sweep_command(args: argparse.Namespace) -> int:
             seeds=count(args.seeds, "seeds"),
             seed=count(args.seed, "seed", minimum=0),
             mechanism=args.mechanism,
-            progress=progress_wanted(),
-            **engine_settings(args),
+            strategies=strategy_set(args.strategies, "--strategies"),
+            engine=engine_from_args(args, progress_wanted()),
         )
         s = result.settings
         label = (
@@ -284,8 +299,7 @@ def horizon_command(args: argparse.Namespace) -> int:
         seed=count(args.seed, "seed", minimum=0),
         eps=eps_of(args),
         mechanism=args.mechanism,
-        progress=progress_wanted(),
-        **engine_settings(args),
+        engine=engine_from_args(args, progress_wanted()),
     )
     s = result.settings
     title = (

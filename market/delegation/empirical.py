@@ -20,9 +20,9 @@ import networkx as nx
 import pandas as pd
 
 from agents.delegation.better_response import check_margin, check_rule
+from market.core.engine import Engine, engine_with
 from market.core.results import ResultMixin, json_ready, number
 from market.core.seeds import root_seed
-from market.core.store_files import store_path
 from market.core.values import count
 from market.delegation.metagame import (
     DEFAULT_MAX_PLAYS,
@@ -32,7 +32,7 @@ from market.delegation.metagame import (
     graph_sinks,
     parse_profile,
 )
-from market.delegation.payoffs import PayoffTable, default_store, payoff_table
+from market.delegation.payoffs import PayoffTable, payoff_engine, payoff_table
 from market.delegation.theorem import Theorem52Check, theorem52_check
 
 #: The starts whose ends the claims of the issue are about.
@@ -207,7 +207,7 @@ def metagame(
     mechanism=None,
     seeds: int = 2,
     seed: int = 42,
-    jobs: int = 1,
+    jobs: int | None = None,
     start="honest",
     rule: str = "best",
     tolerance: float = 0.0,
@@ -217,27 +217,24 @@ def metagame(
     store=None,
     use_store: bool = True,
     check_theorem: bool = True,
-    progress: bool = False,
-    executor: str = "local",
-    scheduler: str | None = None,
-    resume_hint: str = "",
+    *,
+    engine: Engine | None = None,
 ) -> MetagameResult:
     """Payoff table (from the store), dynamics from ``start``, graph, sinks, basins, Theorem 5.2.
 
     Bad rules, margins or start profiles raise a UserInputError before anything runs. The
     payoff table's runs (``delegation/profiles``) and the Theorem 5.2 search's runs
-    (``delegation/deviations``) are kept in the experiment store ``store`` (None: the default
-    one in the user's cache folder; ``use_store=False``: nothing kept); ``executor``, ``jobs``
-    and ``scheduler`` as in :func:`market.delegation.runs.sweep`.
+    (``delegation/deviations``) are kept in the engine's store (None: the default one in the
+    user's cache folder; ``use_store=False``: nothing kept). ``engine``: how and where runs
+    are computed, see :class:`market.core.engine.Engine` (``jobs=`` and ``store=`` are its
+    shorthands).
     """
     check_rule(rule)
     tolerance, z = check_margin(tolerance, "tolerance"), check_margin(z, "z")
     seed, max_plays = root_seed(seed), count(max_plays, "max-plays")
     started = time.perf_counter()
-    path = None
-    if use_store:
-        path = default_store() if store is None else store_path(store)
-    engine = {"executor": executor, "scheduler": scheduler, "resume_hint": resume_hint}
+    engine = payoff_engine(engine_with(engine, jobs=jobs, store=store), use_store)
+    path = engine.store
     table, cached = payoff_table(
         preset,
         T,
@@ -245,11 +242,8 @@ def metagame(
         mechanism,
         seeds,
         seed,
-        jobs,
-        strategies,
-        path,
-        use_store,
-        progress,
+        strategies=strategies,
+        use_store=use_store,
         engine=engine,
     )
     start_profile = parse_profile(start, table)
@@ -267,9 +261,7 @@ def metagame(
     analysed = time.perf_counter()
     check = None
     if check_theorem:
-        check = theorem52_check(
-            preset, T, eps, mechanism, seeds, seed, jobs, store=path, progress=progress, **engine
-        )
+        check = theorem52_check(preset, T, eps, mechanism, seeds, seed, engine=engine)
     checked = time.perf_counter()
     settings = dict(table.settings)
     settings.update(

@@ -16,10 +16,11 @@ import argparse
 import json
 
 from market.core import output
-from market.core.cli import engine_options, engine_settings
+from market.core.cli import engine_from_args, engine_options, registry_option
 from market.core.errors import UserInputError
 from market.core.parallel import progress_wanted
 from market.core.values import count, optional_count, optional_number
+from market.delegation import GAME
 
 PRECISE = "%.17g"  # CSV floats: full precision
 
@@ -37,6 +38,7 @@ def metagame_parser(commands, scenario_options) -> None:
         "equilibria of the empirical game.",
     )
     scenario_options(meta)
+    strategy_set_option(meta)
     meta.add_argument("--seeds", default="2", help="replicate seeds per profile (default 2)")
     meta.add_argument("--seed", default="42", help="root random seed (default 42)")
     meta.add_argument(
@@ -73,6 +75,18 @@ def metagame_parser(commands, scenario_options) -> None:
     meta.set_defaults(handler=metagame_command)
 
 
+def strategy_set_option(parser: argparse.ArgumentParser) -> None:
+    """``--strategies``: the strategies each provider may play (default: the paper's six)."""
+    registry_option(
+        parser,
+        "--strategies",
+        GAME.strategies_path,
+        default=None,
+        help="the strategies each provider may play, comma-separated (default: the paper's "
+        "six, Table 1); registered: %(registered)s",
+    )
+
+
 def cache_alias(args: argparse.Namespace) -> None:
     """``--cache DIR`` is ``--store DIR/payoffs.db`` (the folder created); not with --store."""
     if args.cache is None:
@@ -92,6 +106,7 @@ def metagame_command(args: argparse.Namespace) -> int:
     from market.delegation.graph_plot import better_response_figure
     from market.delegation.pricing import metagame_price
     from market.delegation.report import metagame_summary
+    from market.delegation.tables import strategy_set
 
     metagame_price(args)
     out = output.output_dir(args.out)
@@ -105,7 +120,7 @@ def metagame_command(args: argparse.Namespace) -> int:
         mechanism=args.mechanism,
         seeds=count(args.seeds, "seeds"),
         seed=count(args.seed, "seed", minimum=0),
-        **engine_settings(args),
+        engine=engine_from_args(args, progress_wanted()),
         start=args.start,
         rule=args.rule,
         tolerance=optional_number(args.tolerance, "tolerance"),
@@ -113,7 +128,7 @@ def metagame_command(args: argparse.Namespace) -> int:
         max_plays=count(args.max_plays, "max-plays"),
         use_store=not args.no_store,
         check_theorem=not args.no_theorem,
-        progress=progress_wanted(),
+        strategies=strategy_set(args.strategies, "--strategies"),
     )
     graphml = "\n".join(nx.generate_graphml(result.graph)).encode()
     sinks = [s.to_dict() for s in result.sinks]

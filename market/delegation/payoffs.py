@@ -20,15 +20,15 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from market.core.engine import Engine, engine_with
 from market.core.errors import UserInputError
 from market.core.providers import provider_index
-from market.core.store_files import store_path
 from market.delegation.tables import PROFILE_SEPARATOR, profile_label
 
 #: The default store's file name in the cache folder.
@@ -170,6 +170,16 @@ def store_in(folder, field: str = "cache") -> Path:
     return folder / STORE_NAME
 
 
+def payoff_engine(engine: Engine, use_store: bool = True) -> Engine:
+    """``engine`` keeping its runs where payoff tables are kept.
+
+    Its own store, else :func:`default_store`; with ``use_store=False`` no store at all.
+    """
+    if not use_store:
+        return replace(engine, store=None)
+    return engine if engine.store is not None else replace(engine, store=default_store())
+
+
 def default_store() -> Path:
     """The payoff tables' default store: ``payoffs.db`` in :func:`default_cache_dir`."""
     return store_in(default_cache_dir(), "store")
@@ -182,12 +192,12 @@ def payoff_table(
     mechanism=None,
     seeds: int = 1,
     seed: int = 42,
-    jobs: int = 1,
+    jobs: int | None = None,
     strategies: Sequence[str] | None = None,
     store: str | Path | None = None,
     use_store: bool = True,
-    progress: bool = False,
-    engine: dict | None = None,
+    *,
+    engine: Engine | None = None,
 ) -> tuple[PayoffTable, bool]:
     """The payoff table of a scenario: the strategy sweep's runs, kept in an experiment store.
 
@@ -203,22 +213,19 @@ def payoff_table(
         mechanism: mechanism override.
         seeds: replicate seeds (the sweep's rule: one seed is the root seed itself).
         seed: the root seed.
-        jobs: worker processes (never changes the table).
+        jobs: shorthand for ``Engine(jobs=...)`` (worker processes; never changes the table).
         strategies: the base strategies to enumerate (default: the paper's six, Table 1).
-        store: the store file (None: :func:`default_store`).
+        store: shorthand for ``Engine(store=...)`` (None: :func:`default_store`).
         use_store: False computes in memory and keeps nothing.
-        progress: show a progress bar while simulating.
-        engine: the experiment engine's other keywords (``executor``, ``scheduler``,
-            ``resume_hint``; see :func:`market.delegation.runs.sweep`).
+        engine: how and where runs are computed: see :class:`market.core.engine.Engine` (its
+            store None: :func:`default_store`).
 
     Returns:
         The table and whether every one of its runs came from the store.
     """
     from market.delegation.runs import sweep
 
-    path = None
-    if use_store:
-        path = default_store() if store is None else store_path(store)
+    engine = payoff_engine(engine_with(engine, jobs=jobs, store=store), use_store)
     result = sweep(
         preset,
         T=T,
@@ -226,11 +233,9 @@ def payoff_table(
         mechanism=mechanism,
         seeds=seeds,
         seed=seed,
-        jobs=jobs,
         strategies=strategies,
-        progress=progress,
-        store=path,
-        **(engine or {}),
+        engine=engine,
     )
+    path = engine.store
     from_store = path is not None and result.timings["runs_computed"] == 0
     return table_from_sweep(result), from_store

@@ -88,17 +88,25 @@ def profiles_price(
     return price
 
 
+def strategies_played(args: argparse.Namespace) -> int:
+    """How many strategies each provider may play: ``--strategies`` (checked), else the six."""
+    from market.delegation.tables import strategy_set
+
+    names = strategy_set(getattr(args, "strategies", None), "--strategies")
+    return footprint.BASE_STRATEGIES if names is None else len(names)
+
+
 def sweep_price(args: argparse.Namespace) -> pricing.Price:
-    """``delegation sweep``: every one of the 6^K profiles for every seed."""
+    """``delegation sweep``: every one of the S^K profiles for every seed (S = 6 by default)."""
     _, providers = scenario_sizes(args)
-    return profiles_price(args, footprint.BASE_STRATEGIES**providers)
+    return profiles_price(args, strategies_played(args) ** providers)
 
 
 def metagame_price(args: argparse.Namespace) -> pricing.Price:
-    """``delegation metagame``: the payoff table (6^K profiles x seeds) and its graph."""
+    """``delegation metagame``: the payoff table (S^K profiles x seeds) and its graph."""
     _, providers = scenario_sizes(args)
     count(args.max_plays, "--max-plays")
-    return profiles_price(args, footprint.BASE_STRATEGIES**providers)
+    return profiles_price(args, strategies_played(args) ** providers)
 
 
 def horizon_price(args: argparse.Namespace) -> pricing.Price:

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from agents.delegation.strategies import STRATEGIES
+from market.core.engine import Engine, engine_with
 from market.core.errors import UserInputError
 from market.core.experiments import execute
 from market.core.seeds import replicate_seeds, root_seed
@@ -173,19 +174,17 @@ def sweep(
     eps=None,
     seeds: int = 1,
     seed: int = DEFAULT_SEED,
-    jobs: int = 1,
+    jobs: int | None = None,
     mechanism=None,
     strategies: Sequence[str] | None = None,
-    progress: bool = False,
+    *,
     store=None,
-    executor: str = "local",
-    scheduler: str | None = None,
-    resume_hint: str = "",
+    engine: Engine | None = None,
 ) -> SweepResult:
     """Run every strategy profile for every replicate seed (the paper's Section 6 sweep).
 
     The runs are an experiment of kind ``delegation/profiles``
-    (:mod:`market.delegation.experiments`) run by the experiment engine: with ``store`` every
+    (:mod:`market.delegation.experiments`) run by the experiment engine: with a store every
     finished run is kept there, and the same call again resumes and returns the same table.
 
     Args:
@@ -195,20 +194,19 @@ def sweep(
         seeds: number of replicate seeds (default 1; see
             :func:`market.core.seeds.replicate_seeds`).
         seed: the root seed, a non-negative integer (default 42).
-        jobs: worker processes, >= 1 (default 1; results do not depend on it).
+        jobs: shorthand for ``Engine(jobs=...)`` (worker processes; results do not depend
+            on it).
         mechanism: mechanism override (default None: the preset's).
         strategies: the strategies to enumerate (default: the paper's six, Table 1).
-        progress: show a progress bar (with an ETA) on stderr (default False).
-        store: the experiment store file (default None: nothing is kept).
-        executor: ``"local"`` (default) or ``"dask"``.
-        scheduler: a Dask scheduler's address (default None: a local cluster).
-        resume_hint: the command that resumes, for the Ctrl-C message (default "").
+        store: shorthand for ``Engine(store=...)`` (the experiment store file).
+        engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
 
     Returns:
         The :class:`SweepResult`.
     """
+    engine = engine_with(engine, jobs=jobs, store=store)
     started = time.perf_counter()
-    seed, jobs = root_seed(seed), count(jobs, "jobs")
+    seed = root_seed(seed)
     replicates = replicate_seeds(seed, seeds)
     resolved, model = prepare(preset, T, eps, mechanism, seed)
     horizon_T, horizon_eps = int(model.preset.T), float(model.preset.eps)
@@ -220,15 +218,7 @@ def sweep(
         {"command": "delegation sweep", "seeds": list(replicates)},
     )
     prepared = time.perf_counter()
-    outcome = execute(
-        experiment,
-        store,
-        executor=executor,
-        jobs=jobs,
-        scheduler=scheduler,
-        progress=progress,
-        resume_hint=resume_hint,
-    )
+    outcome = execute(experiment, engine=engine)
     simulated = time.perf_counter()
     table = profile_frame(outcome)
     summary = strategy_means(table)
@@ -242,7 +232,7 @@ def sweep(
         "seed": seed,
         "seeds": len(replicates),
         "replicate_seeds": list(replicates),
-        "jobs": jobs,
+        "jobs": engine.jobs,
         "providers": [p.name for p in model.providers],
         "strategies": list(dict.fromkeys(name for profile in profiles for name in profile)),
         "profiles": len(profiles),
@@ -289,20 +279,18 @@ def horizon(
     points: int = 11,
     seeds: int = 1,
     seed: int = DEFAULT_SEED,
-    jobs: int = 1,
+    jobs: int | None = None,
     eps=None,
     mechanism=None,
     strategy: str = LEADER_STRATEGY,
-    progress: bool = False,
+    *,
     store=None,
-    executor: str = "local",
-    scheduler: str | None = None,
-    resume_hint: str = "",
+    engine: Engine | None = None,
 ) -> HorizonResult:
     """Figure 4: everyone plays ``strategy``; totals against the horizon T.
 
     The smallest T is checked for an exploitation phase before anything runs. The runs are a
-    ``delegation/profiles`` experiment (``store``, ``executor``: see :func:`sweep`).
+    ``delegation/profiles`` experiment (``engine``: see :func:`sweep`).
 
     Args:
         preset: preset name, TOML path or scenario (default ``"cao2026"``).
@@ -311,24 +299,22 @@ def horizon(
         points: horizons evenly spaced from ``T_from`` to ``T_to``, >= 2 (default 11).
         seeds: number of replicate seeds (default 1).
         seed: the root seed, a non-negative integer (default 42).
-        jobs: worker processes, >= 1 (default 1; results do not depend on it).
+        jobs: shorthand for ``Engine(jobs=...)`` (worker processes).
         eps: epsilon override, in (0, 1/2) (default None: the preset's).
         mechanism: mechanism override (default None: the preset's).
         strategy: the strategy every provider plays (default ``"ours"``).
-        progress: show a progress bar on stderr (default False).
-        store: the experiment store file (default None: nothing is kept).
-        executor: ``"local"`` (default) or ``"dask"``.
-        scheduler: a Dask scheduler's address (default None: a local cluster).
-        resume_hint: the command that resumes, for the Ctrl-C message (default "").
+        store: shorthand for ``Engine(store=...)`` (the experiment store file).
+        engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
 
     Returns:
         A :class:`HorizonResult` whose table has, per T and seed, provider 1's delivered user
         utility, the user's total utility and ``u_SB = T x`` the second-best truthful
         per-query utility (Section 3.2).
     """
+    engine = engine_with(engine, jobs=jobs, store=store)
     started = time.perf_counter()
     values = horizon_values(T_from, T_to, points)
-    seed, jobs = root_seed(seed), count(jobs, "jobs")
+    seed = root_seed(seed)
     replicates = replicate_seeds(seed, seeds)
     STRATEGIES.get(strategy, field="strategies")
     resolved, model = prepare(preset, values[0], eps, mechanism, seed)
@@ -340,15 +326,7 @@ def horizon(
         {"command": "delegation horizon", "seeds": list(replicates)},
     )
     prepared = time.perf_counter()
-    outcome = execute(
-        experiment,
-        store,
-        executor=executor,
-        jobs=jobs,
-        scheduler=scheduler,
-        progress=progress,
-        resume_hint=resume_hint,
-    )
+    outcome = execute(experiment, engine=engine)
     simulated = time.perf_counter()
     column = EXPERIMENT_COLUMNS
     table = pd.DataFrame(
@@ -375,7 +353,7 @@ def horizon(
         "seed": seed,
         "seeds": len(replicates),
         "replicate_seeds": list(replicates),
-        "jobs": jobs,
+        "jobs": engine.jobs,
         "runs": len(experiment.runs),
     }
     timings = {

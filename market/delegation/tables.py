@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from agents.delegation.strategies import STRATEGIES, paper_strategy_names
+from market.core.errors import UserInputError
 
 LEADER_STRATEGY = "ours"
 PROFILE_SEPARATOR = "|"
@@ -47,6 +48,26 @@ def strategy_profiles(
     for name in names:
         STRATEGIES.get(name, field="strategies")
     return list(itertools.product(names, repeat=n_providers))
+
+
+def strategy_set(strategies, field: str = "strategies") -> list[str] | None:
+    """The strategies a sweep enumerates, from a list or ``"a,b,c"`` text (None: not given).
+
+    Each must be registered and named once (``--strategies`` of ``delegation sweep`` and
+    ``metagame``; :func:`strategy_profiles` plays the paper's six when None).
+
+    Raises:
+        UserInputError: an unknown name (listing the registered ones) or a name twice.
+    """
+    if strategies is None:
+        return None
+    text = strategies if isinstance(strategies, str) else ",".join(strategies)
+    names = [name.strip() for name in text.split(",")]
+    for name in names:
+        STRATEGIES.get(name, field=field)
+    if len(set(names)) < len(names):
+        raise UserInputError(field, "each strategy named once", strategies)
+    return names
 
 
 def profile_label(strategies: Sequence[str]) -> str:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from agents.delegation.actions import LengthReport
 from agents.delegation.families import ExploitationDeviation
+from market.core.engine import Engine, engine_with
 from market.core.experiments import execute
 from market.core.results import ResultMixin, number
 from market.core.seeds import replicate_seeds, root_seed
@@ -110,27 +111,26 @@ def theorem52_check(
     mechanism=None,
     seeds: int = 1,
     seed: int = 42,
-    jobs: int = 1,
+    jobs: int | None = None,
     grid: int = DEFAULT_GRID,
     *,
     store=None,
-    executor: str = "local",
-    scheduler: str | None = None,
-    progress: bool = False,
-    resume_hint: str = "",
+    engine: Engine | None = None,
 ) -> Theorem52Check:
     """Search the family for the chosen provider against "ours" by the others (see module).
 
     Every searched point at every seed is a run of the ``delegation/deviations`` experiment kind
     (:mod:`market.delegation.experiments`): one experiment per search round (the rounds depend
-    on the previous rounds' results, so they cannot be one experiment), all kept in ``store``
-    when given (the same call again resumes, or computes nothing); ``executor``, ``jobs`` and
-    ``scheduler`` say where the runs go (the check never depends on them).
+    on the previous rounds' results, so they cannot be one experiment), all kept in the
+    engine's store when given (the same call again resumes, or computes nothing); ``engine``
+    (how and where runs are computed: see :class:`market.core.engine.Engine`; ``jobs=`` and
+    ``store=`` are its shorthands) never changes the check.
 
     Returns None under a mechanism without a validation check (nobody is told u', so the
     theorem says nothing there).
     """
-    seed, jobs, grid = root_seed(seed), count(jobs, "jobs"), count(grid, "grid", minimum=2)
+    engine = engine_with(engine, jobs=jobs, store=store)
+    seed, grid = root_seed(seed), count(grid, "grid", minimum=2)
     replicates = replicate_seeds(seed, seeds)
     resolved, model = prepare(preset, T, eps, mechanism, seed)
     if MECHANISMS.get(resolved.mechanism).classifier.get("validation") is None:
@@ -140,8 +140,6 @@ def theorem52_check(
     menu, L = economy.providers[k], economy.max_length
     mode = "padded" if economy.rules == "artifact" else "at-least"
     T_run, eps_run = int(model.preset.T), float(model.preset.eps)
-    engine = {"executor": executor, "jobs": jobs, "scheduler": scheduler}
-    engine.update(progress=progress, resume_hint=resume_hint)
 
     def mean_utilities(candidates) -> tuple[np.ndarray, list[tuple]]:
         spec = {"command": "theorem 5.2 check", "provider": k + 1, "seeds": list(replicates)}
@@ -149,7 +147,7 @@ def theorem52_check(
         experiment = deviations_experiment(
             resolved, k, candidates, replicates, T_run, eps_run, model.platform.mechanism.name, spec
         )
-        rows = [row for _, row in execute(experiment, store, **engine).rows]
+        rows = [row for _, row in execute(experiment, engine=engine).rows]
         utility = [row[DEVIATION_INDEX["provider_utility"]] for row in rows]
         return np.array(utility).reshape(len(candidates), len(replicates)).mean(axis=1), rows
 

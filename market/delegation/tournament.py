@@ -26,6 +26,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from agents.delegation.strategies import paper_strategy_names
+from market.core.engine import Engine, engine_with
 from market.core.providers import provider_index
 from market.delegation.metagame import (
     DEFAULT_MAX_PLAYS,
@@ -169,9 +170,10 @@ class Tournament:
         provider: whose utility ranks the strategies (1-based; 1 has the best model).
         seeds: replicate seeds per profile.
         seed: the root seed.
-        jobs: worker processes (results never depend on it).
-        store: an experiment store file keeping every run (None: nothing kept).
-        progress: show a progress bar on stderr.
+        jobs: shorthand for ``Engine(jobs=...)`` (worker processes).
+        store: shorthand for ``Engine(store=...)`` (an experiment store file keeping every
+            run).
+        engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
 
     References:
         Cao et al. (2026), Section 6 and Figure 2.
@@ -185,9 +187,9 @@ class Tournament:
     provider: int = 1
     seeds: int = 1
     seed: int = DEFAULT_SEED
-    jobs: int = 1
+    jobs: int | None = None
     store: object = None
-    progress: bool = False
+    engine: Engine | None = None
 
     def play(self) -> TournamentResult:
         """Run every profile for every seed and rank the strategies.
@@ -196,11 +198,12 @@ class Tournament:
             UserInputError: an unknown strategy, preset or mechanism, a bad T, eps, seed,
                 seeds or jobs, or a provider outside 1..K.
         """
+        engine = engine_with(self.engine, jobs=self.jobs, store=self.store)
         scenario = resolve_scenario(self.preset, self.T, self.eps, self.mechanism)
         provider = provider_index(self.provider, len(scenario.providers)) + 1  # before any run
         names = strategy_names(self.strategies)
         played_names = paper_strategy_names() if names is None else names
-        sizes = SimpleNamespace(scenario=scenario, T=self.T, seeds=self.seeds, jobs=self.jobs)
+        sizes = SimpleNamespace(scenario=scenario, T=self.T, seeds=self.seeds, jobs=engine.jobs)
         profiles = len(played_names) ** len(scenario.providers)
         profiles_price(sizes, profiles, PYTHON_ARGUMENTS)  # refused in one line, before any run
         played = sweep(
@@ -210,10 +213,8 @@ class Tournament:
             mechanism=self.mechanism,
             seeds=self.seeds,
             seed=self.seed,
-            jobs=self.jobs,
             strategies=names,
-            store=self.store,
-            progress=self.progress,
+            engine=engine,
         )
         return TournamentResult(
             settings=tournament_settings(played, provider),

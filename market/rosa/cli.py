@@ -25,14 +25,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 
-from market.core.cli import engine_options, engine_settings
+from market.core.cli import engine_from_args, engine_options, registry_option
 from market.core.errors import UserInputError
 from market.core.output import csv_bytes, json_bytes, output_dir, png_bytes, write_outputs
 from market.core.parallel import progress_wanted
 from market.core.seeds import fresh_seed
 from market.core.values import count, log_spaced_counts, number, split_range
+from market.rosa import GAME
 from market.rosa.pricing import setting_of
+
+#: The learners' registry, listed in the help of ``--learner`` and ``--learners``.
+LEARNERS_PATH = "mechanisms.rosa.learners:LEARNERS"
 
 NOTE = "reconstructed from the paper's abstract and table of contents (shared/specs/rosa.md)"
 
@@ -50,11 +55,14 @@ def register(games: argparse._SubParsersAction) -> None:
 
     run = commands.add_parser("run", help="one market: regret, utilities, monotonicity")
     market_options(run)
-    run.add_argument(
+    registry_option(
+        run,
         "--strategies",
+        GAME.strategies_path,
         default="truthful",
         help="bidding strategy per provider, comma-separated, or one for all: "
-        "truthful, shade[:F], inflate[:F], fixed[:B] (default truthful)",
+        "%(registered)s; a parameter may follow a colon, as in shade:0.8, inflate:1.5, "
+        "fixed:0.3 (default truthful)",
     )
     run.add_argument("--run", default="0", help="run index within the seed (default 0)")
     run.add_argument(
@@ -93,7 +101,13 @@ def register(games: argparse._SubParsersAction) -> None:
     market_options(mono, T_default="1000")
     mono.add_argument("--instances", default="20", help="random instances (default 20)")
     mono.add_argument("--points", default="21", help="bids per provider (default 21)")
-    mono.add_argument("--learners", default=None, help="comma-separated (default: all)")
+    registry_option(
+        mono,
+        "--learners",
+        LEARNERS_PATH,
+        default=None,
+        help="comma-separated, of %(registered)s (default: all)",
+    )
     common_options(mono, out_required=False)
     engine_options(mono, jobs=False)
     mono.set_defaults(handler=monotonicity_command)
@@ -109,10 +123,14 @@ def market_options(parser: argparse.ArgumentParser, T_default: str | None = None
     parser.add_argument(
         "--T", dest="T", default=T_default, help=f"query rounds (default {T_default or '10000'})"
     )
-    parser.add_argument(
-        "--learner", default=None, help="elimination, active-set, linucb or explore-then-commit"
+    registry_option(parser, "--learner", LEARNERS_PATH, default=None, help="one of %(registered)s")
+    registry_option(
+        parser,
+        "--mechanism",
+        GAME.mechanisms_path,
+        default=None,
+        help="one of %(registered)s (default rosa)",
     )
-    parser.add_argument("--mechanism", default=None, help="rosa (default) or pay-as-bid")
     parser.add_argument("--noise", default=None, help="gaussian or exponential")
     parser.add_argument("--sigma", default=None, help="Gaussian noise sd (default 0.1)")
     parser.add_argument(
@@ -140,17 +158,17 @@ def seed_of(args) -> int:
     return fresh_seed() if args.seed in (None, "") else count(args.seed, "--seed", minimum=0)
 
 
-def engine_of(args, seed: int) -> dict:
-    """The engine's settings and progress bar; a fresh seed with ``--store`` is told at once.
+def engine_of(args, seed: int):
+    """The command's :class:`~market.core.engine.Engine`; a fresh seed with ``--store`` is told.
 
     Resuming needs the same seed: it joins the resume hint, and stderr says it before any run,
     so even a killed command can be resumed with ``--seed``.
     """
-    engine = {**engine_settings(args), "progress": progress_wanted()}
-    if engine["store"] is not None and args.seed in (None, ""):
-        engine["resume_hint"] = f"{engine['resume_hint']} --seed {seed}".strip()
+    engine = engine_from_args(args, progress_wanted())
+    if engine.store is not None and args.seed in (None, ""):
+        engine = replace(engine, resume_hint=f"{engine.resume_hint} --seed {seed}".strip())
         print(
-            f"llm-market: fresh seed {seed}; to resume from {engine['store']}, "
+            f"llm-market: fresh seed {seed}; to resume from {engine.store}, "
             f"run the same command with --seed {seed}",
             file=sys.stderr,
         )
@@ -267,7 +285,7 @@ def truthfulness_command(args) -> int:
     out = output_dir(args.out) if args.out is not None else None
     engine = engine_of(args, seed)
     runs_ = count(args.runs, "--runs")
-    curve = runs.truthfulness_curve(setting, seed, provider, grid, runs_, **engine)
+    curve = runs.truthfulness_curve(setting, seed, provider, grid, runs_, engine=engine)
     payload = curve.json_record()
     files = {}
     if out is not None:
@@ -327,7 +345,7 @@ def regret_command(args) -> int:
     setting = setting.replace(T=grid[-1])
     output_dir(args.out)  # checked before any work
     engine = engine_of(args, seed)
-    curve = runs.regret_curve(setting, seed, grid, count(args.runs, "--runs"), **engine)
+    curve = runs.regret_curve(setting, seed, grid, count(args.runs, "--runs"), engine=engine)
     table = curve.to_frame()
     payload = {**curve.json_record(), "seed": seed}
     files = {
@@ -361,7 +379,7 @@ def monotonicity_command(args) -> int:
     engine = engine_of(args, seed)
     instances = count(args.instances, "--instances")
     points = count(args.points, "--points", minimum=2)
-    survey = runs.monotonicity_survey(setting, seed, instances, points, learners, **engine)
+    survey = runs.monotonicity_survey(setting, seed, instances, points, learners, engine=engine)
     table = survey.to_frame()
     payload = {**survey.json_record(), "seed": seed}
     files = {}

@@ -43,6 +43,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from market.core.engine import Engine
 from market.core.experiments import Experiment, ExperimentKind, RunList, execute, make_runs
 from market.core.grids import GridFile, real, text, whole
 from market.core.store import Column
@@ -256,14 +257,13 @@ def allocations_experiment(markets: Sequence, seed: int, spec: dict) -> Experime
     return Experiment(ALLOCATIONS, spec, make_runs(ALLOCATIONS, items), None)
 
 
-def allocations(markets: Sequence, seed: int, spec: dict, **engine) -> list:
+def allocations(markets: Sequence, seed: int, spec: dict, engine: Engine | None = None) -> list:
     """Rounds served in every market: one ``(rows, n)`` integer array per block of markets.
 
-    ``engine``: :func:`market.core.experiments.execute`'s keywords (``store``, ``executor``,
-    ``jobs``, ``scheduler``, ``progress``, ``resume_hint``).
+    ``engine``: how and where runs are computed: see :class:`market.core.engine.Engine`.
     """
     experiment = allocations_experiment(markets, seed, spec)
-    outcome = execute(experiment, engine.pop("store", None), **engine)
+    outcome = execute(experiment, engine=engine)
     per_run = outcome.rows_by_position()
     column = ALLOCATION_INDEX["served"]
     served, start = [], 0

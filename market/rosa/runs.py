@@ -33,6 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from market.core.engine import Engine, engine_with
 from market.core.seeds import root_seed
 from market.rosa.batches import (
     AllocationTask,
@@ -200,21 +201,18 @@ def regret_curve(
     seed: int,
     horizons: Sequence[int],
     runs: int,
-    jobs: int = 1,
+    jobs: int | None = None,
     *,
     store=None,
-    executor: str = "local",
-    scheduler: str | None = None,
-    progress: bool = False,
-    resume_hint: str = "",
+    engine: Engine | None = None,
 ) -> RegretCurve:
     """Regret against T for each horizon (runs 0..runs-1 each), truthful bids.
 
     The longest horizon also records mean cumulative regret and user utility along the way.
     ``mu`` follows each T (``min(0.5, 1/sqrt(T))``) unless the setting fixes it. The runs are
-    a ``rosa/regret`` experiment (:mod:`market.rosa.experiments`) on the experiment engine:
-    ``store`` keeps finished runs (the same call again resumes), ``executor``, ``jobs`` and
-    ``scheduler`` say where they run (results never depend on them).
+    a ``rosa/regret`` experiment (:mod:`market.rosa.experiments`) on the experiment engine: a
+    store keeps finished runs (the same call again resumes); where they run never changes
+    the results.
 
     Args:
         setting: a preset name or a RosaSetting (its ``T`` is replaced by each horizon).
@@ -222,12 +220,9 @@ def regret_curve(
             required arguments).
         horizons: the horizons T, in query rounds.
         runs: runs per horizon, >= 1.
-        jobs: worker processes, >= 1 (default 1).
-        store: the experiment store file (default None: nothing kept).
-        executor: ``"local"`` (default) or ``"dask"``.
-        scheduler: a Dask scheduler's address (default None: a local cluster).
-        progress: show a progress bar on stderr (default False).
-        resume_hint: the command that resumes, for the Ctrl-C message (default "").
+        jobs: shorthand for ``Engine(jobs=...)`` (worker processes).
+        store: shorthand for ``Engine(store=...)`` (the experiment store file).
+        engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
 
     Returns:
         The :class:`~market.rosa.records.RegretCurve`: regret and user utility (totals over
@@ -236,6 +231,7 @@ def regret_curve(
     from market.core.experiments import execute
     from market.rosa.experiments import INDEX, regret_experiment
 
+    engine = engine_with(engine, jobs=jobs, store=store)
     setting = as_setting(setting)
     horizons = tuple(sorted(int(T) for T in horizons))
     settings = [setting.replace(T=T) for T in horizons]
@@ -248,15 +244,7 @@ def regret_curve(
     checkpoints = [marks if s.T == longest else () for s in settings]
     spec = {"command": "rosa regret", "horizons": list(horizons), "runs": runs, "seed": seed}
     experiment = regret_experiment(settings, seed, runs, checkpoints, spec)
-    outcome = execute(
-        experiment,
-        store,
-        executor=executor,
-        jobs=jobs,
-        scheduler=scheduler,
-        progress=progress,
-        resume_hint=resume_hint,
-    )
+    outcome = execute(experiment, engine=engine)
     per_run = outcome.rows_by_position()  # horizon-major, then run
     finals = np.array(
         [[rows[-1][INDEX[name]] for rows in per_run] for name in FINAL_COLUMNS]
@@ -291,17 +279,26 @@ TRAJECTORY_COLUMNS = ("regret", "user_utility", "clairvoyant_utility", "surplus"
 
 
 def monotonicity_counts(
-    setting: str | RosaSetting, seed: int, instances: int, points: int, jobs: int = 1, **engine
+    setting: str | RosaSetting,
+    seed: int,
+    instances: int,
+    points: int,
+    jobs: int | None = None,
+    *,
+    store=None,
+    engine: Engine | None = None,
 ) -> np.ndarray:
     """Rounds served, shape ``(instances, n, points)``: provider i's bid on the grid in row i.
 
-    See :func:`monotonicity_markets`; ``engine`` as in :func:`bid_outcomes`.
+    See :func:`monotonicity_markets`; ``jobs``, ``store`` and ``engine`` (how and where runs
+    are computed: see :class:`market.core.engine.Engine`) as in :func:`bid_outcomes`.
     """
+    engine = engine_with(engine, jobs=jobs, store=store)
     setting = as_setting(setting)
     markets, where = monotonicity_markets(setting, seed, instances, points)
     spec = {"command": "rosa monotonicity", "setting": setting_config(setting), "seed": seed}
     spec.update(instances=instances, points=points)
-    (served,) = allocations([markets], seed, spec, jobs=jobs, **engine)
+    (served,) = allocations([markets], seed, spec, engine)
     return own_counts(served, where)
 
 
@@ -311,18 +308,15 @@ def monotonicity_survey(
     instances: int,
     points: int = 11,
     learners: Sequence[str] | None = None,
-    jobs: int = 1,
+    jobs: int | None = None,
     *,
     store=None,
-    executor: str = "local",
-    scheduler: str | None = None,
-    progress: bool = False,
-    resume_hint: str = "",
+    engine: Engine | None = None,
 ) -> MonotonicitySurvey:
     """Each learner's ex-post monotonicity violations over ``instances`` random instances.
 
     Every learner's distinct markets together are one ``rosa/allocations`` experiment
-    (``store``, ``executor``, ``jobs``, ``scheduler``: see :func:`truthfulness_curve`).
+    (``engine``: see :func:`truthfulness_curve`).
 
     Args:
         setting: a preset name or a RosaSetting (its learner is replaced by each of
@@ -332,17 +326,15 @@ def monotonicity_survey(
         instances: random instances surveyed, >= 1.
         points: bids on each provider's grid, >= 2 (default 11).
         learners: the registered learners to survey (default None: all).
-        jobs: worker processes, >= 1 (default 1).
-        store: the experiment store file (default None: nothing kept).
-        executor: ``"local"`` (default) or ``"dask"``.
-        scheduler: a Dask scheduler's address (default None: a local cluster).
-        progress: show a progress bar on stderr (default False).
-        resume_hint: the command that resumes, for the Ctrl-C message (default "").
+        jobs: shorthand for ``Engine(jobs=...)`` (worker processes).
+        store: shorthand for ``Engine(store=...)`` (the experiment store file).
+        engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
 
     Returns:
         The :class:`~market.rosa.records.MonotonicitySurvey`: per learner, the instances and
         the (instance, provider) pairs where serving rose with the bid.
     """
+    engine = engine_with(engine, jobs=jobs, store=store)
     setting = as_setting(setting)
     names = tuple(learners) if learners is not None else tuple(LEARNERS.names())
     surveyed = [
@@ -351,9 +343,7 @@ def monotonicity_survey(
     ]
     spec = {"command": "rosa monotonicity", "setting": setting_config(setting), "seed": seed}
     spec.update(instances=instances, points=points, learners=list(names))
-    engine = {"store": store, "executor": executor, "scheduler": scheduler}
-    engine.update(jobs=jobs, progress=progress, resume_hint=resume_hint)
-    served = allocations([markets for markets, _ in surveyed], seed, spec, **engine)
+    served = allocations([markets for markets, _ in surveyed], seed, spec, engine)
     instance_counts, pair_counts = [], []
     for (_, where), counts_served in zip(surveyed, served, strict=True):
         counts = own_counts(counts_served, where)

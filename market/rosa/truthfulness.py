@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from market.core.engine import Engine, engine_with
 from market.core.providers import provider_index
 from market.rosa.batches import Markets, check_work
 from market.rosa.experiments import allocations, setting_config
@@ -26,8 +27,10 @@ def bid_outcomes(
     provider: int,
     bids,
     runs: int,
-    jobs: int = 1,
-    **engine,
+    jobs: int | None = None,
+    *,
+    store=None,
+    engine: Engine | None = None,
 ) -> BidOutcomes:
     """Simulate ``provider`` at each bid (and at its true cost), the others truthful.
 
@@ -37,8 +40,7 @@ def bid_outcomes(
     (common random numbers); run r draws ROSA's coins r. Both outcomes of the provider's own
     flag are simulated (with its V from run r), so the expectation over that flag is exact.
     Identical markets (for example all unflagged runs at one bid) are simulated once: the
-    distinct ones are a ``rosa/allocations`` experiment (:func:`allocations`; ``engine``: its
-    ``store``, ``executor``, ``scheduler``, ``progress`` and ``resume_hint``).
+    distinct ones are a ``rosa/allocations`` experiment (:func:`allocations`).
 
     Args:
         setting: a preset name or a RosaSetting.
@@ -47,13 +49,14 @@ def bid_outcomes(
             ``RunResult.providers[0]``).
         bids: its bids to evaluate, per query in cost units.
         runs: runs (ROSA coin draws), >= 1.
-        jobs: worker processes, >= 1 (default 1).
-        **engine: the experiment engine's ``store``, ``executor``, ``scheduler``,
-            ``progress`` and ``resume_hint``.
+        jobs: shorthand for ``Engine(jobs=...)`` (worker processes).
+        store: shorthand for ``Engine(store=...)`` (the experiment store file).
+        engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
 
     Returns:
         The :class:`BidOutcomes` (rounds served and payment rates per run, bid and flag).
     """
+    engine = engine_with(engine, jobs=jobs, store=store)
     setting = as_setting(setting)
     n = setting.providers
     index = provider_index(provider, n)
@@ -78,7 +81,7 @@ def bid_outcomes(
     spec = {"command": "rosa truthfulness", "provider": index + 1, "bids": points.tolist()}
     spec.update(setting=setting_config(setting), seed=seed, runs=runs)
     markets = Markets(setting, np.zeros(len(distinct), dtype=np.int64), distinct)
-    (served,) = allocations([markets], seed, spec, jobs=jobs, **engine)
+    (served,) = allocations([markets], seed, spec, engine)
     return BidOutcomes(
         cost=cost,
         points=points,
@@ -95,13 +98,10 @@ def truthfulness_curve(
     provider: int,
     bids,
     runs: int,
-    jobs: int = 1,
+    jobs: int | None = None,
     *,
     store=None,
-    executor: str = "local",
-    scheduler: str | None = None,
-    progress: bool = False,
-    resume_hint: str = "",
+    engine: Engine | None = None,
 ) -> TruthfulnessCurve:
     """One provider's expected utility over ``bids``, the others truthful, environment fixed.
 
@@ -112,9 +112,8 @@ def truthfulness_curve(
     :func:`bid_outcomes` (the provider's own flag averaged exactly in each run, an unbiased,
     low-variance estimate); the true cost is evaluated too, for the truthful utility and its
     worst realised run (universal ex-post IR: never below zero). The distinct markets are a
-    ``rosa/allocations`` experiment on the experiment engine: ``store`` keeps them (the same
-    call again resumes, or computes nothing), ``executor``, ``jobs`` and ``scheduler`` say
-    where they run (the curve never depends on them).
+    ``rosa/allocations`` experiment on the experiment engine: a store keeps them (the same
+    call again resumes, or computes nothing); where they run never changes the curve.
 
     Args:
         setting: a preset name or a RosaSetting.
@@ -124,21 +123,17 @@ def truthfulness_curve(
             ``RunResult.providers[0]``).
         bids: the bids to evaluate, per query in cost units.
         runs: runs (ROSA coin draws) averaged, >= 1.
-        jobs: worker processes, >= 1 (default 1).
-        store: the experiment store file (default None: nothing kept).
-        executor: ``"local"`` (default) or ``"dask"``.
-        scheduler: a Dask scheduler's address (default None: a local cluster).
-        progress: show a progress bar on stderr (default False).
-        resume_hint: the command that resumes, for the Ctrl-C message (default "").
+        jobs: shorthand for ``Engine(jobs=...)`` (worker processes).
+        store: shorthand for ``Engine(store=...)`` (the experiment store file).
+        engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
 
     Returns:
         The :class:`~market.rosa.records.TruthfulnessCurve`: expected utility (total over the
         run's rounds) at each bid, with standard errors, and at the true cost.
     """
+    engine = engine_with(engine, jobs=jobs, store=store)
     setting = as_setting(setting)
-    engine = {"store": store, "executor": executor, "scheduler": scheduler}
-    engine.update(progress=progress, resume_hint=resume_hint)
-    outcomes = bid_outcomes(setting, seed, provider, bids, runs, jobs, **engine)
+    outcomes = bid_outcomes(setting, seed, provider, bids, runs, engine=engine)
     per_run = outcomes.expected(outcomes.utility)
     mean = per_run.mean(axis=0)
     error = standard_errors(per_run)

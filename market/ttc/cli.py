@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from market.core.cli import engine_options, engine_settings
+from market.core.cli import engine_from_args, engine_options
 from market.core.errors import UserInputError
 from market.core.output import (
     csv_bytes,
@@ -345,16 +345,8 @@ def sweep_beta_command(args: argparse.Namespace) -> int:
         )
     out = output_dir(args.out)
     spec, betas = betas_of(args, game_spec)
-    engine = engine_settings(args)
-    sweep = runs.sweep_beta(
-        spec,
-        betas,
-        args.dynamics,
-        args.schedule,
-        args.seed,
-        progress=progress_wanted(),
-        **engine,
-    )
+    engine = engine_from_args(args, progress_wanted())
+    sweep = runs.sweep_beta(spec, betas, args.dynamics, args.schedule, args.seed, engine=engine)
     announce(spec)
     table = sweep.table
     figure = plots.plot_poa_vs_beta(

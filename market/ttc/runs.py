@@ -33,6 +33,7 @@ import pandas as pd
 
 from agents.ttc.strategies import PROVIDER_STRATEGIES
 from agents.ttc.users import UserPopulation
+from market.core.engine import Engine, engine_with
 from market.core.errors import UserInputError
 from market.core.experiments import execute
 from market.core.seeds import root_seed
@@ -270,18 +271,14 @@ def sweep_beta(
     seed: int = DEFAULT_SEED,
     *,
     store=None,
-    executor: str = "local",
-    jobs: int = 1,
-    scheduler: str | None = None,
-    progress: bool = False,
-    resume_hint: str = "",
+    jobs: int | None = None,
+    engine: Engine | None = None,
 ) -> BetaSweep:
     """Final PoA (exact maximum welfare over the reached equilibrium's welfare) per beta.
 
     The runs are a ``ttc/equilibria`` experiment (:mod:`market.ttc.experiments`) on the
-    experiment engine: ``store`` keeps every finished run (the same call again resumes),
-    ``executor``, ``jobs`` and ``scheduler`` say where runs are computed (results never depend
-    on them), ``progress`` shows a bar with an ETA.
+    experiment engine: a store keeps every finished run (the same call again resumes); where
+    and how runs are computed never changes the results.
 
     Args:
         game: a preset name, a GameSpec or a TTCGame (its beta is replaced by each of
@@ -290,12 +287,9 @@ def sweep_beta(
         rule: a registered better-response rule (default ``"nearest-improving"``).
         schedule: who revises each step (default ``"random-sweep"``).
         seed: the root seed of every run, a non-negative integer (default 42).
-        store: the experiment store file (default None: nothing kept).
-        executor: ``"local"`` (default) or ``"dask"``.
-        jobs: worker processes, >= 1 (default 1).
-        scheduler: a Dask scheduler's address (default None: a local cluster).
-        progress: show a progress bar on stderr (default False).
-        resume_hint: the command that resumes, for the Ctrl-C message (default "").
+        store: shorthand for ``Engine(store=...)`` (the experiment store file).
+        jobs: shorthand for ``Engine(jobs=...)`` (worker processes).
+        engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
 
     Returns:
         The :class:`~market.ttc.results.BetaSweep`: one row per beta with the PoA (Eq. 9),
@@ -303,6 +297,7 @@ def sweep_beta(
     """
     from market.ttc.experiments import INDEX, beta_experiment, preset_labels
 
+    engine = engine_with(engine, jobs=jobs, store=store)
     label = game_source(game).removeprefix("scenario ")  # what a store shows beside the hash
     game = as_game(game)
     seed = root_seed(seed)
@@ -311,15 +306,7 @@ def sweep_beta(
     if label:
         spec.update(preset_labels({label: game}))
     experiment = beta_experiment(game, betas, rule, schedule, seed, spec)
-    outcome = execute(
-        experiment,
-        store,
-        executor=executor,
-        jobs=jobs,
-        scheduler=scheduler,
-        progress=progress,
-        resume_hint=resume_hint,
-    )
+    outcome = execute(experiment, engine=engine)
     rows = []
     for provider_rows in outcome.rows_by_position():
         first = provider_rows[0]
