@@ -22,7 +22,7 @@ a replicate uses the same seed (common random numbers across profiles).
 Parallel runs: the sweeps run on the experiment engine (:mod:`market.core.experiments`);
 :mod:`market.delegation.chunks` cuts plain runs into chunks for worker processes. Workers reuse
 the loaded response table through the per-process caches of :mod:`market.delegation.spec` and
-:mod:`market.delegation.records`.
+:mod:`market.delegation.responses`.
 
 References:
     Cao et al. (2026), Section 6 and Figures 2-4; ``shared/specs/delegation.md`` section 5.
