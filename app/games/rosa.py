@@ -30,7 +30,7 @@ from market.core.seeds import model_seed
 from market.core.values import count, number
 from market.rosa import footprint
 from market.rosa.model import RosaMarket
-from market.rosa.records import ProviderOutcome, regret_sqrt_scale
+from market.rosa.results import ProviderOutcome, regret_sqrt_scale
 from market.rosa.scenarios import NOISES, RECONSTRUCTED, RosaSetting, get_setting
 from mechanisms.rosa.learners import LEARNERS
 from mechanisms.rosa.resampling import MECHANISMS
