@@ -22,7 +22,7 @@ GAME = GameDescription(
     cli_path="market.ttc.cli",
     results_paths=(
         "market.ttc.results:GameSpec",
-        "market.ttc.records:TTCResult",
+        "market.ttc.results:TTCResult",
         "market.ttc.results:Dynamics",
         "market.ttc.results:EquilibriumSummary",
         "market.ttc.results:TruthfulAuction",

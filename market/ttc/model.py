@@ -42,9 +42,8 @@ from agents.ttc.users import UserPopulation
 from market.core.errors import UserInputError
 from market.core.providers import provider_column
 from market.core.seeds import child_streams, model_seed
-from market.ttc.records import TTCResult
 from market.ttc.resolve import as_game
-from market.ttc.results import GameSpec
+from market.ttc.results import GameSpec, TTCResult
 from market.ttc.state import MarketState, model_reporters
 from mechanisms.ttc.auction import Bid
 from mechanisms.ttc.game import TTCGame
@@ -251,7 +250,7 @@ class TTCMarket(mesa.Model):
         return self.run_to_equilibrium().result()
 
     def result(self) -> TTCResult:
-        """The run's outcome so far (see :class:`~market.ttc.records.TTCResult`)."""
+        """The run's outcome so far (see :class:`~market.ttc.results.TTCResult`)."""
         return TTCResult(
             seed=int(self.seed),
             mechanism=self.mechanism.name,

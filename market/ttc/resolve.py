@@ -1,10 +1,15 @@
 """What a TTC function is given as its game: a preset name, a built spec or the game itself.
 
+And the users' rationality ``beta`` as a person types it (:func:`parse_beta`): a positive
+number, or ``inf`` for perfectly rational users.
+
 References:
     Velasco et al. (2026), "Test-Time Compute Games", Section 3 (the game) and Figure 2 (beta).
 """
 
 from __future__ import annotations
+
+import math
 
 from market.core.errors import UserInputError
 from market.ttc.results import GameSpec
@@ -44,3 +49,28 @@ def as_game(
         )
     game = preset if beta is None else preset.with_beta(beta)
     return game if v0 is None else game.with_v0(v0)
+
+
+PERFECT_WORDS = ("inf", "+inf", "infinity", "perfect")
+
+
+def parse_beta(text: str, field: str = "beta") -> float:
+    """``inf`` (perfect rationality) or a finite number, read from text.
+
+    Only the words ``inf``/``infinity``/``perfect`` mean perfect rationality: a number too large
+    for a float (``1e400``) is refused rather than silently read as ``inf``. Whether the number
+    is a valid rationality (> 0) is checked once, where the game is built
+    (:func:`mechanisms.ttc.game.validate_beta`).
+    """
+    cleaned = str(text).strip().lower()
+    if cleaned in PERFECT_WORDS:
+        return math.inf
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise UserInputError(field, "a positive number or inf", text) from None
+    if not math.isfinite(value):
+        raise UserInputError(
+            field, "a finite positive number (write inf for perfect rationality)", text
+        )
+    return value

@@ -2,7 +2,7 @@
 
 Plain functions with explicit parameters that return typed records:
 
-- :func:`run`: one run of the Mesa model to its end, as a :class:`~market.ttc.records.TTCResult`
+- :func:`run`: one run of the Mesa model to its end, as a :class:`~market.ttc.results.TTCResult`
   (the same call in every game: ``run(preset, seed=42, **params)``).
 - :func:`build_game`: the game of a preset or of a curves file, with the warnings it raised.
 - :func:`user_population`: simulated users (identical, or heterogeneous from the root seed).
@@ -40,7 +40,6 @@ from market.ttc.analysis import price_of_anarchy, pure_equilibria
 from market.ttc.build import build_game as build_game
 from market.ttc.model import TTCMarket
 from market.ttc.population import user_population
-from market.ttc.records import TTCResult
 from market.ttc.resolve import DEFAULT_BETA as DEFAULT_BETA
 from market.ttc.resolve import as_game
 from market.ttc.results import (
@@ -51,6 +50,7 @@ from market.ttc.results import (
     EquilibriumSummary,
     GameSpec,
     TruthfulAuction,
+    TTCResult,
 )
 from market.ttc.scenarios import get_scenario
 from mechanisms.ttc.auction import run_auction, truthful_bids
@@ -87,7 +87,7 @@ def run(preset: GameLike = "intro-example", *, seed: int = DEFAULT_SEED, **param
             ``start``, ``n_users``, ``max_steps``, ...).
 
     Returns:
-        The :class:`~market.ttc.records.TTCResult` of the run.
+        The :class:`~market.ttc.results.TTCResult` of the run.
     """
     return TTCMarket(preset, rng=root_seed(seed), **params).run()
 
