@@ -1,4 +1,4 @@
-"""The delegation game (Cao et al. 2026): records, scenarios, the Mesa model, runs, plots, CLI.
+"""The delegation game (Cao et al. 2026): response tables, scenarios, Mesa model, runs, plots, CLI.
 
 References:
     Cao et al. (2026), "Pay for The Second-Best Service"; ``shared/specs/delegation.md``.
@@ -30,5 +30,5 @@ GAME = GameDescription(
         "market.delegation.empirical:MetagameResult",
         "market.delegation.theorem:Theorem52Check",
     ),
-    experiments_path="market.delegation.grids",
+    experiments_path="market.delegation.experiments",
 )

@@ -45,7 +45,7 @@ from market.delegation.economy import build_economy
 from market.delegation.experiments import INDEX as EXPERIMENT_COLUMNS
 from market.delegation.experiments import profiles_experiment
 from market.delegation.horizon import HorizonPlan, horizon_plan
-from market.delegation.model import DelegationMarket, mechanism_params, resolve_scenario
+from market.delegation.model import DelegationMarket, mechanism_params, prepare, resolve_scenario
 from market.delegation.results import (
     HORIZON_COLUMNS,
     DelegationResult,
@@ -128,19 +128,6 @@ def run_profile(
         record_points=1,
     )
     return model.run()
-
-
-def prepare(preset, T=None, eps=None, mechanism=None, seed: int = DEFAULT_SEED):
-    """Resolve and validate a scenario with its overrides by building one model (no run).
-
-    Raises a UserInputError for an unknown scenario or mechanism, eps outside (0, 1/2) and a
-    T too small for an exploitation phase; returns the resolved scenario and that model.
-    """
-    resolved = resolve_scenario(preset, T, eps, mechanism)
-    model = DelegationMarket(
-        resolved, strategies=LEADER_STRATEGY, batch=1, rng=seed, record_points=1
-    )
-    return resolved, model
 
 
 def plan(preset="cao2026", T=None, eps=None, mechanism=None) -> HorizonPlan:
