@@ -30,5 +30,5 @@ GAME = GameDescription(
         "market.ttc.results:BetaSweep",
         "market.ttc.results:Comparison",
     ),
-    experiments_path="market.ttc.grids",
+    experiments_path="market.ttc.experiments",
 )

@@ -58,6 +58,7 @@ from mechanisms.ttc.responses import DEFAULT_RTOL
 from mechanisms.ttc.settlement import Settlement, posted_offer
 
 SCHEDULES = ("random-sweep", "uniform", "round-robin")
+DEFAULT_SCHEDULE = "random-sweep"
 STARTS = ("lowest", "highest", "random")
 #: Steps a run takes at most when it reaches no rest (``max_steps``).
 DEFAULT_MAX_STEPS = 100_000

@@ -1,7 +1,8 @@
 """What a TTC function is given as its game: a preset name, a built spec or the game itself.
 
-And the users' rationality ``beta`` as a person types it (:func:`parse_beta`): a positive
-number, or ``inf`` for perfectly rational users.
+And what a person names beside it: the users' rationality ``beta`` (:func:`parse_beta` as
+typed on the command line, :func:`beta_value` in a grid file; a positive number, or ``inf``
+for perfectly rational users) and the better-response rule (:func:`dynamics_rule`).
 
 References:
     Velasco et al. (2026), "Test-Time Compute Games", Section 3 (the game) and Figure 2 (beta).
@@ -11,11 +12,15 @@ from __future__ import annotations
 
 import math
 
+from agents.ttc.strategies import PROVIDER_STRATEGIES
 from market.core.errors import UserInputError
+from market.core.grids import real
 from market.ttc.results import GameSpec
 from market.ttc.scenarios import get_scenario
 from mechanisms.ttc.game import TTCGame
 
+#: The better-response rule the dynamics follow unless told otherwise.
+DEFAULT_RULE = "nearest-improving"
 #: The paper's user rationality in Figure 2 and Table 2 (1/USD), for games built from a name.
 DEFAULT_BETA = 1000.0
 
@@ -74,3 +79,21 @@ def parse_beta(text: str, field: str = "beta") -> float:
             field, "a finite positive number (write inf for perfect rationality)", text
         )
     return value
+
+
+def beta_value(value, where: str) -> float:
+    """A rationality: a positive number, or ``"inf"`` for perfectly rational users."""
+    if isinstance(value, str) and value.strip().lower() in ("inf", "infinity", "perfect"):
+        return math.inf
+    number = real(value, where)
+    if number <= 0:
+        raise UserInputError(where, 'a rationality > 0 (or "inf")', value)
+    return number
+
+
+def dynamics_rule(name: str) -> str:
+    """A registered better-response strategy name (the rules that end at an equilibrium)."""
+    rules = [c.name for c in PROVIDER_STRATEGIES.filter(lambda c: c.get("better_response"))]
+    if name not in rules:
+        raise UserInputError("dynamics", f"one of {', '.join(rules)}", name)
+    return name

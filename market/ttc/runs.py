@@ -31,17 +31,16 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from agents.ttc.strategies import PROVIDER_STRATEGIES
 from agents.ttc.users import UserPopulation
 from market.core.errors import UserInputError
 from market.core.experiments import execute
 from market.core.seeds import root_seed
 from market.ttc.analysis import price_of_anarchy, pure_equilibria
 from market.ttc.build import build_game as build_game
-from market.ttc.model import TTCMarket
+from market.ttc.model import DEFAULT_SCHEDULE, TTCMarket
 from market.ttc.population import user_population
 from market.ttc.resolve import DEFAULT_BETA as DEFAULT_BETA
-from market.ttc.resolve import as_game
+from market.ttc.resolve import DEFAULT_RULE, as_game, dynamics_rule
 from market.ttc.results import (
     Analysis,
     BetaSweep,
@@ -57,8 +56,6 @@ from mechanisms.ttc.auction import run_auction, truthful_bids
 from mechanisms.ttc.game import TTCGame
 from mechanisms.ttc.optimum import DEFAULT_MAX_PROFILES, max_welfare, n_profiles
 
-DEFAULT_RULE = "nearest-improving"
-DEFAULT_SCHEDULE = "random-sweep"
 DEFAULT_SEED = 42
 """The root seed of every run function (the same in every game)."""
 CLI_DEFAULT_SEED = 0
@@ -100,14 +97,6 @@ def game_source(game: GameLike) -> str:
 
 
 # ---- dynamics ----------------------------------------------------------------------------
-
-
-def dynamics_rule(name: str) -> str:
-    """A registered better-response strategy name (the rules that end at an equilibrium)."""
-    rules = [c.name for c in PROVIDER_STRATEGIES.filter(lambda c: c.get("better_response"))]
-    if name not in rules:
-        raise UserInputError("dynamics", f"one of {', '.join(rules)}", name)
-    return name
 
 
 def run_dynamics(
