@@ -15,7 +15,7 @@ GAME = GameDescription(
     "exploration and second-best service the providers' best play.",
     model_path="market.delegation.model:DelegationMarket",
     scenarios_path="market.delegation.scenarios:SCENARIOS",
-    strategies_path="agents.delegation.strategies:STRATEGIES",
+    strategies_path="agents.delegation:STRATEGIES",
     mechanisms_path="mechanisms.delegation:MECHANISMS",
     runs_path="market.delegation.runs",
     cli_path="market.delegation.cli",

@@ -23,8 +23,8 @@ GAME = GameDescription(
     "Reconstructed from the paper's abstract and table of contents.",
     model_path="market.rosa.model:RosaMarket",
     scenarios_path="market.rosa.scenarios:SCENARIOS",
-    strategies_path="agents.rosa.strategies:STRATEGIES",
-    mechanisms_path="mechanisms.rosa.resampling:MECHANISMS",
+    strategies_path="agents.rosa:STRATEGIES",
+    mechanisms_path="mechanisms.rosa:MECHANISMS",
     runs_path="market.rosa.runs",
     cli_path="market.rosa.cli",
     results_paths=(

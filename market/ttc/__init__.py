@@ -16,7 +16,7 @@ GAME = GameDescription(
     "second-price auction repairs it.",
     model_path="market.ttc.model:TTCMarket",
     scenarios_path="market.ttc.scenarios:SCENARIOS",
-    strategies_path="agents.ttc:PROVIDER_STRATEGIES",
+    strategies_path="agents.ttc:STRATEGIES",
     mechanisms_path="mechanisms.ttc:MECHANISMS",
     runs_path="market.ttc.runs",
     cli_path="market.ttc.cli",

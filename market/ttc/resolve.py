@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from agents.ttc.strategies import PROVIDER_STRATEGIES
+from agents.ttc.strategies import STRATEGIES
 from market.core.errors import UserInputError
 from market.core.grids import real
 from market.ttc.results import GameSpec
@@ -93,7 +93,7 @@ def beta_value(value, where: str) -> float:
 
 def dynamics_rule(name: str) -> str:
     """A registered better-response strategy name (the rules that end at an equilibrium)."""
-    rules = [c.name for c in PROVIDER_STRATEGIES.filter(lambda c: c.get("better_response"))]
+    rules = [c.name for c in STRATEGIES.filter(lambda c: c.get("better_response"))]
     if name not in rules:
         raise UserInputError("dynamics", f"one of {', '.join(rules)}", name)
     return name
