@@ -8,6 +8,7 @@ Layers, bottom to top: ``market.core`` (imports no game), ``mechanisms.<game>`` 
 
 from __future__ import annotations
 
+import argparse
 import ast
 import importlib
 import importlib.util
@@ -195,6 +196,25 @@ def test_the_second_registries_are_reached_through_their_package_too():
     from mechanisms.rosa import LEARNERS
 
     assert len(BIDDING_STRATEGIES) >= 1 and len(LEARNERS) >= 1
+
+
+STUDIES = [(game, study) for game in GAMES for study in game.studies]
+
+
+@pytest.mark.parametrize(("game", "study"), STUDIES, ids=[s.name for _, s in STUDIES])
+def test_every_declared_study_has_its_runs_page_and_command(game, study):
+    assert study.runs is importlib.import_module(study.runs_path)
+    page = study.page
+    assert isinstance(page.PATH, str) and page.TITLE == study.title and callable(page.Page)
+    parser = argparse.ArgumentParser()
+    game.cli.register(parser.add_subparsers())
+    game_parser = parser._subparsers._group_actions[0].choices[game.name]
+    assert study.command in game_parser._subparsers._group_actions[0].choices
+
+
+def test_the_metagame_is_declared_as_a_study_of_delegation():
+    delegation = {game.name: game for game in GAMES}["delegation"]
+    assert [study.name for study in delegation.studies] == ["metagame"]
 
 
 @pytest.mark.parametrize("game", [g for g in GAMES if is_builtin(g)], ids=lambda g: g.name)

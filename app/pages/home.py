@@ -28,21 +28,10 @@ the run. The guided tours set everything in one click and say what to watch.
 #: The page of each game (its URL path), in menu order.
 GAME_PAGES = {"delegation": "delegation", "ttc": "ttc", "rosa": "rosa"}
 
-#: Pages that study a game further, shown right after that game's card: (title, text, path).
-FOLLOW_UPS = {
-    "delegation": (
-        (
-            "Strategy dynamics",
-            "The delegation game's providers learn their strategy between plays of the whole "
-            "mechanism, by better response on a payoff table of all 216 strategy profiles: "
-            "under the second-best mechanism they learn to play it (Theorem 5.2), under a "
-            "naive platform they learn to cheat, and at short horizons the data disagrees."
-            "\n\n*Cao et al. (2026), "
-            "Theorem 5.2; better-response dynamics*",
-            "metagame",
-        ),
-    ),
-}
+
+def study_url(study) -> str:
+    """The URL of a study's page (its module's ``PATH``)."""
+    return f"/{study.page.PATH}"
 
 
 @solara.component
@@ -64,8 +53,10 @@ def Page():
         for g in GAMES:
             if g.name in GAME_PAGES:
                 Card(g.title, f"{g.summary}\n\n*{g.reference}*", f"/{GAME_PAGES[g.name]}", "Open")
-            for title, text, path in FOLLOW_UPS.get(g.name, ()):
-                Card(title, text, f"/{path}", "Open")
+            for study in g.studies:  # the pages that study the game further, right after it
+                Card(
+                    study.title, f"{study.summary}\n\n*{study.reference}*", study_url(study), "Open"
+                )
     Prose("## Guided tours")
     with solara.Row(style="flex-wrap:wrap;"):
         for tour in TOURS:

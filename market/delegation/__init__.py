@@ -4,7 +4,21 @@ References:
     Cao et al. (2026), "Pay for The Second-Best Service"; ``shared/specs/delegation.md``.
 """
 
-from market.core.game import GameDescription
+from market.core.game import GameDescription, StudyDescription
+
+#: The metagame: the providers learn their strategy between whole plays of the mechanism.
+METAGAME = StudyDescription(
+    name="metagame",
+    title="Strategy dynamics",
+    summary="The delegation game's providers learn their strategy between plays of the whole "
+    "mechanism, by better response on a payoff table of all 216 strategy profiles: under the "
+    "second-best mechanism they learn to play it (Theorem 5.2), under a naive platform they "
+    "learn to cheat, and at short horizons the data disagrees.",
+    reference="Cao et al. (2026), Theorem 5.2; better-response dynamics",
+    runs_path="market.delegation.empirical",
+    command="metagame",
+    page_path="app.pages.metagame",
+)
 
 GAME = GameDescription(
     name="delegation",
@@ -31,4 +45,5 @@ GAME = GameDescription(
         "market.delegation.theorem:Theorem52Check",
     ),
     experiments_path="market.delegation.experiments",
+    studies=(METAGAME,),
 )
