@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from market.delegation.records import shipped_table
+from market.delegation.responses import shipped_table
 from market.delegation.runs import sweep
 from market.delegation.tables import strategy_profiles
 

@@ -51,7 +51,7 @@ def scan_grid(folder: Path, last: int) -> None:
     from market.core.grids import read_grid
     from market.core.parallel import SilentProgress
     from market.core.store import ExperimentStore
-    from market.delegation.grids import grid_experiment
+    from market.delegation.experiments import grid_experiment
 
     before = rss_mb()
     started = time.perf_counter()

@@ -26,7 +26,7 @@ from app.plots import rosa as rplots
 from app.urlstate import page_url, parse_query
 from market.core.errors import UserInputError
 from market.rosa import runs
-from market.rosa.records import TruthfulnessCurve, regret_sqrt_scale
+from market.rosa.results import TruthfulnessCurve, regret_sqrt_scale
 from market.rosa.scenarios import get_setting
 
 SMALL = "T=600&batch=150&study_T=300&bids=3&runs=4&horizons=100:400:3&regret_runs=2"

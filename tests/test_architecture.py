@@ -8,13 +8,16 @@ Layers, bottom to top: ``market.core`` (imports no game), ``mechanisms.<game>`` 
 
 from __future__ import annotations
 
+import argparse
 import ast
+import importlib
+import importlib.util
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
-from market.games import BUILTIN_GAMES
+from market.games import BUILTIN_GAMES, GAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("market", "mechanisms", "agents", "app")
@@ -98,6 +101,127 @@ def test_no_file_is_much_over_400_lines():
         if (n := len(path.read_text().splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+# ---- the per-game shape: the same module names for the same roles in every game -------------
+
+#: Module of a game's package -> what it holds (its role), for the messages.
+GAME_MODULES = {
+    "model": "the Mesa model",
+    "runs": "the run functions",
+    "scenarios": "the presets registry SCENARIOS",
+    "results": "the result records (market.core.results)",
+    "experiments": "the experiment kinds KINDS and grid_experiment",
+    "cli": "the thin CLI, register(subparsers)",
+    "plots": "the figures",
+    "pricing": "the pricing of user-controlled sizes",
+}
+#: Layer package -> the registry every game exposes there.
+LAYER_REGISTRIES = {"agents": "STRATEGIES", "mechanisms": "MECHANISMS"}
+
+
+def game_package(game) -> str:
+    """The package the game's description points into (``market.<game>`` for a built-in one)."""
+    return game.cli_path.rpartition(".")[0]
+
+
+def is_builtin(game) -> bool:
+    return game_package(game) == f"market.{game.name}"
+
+
+def package_folders(game) -> list[Path]:
+    """The folders of the game's own packages (``market/<g>``, and ``agents/<g>``,
+    ``mechanisms/<g>`` for a built-in game)."""
+    packages = [game_package(game)]
+    if is_builtin(game):
+        packages += [f"{layer}.{game.name}" for layer in LAYER_REGISTRIES]
+    return [Path(importlib.import_module(name).__file__).parent for name in packages]
+
+
+@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
+def test_every_game_has_the_same_modules_for_the_same_roles(game):
+    package = game_package(game)
+    missing = {
+        f"{package}.{module}": role
+        for module, role in GAME_MODULES.items()
+        if importlib.util.find_spec(f"{package}.{module}") is None
+    }
+    assert missing == {}
+    assert importlib.import_module(package).GAME is game
+    assert game.model_path.startswith(f"{package}.model:")
+    assert game.model.__module__ == f"{package}.model"
+    assert (game.runs_path, game.cli_path) == (f"{package}.runs", f"{package}.cli")
+    assert callable(game.cli.register)
+    assert game.scenarios_path == f"{package}.scenarios:SCENARIOS" and len(game.scenarios) >= 1
+
+
+@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
+def test_every_game_has_its_kinds_and_grid_entry_in_experiments(game):
+    assert game.experiments_path == f"{game_package(game)}.experiments"
+    experiments = game.experiments
+    assert len(experiments.KINDS) >= 1 and callable(experiments.grid_experiment)
+
+
+@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
+def test_every_game_keeps_its_result_records_in_results(game):
+    results = f"{game_package(game)}.results"
+    assert any(path.startswith(f"{results}:") for path in game.results_paths)
+    assert all(hasattr(record, "to_dict") for record in game.results)
+
+
+@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
+def test_no_game_has_a_module_called_records(game):
+    found = [
+        str(path.relative_to(folder.parent.parent))
+        for folder in package_folders(game)
+        for path in folder.rglob("records.py")
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
+def test_every_registry_is_reached_through_its_layers_package(game):
+    paths = {"agents": game.strategies_path, "mechanisms": game.mechanisms_path}
+    for layer, registry in LAYER_REGISTRIES.items():
+        module, _, attribute = paths[layer].partition(":")
+        assert attribute == registry, paths[layer]
+        assert hasattr(importlib.import_module(module), "__path__"), f"{module} is no package"
+        if is_builtin(game):
+            assert module == f"{layer}.{game.name}", paths[layer]
+    assert len(game.strategies) >= 1 and len(game.mechanisms) >= 1
+
+
+def test_the_second_registries_are_reached_through_their_package_too():
+    from agents.ttc import BIDDING_STRATEGIES
+    from mechanisms.rosa import LEARNERS
+
+    assert len(BIDDING_STRATEGIES) >= 1 and len(LEARNERS) >= 1
+
+
+STUDIES = [(game, study) for game in GAMES for study in game.studies]
+
+
+@pytest.mark.parametrize(("game", "study"), STUDIES, ids=[s.name for _, s in STUDIES])
+def test_every_declared_study_has_its_runs_page_and_command(game, study):
+    assert study.runs is importlib.import_module(study.runs_path)
+    page = study.page
+    assert isinstance(page.PATH, str) and page.TITLE == study.title and callable(page.Page)
+    parser = argparse.ArgumentParser()
+    game.cli.register(parser.add_subparsers())
+    game_parser = parser._subparsers._group_actions[0].choices[game.name]
+    assert study.command in game_parser._subparsers._group_actions[0].choices
+
+
+def test_the_metagame_is_declared_as_a_study_of_delegation():
+    delegation = {game.name: game for game in GAMES}["delegation"]
+    assert [study.name for study in delegation.studies] == ["metagame"]
+
+
+@pytest.mark.parametrize("game", [g for g in GAMES if is_builtin(g)], ids=lambda g: g.name)
+def test_every_builtin_game_has_a_page_and_an_adapter(game):
+    assert importlib.util.find_spec(f"app.games.{game.name}") is not None
+    page = importlib.import_module(f"app.pages.{game.name}")
+    assert isinstance(page.PATH, str) and isinstance(page.TITLE, str) and callable(page.Page)
 
 
 @pytest.mark.parametrize("game", BUILTIN_GAMES, ids=lambda g: g.name)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from market.core.datafiles import DataFile, files_by_name
 from market.core.errors import UserInputError
-from market.delegation.records import load_records
+from market.delegation.responses import load_records
 from market.delegation.scenarios import scenario_from_data_file
 from market.ttc.curves import COLUMNS, load_curves
 from market.ttc.runs import build_game

@@ -1,4 +1,4 @@
-"""Response tables and list prices for the delegation game (market.delegation.records).
+"""Response tables and list prices for the delegation game (market.delegation.responses).
 
 Known answers come from the paper (Sec. 6.1: L = 38,058), the shared data README (the two
 negative token counts, the list prices) and the hand-made fixtures in tests/data/ (six records:
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from market.core.errors import UserInputError
 from market.delegation.prices import PRICE_LIST, PRICES, list_price, usd_per_token
-from market.delegation.records import (
+from market.delegation.responses import (
     SHIPPED_SOURCE,
     ResponseTable,
     load_records,

@@ -17,7 +17,7 @@ from market.core.datafiles import DataFile, files_by_name
 from market.core.errors import UserInputError
 from market.delegation.experiments import data_stamp, scenario_fields, scenario_id
 from market.delegation.model import DelegationMarket
-from market.delegation.records import ResponseTable, load_records
+from market.delegation.responses import ResponseTable, load_records
 from market.delegation.runs import sweep
 from market.delegation.scenarios import get_scenario, scenario_from_data_file, scenario_from_toml
 

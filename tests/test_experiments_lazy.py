@@ -29,7 +29,7 @@ from market.core.experiments import (
 from market.core.grids import read_grid
 from market.core.seeds import ReplicateSeeds, replicate_seeds
 from market.core.store import ExperimentStore, RunRecord
-from market.delegation.grids import grid_experiment
+from market.delegation.experiments import grid_experiment
 from market.games import main
 
 GRID = """game = "delegation"

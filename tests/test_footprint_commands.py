@@ -19,7 +19,7 @@ TIGHTNESS = 8
 
 def test_the_driver_bookkeeping_of_delegation_runs():
     from market.delegation.experiments import profiles_experiment
-    from market.delegation.runs import prepare
+    from market.delegation.model import prepare
 
     resolved, _ = prepare("cao2026", 100_000, None, None, 42)
     runs = 20_000

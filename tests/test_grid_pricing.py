@@ -17,7 +17,7 @@ from market.core import pricing
 from market.core.errors import UserInputError
 from market.core.grids import read_grid
 from market.core.store import ExperimentStore
-from market.delegation.grids import grid_experiment as delegation_grid
+from market.delegation.experiments import grid_experiment as delegation_grid
 from market.games import main
 from market.rosa.experiments import REGRET
 from market.rosa.experiments import grid_experiment as rosa_grid

@@ -24,7 +24,7 @@ from market.core.registry import (
     registrations_for_workers,
     restore_registrations,
 )
-from market.delegation.grids import grid_experiment
+from market.delegation.experiments import grid_experiment
 from market.delegation.model import DelegationMarket
 from market.delegation.runs import sweep
 from market.delegation.tables import strategy_profiles

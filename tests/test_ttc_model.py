@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from agents.ttc import (
     BIDDING_STRATEGIES,
-    PROVIDER_STRATEGIES,
+    STRATEGIES,
     FixedLevel,
     FixedLevelBid,
     MaximumCompute,
@@ -30,7 +30,7 @@ from market.ttc.state import model_reporters
 from mechanisms.ttc import PERFECT, TTCGame, bid_values, inefficiency
 from mechanisms.ttc import strictly_improving_levels as strictly_improving
 
-BETTER_RESPONSE = [c.name for c in PROVIDER_STRATEGIES.filter(lambda c: c["better_response"])]
+BETTER_RESPONSE = [c.name for c in STRATEGIES.filter(lambda c: c["better_response"])]
 
 
 def get_game(preset: str, beta: float) -> TTCGame:
@@ -265,9 +265,9 @@ def test_inefficiency_and_improving_helpers():
 # ---- every strategy under every mechanism it claims; every preset --------------------------
 
 
-@pytest.mark.parametrize("name", PROVIDER_STRATEGIES.names())
+@pytest.mark.parametrize("name", STRATEGIES.names())
 def test_every_provider_strategy_runs_under_its_mechanisms(name):
-    cls = PROVIDER_STRATEGIES.get(name)
+    cls = STRATEGIES.get(name)
     assert cls.classifier["mechanisms"] == ("pay-for-compute",)
     for beta in (PERFECT, 10.0):
         model = TTCMarket(intro_game(beta), strategy=name, rng=3).run_to_equilibrium()

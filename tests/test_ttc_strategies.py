@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from agents.ttc import (
     BIDDING_STRATEGIES,
-    PROVIDER_STRATEGIES,
+    STRATEGIES,
     BestResponse,
     BiddingStrategy,
     FixedLevel,
@@ -94,7 +94,7 @@ def scripted_observation(current: int = 1) -> ProviderObservation:
     )
 
 
-PROVIDER_CLASSES = list(PROVIDER_STRATEGIES)
+PROVIDER_CLASSES = list(STRATEGIES)
 BIDDING_CLASSES = list(BIDDING_STRATEGIES)
 
 
@@ -155,7 +155,7 @@ class StrategyContract:
 
 @pytest.mark.parametrize("cls", PROVIDER_CLASSES, ids=lambda c: c.name)
 class TestProviderStrategyContract(StrategyContract):
-    registry = PROVIDER_STRATEGIES
+    registry = STRATEGIES
     base = ProviderStrategy
     required = (*StrategyContract.required, "better_response")
 
@@ -190,7 +190,7 @@ class TestBiddingStrategyContract(StrategyContract):
 
 def test_names_unique_and_all_subclasses_registered():
     for base, registry in (
-        (ProviderStrategy, PROVIDER_STRATEGIES),
+        (ProviderStrategy, STRATEGIES),
         (BiddingStrategy, BIDDING_STRATEGIES),
     ):
         subclasses = set(base.__subclasses__())
@@ -200,7 +200,7 @@ def test_names_unique_and_all_subclasses_registered():
 
 
 def test_registry_filters_by_classifier():
-    better = {c.name for c in PROVIDER_STRATEGIES.filter(lambda c: c["better_response"])}
+    better = {c.name for c in STRATEGIES.filter(lambda c: c["better_response"])}
     assert better == {"best-response", "random-improving", "nearest-improving"}
     truthful = {c.name for c in BIDDING_STRATEGIES.filter(lambda c: c["truthful"])}
     assert truthful == {"truthful"}
@@ -293,7 +293,7 @@ def test_better_response_moves_never_lower_the_movers_utility(game, data):
         contribution=game.contribution[i],
     )
     rng = np.random.default_rng(data.draw(st.integers(0, 1000)))
-    for cls in PROVIDER_STRATEGIES.filter(lambda c: c["better_response"]):
+    for cls in STRATEGIES.filter(lambda c: c["better_response"]):
         level = cls().choose_level(obs, rng)
         assert utilities[level] >= utilities[profile[i]]
         if level != profile[i]:

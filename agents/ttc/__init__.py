@@ -3,7 +3,7 @@
 from agents.ttc.agents import TTCProvider
 from agents.ttc.strategies import (
     BIDDING_STRATEGIES,
-    PROVIDER_STRATEGIES,
+    STRATEGIES,
     BestResponse,
     BiddingStrategy,
     FixedLevel,
@@ -23,7 +23,7 @@ from agents.ttc.users import UserPopulation, log_mean_exp
 
 __all__ = [
     "BIDDING_STRATEGIES",
-    "PROVIDER_STRATEGIES",
+    "STRATEGIES",
     "BestResponse",
     "BiddingStrategy",
     "FixedLevel",

@@ -24,7 +24,7 @@ from market.core.registry import Registry
 from mechanisms.ttc.auction import Bid, truthful_bid
 from mechanisms.ttc.markets import BidderObservation, ProviderObservation
 
-PROVIDER_STRATEGIES: Registry[type[ProviderStrategy]] = Registry("provider strategy")
+STRATEGIES: Registry[type[ProviderStrategy]] = Registry("provider strategy")
 BIDDING_STRATEGIES: Registry[type[BiddingStrategy]] = Registry("bidding strategy")
 
 
@@ -81,7 +81,7 @@ _BETTER_RESPONSE = {"better_response": True, "mechanisms": ("pay-for-compute",)}
 _COMMITTED = {"better_response": False, "mechanisms": ("pay-for-compute",)}
 
 
-@PROVIDER_STRATEGIES.register
+@STRATEGIES.register
 class BestResponse(ProviderStrategy):
     """Move to the level with the highest utility when it strictly improves; else stay.
 
@@ -111,7 +111,7 @@ class BestResponse(ProviderStrategy):
         return int(best[np.lexsort((best, distance))[0]])
 
 
-@PROVIDER_STRATEGIES.register
+@STRATEGIES.register
 class RandomImprovingMove(ProviderStrategy):
     """Move to a strictly improving level drawn uniformly at random; stay when none improves.
 
@@ -134,7 +134,7 @@ class RandomImprovingMove(ProviderStrategy):
         return int(observation.improving[rng.integers(len(observation.improving))])
 
 
-@PROVIDER_STRATEGIES.register
+@STRATEGIES.register
 class NearestImprovingMove(ProviderStrategy):
     """The authors' rule: move to the closest strictly improving level.
 
@@ -161,7 +161,7 @@ class NearestImprovingMove(ProviderStrategy):
         return int(improving[np.lexsort((improving, distance))[0]])
 
 
-@PROVIDER_STRATEGIES.register
+@STRATEGIES.register
 class FixedLevel(ProviderStrategy):
     """Always play one given level (a committed, non-strategic provider).
 
@@ -194,7 +194,7 @@ class FixedLevel(ProviderStrategy):
         return self.level
 
 
-@PROVIDER_STRATEGIES.register
+@STRATEGIES.register
 class MaximumCompute(ProviderStrategy):
     """Always play the highest compute level (the profit-maximising corner of assumption 2).
 
@@ -214,7 +214,7 @@ class MaximumCompute(ProviderStrategy):
         return observation.n_levels - 1
 
 
-@PROVIDER_STRATEGIES.register
+@STRATEGIES.register
 class SociallyOptimalLevel(ProviderStrategy):
     """Always play ``theta_i* = argmax_theta W_i(theta)`` (the socially optimal level).
 
@@ -352,7 +352,7 @@ class FixedLevelBid(BiddingStrategy):
 
 def make_provider_strategy(name: str, **params: Any) -> ProviderStrategy:
     """Build a registered provider strategy by name (unknown name -> ``UserInputError``)."""
-    return _build(PROVIDER_STRATEGIES.get(name, "strategy"), params)
+    return _build(STRATEGIES.get(name, "strategy"), params)
 
 
 def make_bidding_strategy(name: str, **params: Any) -> BiddingStrategy:

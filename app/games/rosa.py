@@ -29,7 +29,7 @@ from market.core.values import count, number
 from market.rosa import contexts, footprint
 from market.rosa.contexts import ServiceSample
 from market.rosa.model import RosaMarket
-from market.rosa.records import ProviderOutcome, regret_sqrt_scale
+from market.rosa.results import ProviderOutcome, regret_sqrt_scale
 from market.rosa.scenarios import NOISES, RECONSTRUCTED, RosaSetting, get_setting
 from mechanisms.rosa.learners import LEARNERS
 from mechanisms.rosa.resampling import MECHANISMS

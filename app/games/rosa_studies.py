@@ -20,7 +20,7 @@ from app.games.rosa import RosaSettings, chosen_provider, learner_is_monotone, m
 from market.core.errors import UserInputError
 from market.core.values import count, log_spaced_counts, split_range
 from market.rosa import footprint, runs
-from market.rosa.records import RegretCurve, TruthfulnessCurve
+from market.rosa.results import RegretCurve, TruthfulnessCurve
 from market.rosa.scenarios import RosaSetting
 from mechanisms.rosa.resampling import MECHANISMS
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import networkx as nx
 import numpy as np
 
-from agents.ttc import PROVIDER_STRATEGIES, UserPopulation
+from agents.ttc import STRATEGIES, UserPopulation
 from app.capacity import Demand
 from app.files import Uploads, is_upload, served_names, user_file
 from market.core.datafiles import DataFile
@@ -101,7 +101,7 @@ def preset_description(name: str) -> str:
 
 def dynamics_names() -> list[str]:
     """The provider dynamics rules."""
-    return PROVIDER_STRATEGIES.names()
+    return STRATEGIES.names()
 
 
 def mechanism_names() -> list[str]:
@@ -229,8 +229,8 @@ def memory_demand(settings: TTCSettings, uploads: Uploads | None = None) -> Dema
 
 def build_run(settings: TTCSettings, uploads: Uploads | None = None) -> TTCRun:
     """The model the settings describe (UserInputError for any bad value or combination)."""
-    if settings.dynamics not in PROVIDER_STRATEGIES:
-        PROVIDER_STRATEGIES.get(settings.dynamics, "dynamics")
+    if settings.dynamics not in STRATEGIES:
+        STRATEGIES.get(settings.dynamics, "dynamics")
     game, notes = build_game(settings, uploads)
     seed = model_seed(settings.seed.strip())
     model = TTCMarket(

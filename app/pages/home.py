@@ -27,21 +27,10 @@ mechanism's numbers evolve. Every setting lives in the page's address, so a link
 the run. The guided tours set everything in one click and say what to watch.
 """
 
-#: Pages that study a game further, shown right after that game's card: (title, text, path).
-FOLLOW_UPS = {
-    "delegation": (
-        (
-            "Strategy dynamics",
-            "The delegation game's providers learn their strategy between plays of the whole "
-            "mechanism, by better response on a payoff table of all 216 strategy profiles: "
-            "under the second-best mechanism they learn to play it (Theorem 5.2), under a "
-            "naive platform they learn to cheat, and at short horizons the data disagrees."
-            "\n\n*Cao et al. (2026), "
-            "Theorem 5.2; better-response dynamics*",
-            "metagame",
-        ),
-    ),
-}
+
+def study_url(study) -> str:
+    """The URL of a study's page (its module's ``PATH``)."""
+    return f"/{study.page.PATH}"
 
 
 def game_pages() -> list[tuple]:
@@ -80,8 +69,10 @@ def Page():
     with solara.Row(style="flex-wrap:wrap;"):
         for g, page in game_pages():
             Card(g.title, f"{g.summary}\n\n*{g.reference}*", f"/{page.PATH}", "Open")
-            for title, text, path in FOLLOW_UPS.get(g.name, ()):
-                Card(title, text, f"/{path}", "Open")
+            for study in g.studies:  # the pages that study the game further, right after it
+                Card(
+                    study.title, f"{study.summary}\n\n*{study.reference}*", study_url(study), "Open"
+                )
     Prose("## Guided tours")
     with solara.Row(style="flex-wrap:wrap;"):
         for tour in TOURS:

@@ -21,7 +21,7 @@ from app.games.rosa import RosaFrame
 from app.scatter import PointGroup, ScatterChart
 from app.svg import Series, color, data_range
 from market.core.providers import provider_column
-from market.rosa.records import RegretCurve, TruthfulnessCurve
+from market.rosa.results import RegretCurve, TruthfulnessCurve
 
 REFERENCE = "#444444"
 TAG = "reconstructed"

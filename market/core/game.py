@@ -22,6 +22,42 @@ def load(path: str) -> Any:
 
 
 @dataclass(frozen=True)
+class StudyDescription:
+    """A named study of a game: a further question asked of the same market.
+
+    It has its own runs, a sub-command under the game's CLI command and a dashboard page (the
+    metagame of delegation); the home page shows its card right after the game's.
+
+    Attributes:
+        name: The study's name (``"metagame"``).
+        title: A human title (the dashboard card's).
+        summary: One or two sentences for people.
+        reference: What it rests on, as cited in docstrings.
+        runs_path: The module of its run functions.
+        command: The name of its sub-command under the game's CLI command.
+        page_path: The dashboard page module (``PATH``, ``TITLE``, ``Page``).
+    """
+
+    name: str
+    title: str
+    summary: str
+    reference: str
+    runs_path: str
+    command: str
+    page_path: str
+
+    @property
+    def runs(self):
+        """The runs module."""
+        return load(self.runs_path)
+
+    @property
+    def page(self):
+        """The dashboard page module."""
+        return load(self.page_path)
+
+
+@dataclass(frozen=True)
 class GameDescription:
     """What a game is and where its parts live.
 
@@ -42,6 +78,7 @@ class GameDescription:
             return (each follows :class:`market.core.results.ResultRecord`).
         page_path: the module of its dashboard page (``PATH``, ``TITLE`` and a ``Page``
             component), or "" when it has none.
+        studies: The named studies of the game (:class:`StudyDescription`), in menu order.
     """
 
     name: str
@@ -57,6 +94,7 @@ class GameDescription:
     experiments_path: str = ""
     results_paths: tuple[str, ...] = ()
     page_path: str = ""
+    studies: tuple[StudyDescription, ...] = ()
 
     @property
     def model(self) -> type:

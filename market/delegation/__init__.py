@@ -1,10 +1,24 @@
-"""The delegation game (Cao et al. 2026): records, scenarios, the Mesa model, runs, plots, CLI.
+"""The delegation game (Cao et al. 2026): response tables, scenarios, Mesa model, runs, plots, CLI.
 
 References:
     Cao et al. (2026), "Pay for The Second-Best Service"; ``shared/specs/delegation.md``.
 """
 
-from market.core.game import GameDescription
+from market.core.game import GameDescription, StudyDescription
+
+#: The metagame: the providers learn their strategy between whole plays of the mechanism.
+METAGAME = StudyDescription(
+    name="metagame",
+    title="Strategy dynamics",
+    summary="The delegation game's providers learn their strategy between plays of the whole "
+    "mechanism, by better response on a payoff table of all 216 strategy profiles: under the "
+    "second-best mechanism they learn to play it (Theorem 5.2), under a naive platform they "
+    "learn to cheat, and at short horizons the data disagrees.",
+    reference="Cao et al. (2026), Theorem 5.2; better-response dynamics",
+    runs_path="market.delegation.empirical",
+    command="metagame",
+    page_path="app.pages.metagame",
+)
 
 GAME = GameDescription(
     name="delegation",
@@ -15,7 +29,7 @@ GAME = GameDescription(
     "exploration and second-best service the providers' best play.",
     model_path="market.delegation.model:DelegationMarket",
     scenarios_path="market.delegation.scenarios:SCENARIOS",
-    strategies_path="agents.delegation.strategies:STRATEGIES",
+    strategies_path="agents.delegation:STRATEGIES",
     mechanisms_path="mechanisms.delegation:MECHANISMS",
     runs_path="market.delegation.runs",
     cli_path="market.delegation.cli",
@@ -30,6 +44,7 @@ GAME = GameDescription(
         "market.delegation.empirical:MetagameResult",
         "market.delegation.theorem:Theorem52Check",
     ),
-    experiments_path="market.delegation.grids",
+    experiments_path="market.delegation.experiments",
     page_path="app.pages.delegation",
+    studies=(METAGAME,),
 )

@@ -19,7 +19,7 @@ import numpy as np
 
 from market.core.errors import UserInputError
 from market.delegation.prices import usd_per_token
-from market.delegation.records import ResponseTable
+from market.delegation.responses import ResponseTable
 
 
 @dataclass(frozen=True)

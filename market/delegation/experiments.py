@@ -4,7 +4,7 @@
   one seed, computed by :func:`market.delegation.runs.run_profile` (the Mesa model, never a
   second simulator). Its tidy rows (table ``delegation_profiles``) have one row per provider.
   The strategy sweep (Figures 2-3), the horizon sweep (Figure 4), the metagame's payoff table
-  and ``llm-market experiment run`` grids (:mod:`market.delegation.grids`) are all experiments
+  and ``llm-market experiment run`` grids (:func:`grid_experiment`) are all experiments
   of this kind, so a run stored by one is found by the others.
 - ``deviations``: one run is one provider's exploitation choice (a menu model and a length
   report, :class:`agents.delegation.families.ExploitationDeviation`, or "ours") against "ours"
@@ -13,6 +13,21 @@
   provider's utility and what the validation check's slack is read from (T_R, threshold, u').
   Made by the metagame command, not by grid files.
 
+A grid file (:mod:`market.core.grids`) for the ``profiles`` kind::
+
+    game = "delegation"
+    kind = "profiles"
+    seed = 42
+    seeds = 2
+    [grid]
+    preset = "cao2026"                    # preset names or TOML files
+    T = [100000, 1000000]                 # default: the scenario's
+    eps = [0.25, 0.3]                     # default: the scenario's
+    mechanism = ["second-best-artifact", "explore-then-commit"]  # default: the scenario's
+    strategies = ["ours", "honest"]       # each provider's choices (default: the six)
+
+Every strategy profile over ``strategies`` x T x eps x mechanism x replicate seeds.
+
 References:
     Cao et al. (2026), Section 6; ``shared/specs/delegation.md`` section 5.
 """
@@ -20,12 +35,26 @@ References:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
+from agents.delegation.strategies import paper_strategy_names
 from market.core.datafiles import DataFile
-from market.core.experiments import Experiment, ExperimentKind, RunList, digest, make_runs
+from market.core.experiments import (
+    Experiment,
+    ExperimentKind,
+    RunList,
+    digest,
+    make_runs,
+    product_runs,
+)
+from market.core.grids import GridFile, real, text
+from market.core.seeds import ReplicateSeeds
 from market.core.store import Column
+from market.delegation.model import prepare
+from market.delegation.pricing import grid_horizon, price_grid
+from market.delegation.tables import strategy_profiles
 
 PROFILE_SEPARATOR = "|"
 GRID_PARAMETERS = ("preset", "T", "eps", "mechanism", "strategies")
@@ -179,6 +208,47 @@ def profiles_experiment(scenario, runs: Sequence[tuple], spec: dict) -> Experime
 
 
 # ---- deviations: the Theorem 5.2 search ------------------------------------------------------
+
+
+def grid_experiment(grid: GridFile) -> Experiment:
+    """The experiment of a ``delegation/profiles`` grid file (every combination x seeds)."""
+    presets = grid.values("preset", text, None)
+    Ts = grid.values("T", grid_horizon, [None])
+    epss = grid.values("eps", real, [None])
+    mechanisms = grid.values("mechanism", text, [None])
+    strategies = grid.values("strategies", text, list(paper_strategy_names()))
+    grid.done(GRID_PARAMETERS)
+    price_grid(grid, presets, Ts, len(epss) * len(mechanisms), len(strategies))
+    seeds = ReplicateSeeds(grid.seed, grid.seeds)
+    configs, context = [], {}
+    for preset, T, eps, mechanism in itertools.product(presets, Ts, epss, mechanisms):
+        resolved, model = grid.checked(
+            "preset, T, eps, mechanism", prepare, preset, T, eps, mechanism, grid.seed
+        )
+        key = scenario_id(resolved)
+        context[key] = resolved
+        name = model.platform.mechanism.name
+        profiles = grid.checked("strategies", strategy_profiles, len(model.providers), strategies)
+        for profile in profiles:
+            configs.append(profile_config(resolved, key, resolved.T, resolved.eps, name, profile))
+    spec = {
+        "presets": [context[k].name for k in context],
+        "scenarios": {k: scenario_fields(s) for k, s in context.items()},
+        "T": Ts,
+        "eps": epss,
+        "mechanism": mechanisms,
+        "strategies": strategies,
+        "seed": grid.seed,
+        "seeds": grid.seeds,
+    }
+    runs = product_runs(PROFILES, configs, seeds, group=horizon_and_seed)
+    return Experiment(PROFILES, spec, runs, context)
+
+
+def horizon_and_seed(config: dict, seed: int) -> tuple:
+    """A run's chunk group: its T and seed (runs of one seed share the running sums)."""
+    return config["T"], seed
+
 
 DEVIATION_COLUMNS = (
     Column("preset", str),

@@ -20,7 +20,7 @@ from market.core.cli import engine_from_args, engine_options, registry_option
 from market.core.errors import UserInputError
 from market.core.parallel import progress_wanted
 from market.core.values import count, optional_count, optional_number
-from market.delegation import GAME
+from market.delegation import GAME, METAGAME
 
 PRECISE = "%.17g"  # CSV floats: full precision
 
@@ -31,7 +31,7 @@ def metagame_parser(commands, scenario_options) -> None:
     ``scenario_options``: adds the game's --scenario, --T, --eps and --mechanism.
     """
     meta = commands.add_parser(
-        "metagame",
+        METAGAME.command,
         help="better response over strategies: payoff table, graph, sinks, dynamics",
         description="Providers revise their strategies between plays of the mechanism by "
         "better response on an estimated payoff table; the graph's sinks are the pure "

@@ -44,6 +44,7 @@ from market.delegation.economy import DelegationEconomy, build_economy
 from market.delegation.horizon import check_horizon
 from market.delegation.results import DelegationResult, summarise
 from market.delegation.scenarios import DelegationScenario, get_scenario
+from market.delegation.tables import LEADER_STRATEGY
 from mechanisms.delegation import MECHANISMS, DelegationParams
 
 DEFAULT_RECORD_POINTS = 500
@@ -325,3 +326,16 @@ class DelegationMarket(mesa.Model):
     def result(self) -> DelegationResult:
         """The run's outcome so far (see :class:`~market.delegation.results.DelegationResult`)."""
         return summarise(self)
+
+
+def prepare(preset, T, eps, mechanism, seed: int):
+    """Resolve and validate a scenario with its overrides by building one model (no run).
+
+    Raises a UserInputError for an unknown scenario or mechanism, eps outside (0, 1/2) and a
+    T too small for an exploitation phase; returns the resolved scenario and that model.
+    """
+    resolved = resolve_scenario(preset, T, eps, mechanism)
+    model = DelegationMarket(
+        resolved, strategies=LEADER_STRATEGY, batch=1, rng=seed, record_points=1
+    )
+    return resolved, model

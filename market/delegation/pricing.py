@@ -12,9 +12,11 @@ References:
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from market.core import pricing
 from market.core.errors import UserInputError
+from market.core.grids import GridFile, whole
 from market.core.pricing import Size
 from market.core.values import count
 from market.delegation import footprint
@@ -142,3 +144,36 @@ def horizon_price(args: argparse.Namespace) -> pricing.Price:
     price = pricing.check(sizes, limits)
     pricing.announce_long_work(price.estimates[1], "delegation horizon")
     return price
+
+
+def grid_horizon(value, where: str) -> int:
+    """A grid's T: an integer from 1 to :data:`MAX_QUERIES` (query ids are drawn up front)."""
+    T = whole(value, where)
+    if T > MAX_QUERIES:
+        raise UserInputError(where, T_EXPECTED, T)
+    return T
+
+
+def price_grid(grid: GridFile, presets, Ts, others: int, choices: int) -> None:
+    """Refuse a grid past the work or memory limit before a model is built or a run listed.
+
+    Each combination of preset, T, eps and mechanism is checked by building one model (its
+    query ids drawn: T of them), and lists ``choices ** K`` profiles (K providers); each
+    profile runs T queries for every seed. ``others``: the eps values x mechanisms.
+    """
+    from market.delegation.model import resolve_scenario
+
+    scenarios = [grid.checked("preset", resolve_scenario, preset) for preset in presets]
+    horizons = [[s.T if T is None else T for T in Ts] for s in scenarios]
+    profiles = [choices ** len(s.providers) for s in scenarios]
+    listed = sum(len(h) * p for h, p in zip(horizons, profiles, strict=True)) * others
+    queries = sum(sum(h) * (1 + p * grid.seeds) for h, p in zip(horizons, profiles, strict=True))
+    field = f"{Path(grid.path).name}: [grid]"
+    runs = listed * grid.seeds
+    sizes = [pricing.Size(field, f"{runs:,} runs", runs, "runs", minimum=min(runs, 1))]
+    per_run = queries * others / max(runs, 1)
+    limits = [
+        pricing.memory(lambda s: footprint.CONFIG_BYTES * listed * s[field] / max(runs, 1)),
+        pricing.work(lambda s: footprint.queries_seconds(per_run * s[field])),
+    ]
+    pricing.check(sizes, limits)  # long work is announced once, by the grid's runs_price

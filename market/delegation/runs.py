@@ -22,7 +22,7 @@ a replicate uses the same seed (common random numbers across profiles).
 Parallel runs: the sweeps run on the experiment engine (:mod:`market.core.experiments`);
 :mod:`market.delegation.chunks` cuts plain runs into chunks for worker processes. Workers reuse
 the loaded response table through the per-process caches of :mod:`market.delegation.spec` and
-:mod:`market.delegation.records`.
+:mod:`market.delegation.responses`.
 
 References:
     Cao et al. (2026), Section 6 and Figures 2-4; ``shared/specs/delegation.md`` section 5.
@@ -46,7 +46,7 @@ from market.delegation.economy import build_economy
 from market.delegation.experiments import INDEX as EXPERIMENT_COLUMNS
 from market.delegation.experiments import profiles_experiment
 from market.delegation.horizon import HorizonPlan, horizon_plan
-from market.delegation.model import DelegationMarket, mechanism_params, resolve_scenario
+from market.delegation.model import DelegationMarket, mechanism_params, prepare, resolve_scenario
 from market.delegation.results import (
     HORIZON_COLUMNS,
     DelegationResult,
@@ -129,19 +129,6 @@ def run_profile(
         record_points=1,
     )
     return model.run()
-
-
-def prepare(preset, T=None, eps=None, mechanism=None, seed: int = DEFAULT_SEED):
-    """Resolve and validate a scenario with its overrides by building one model (no run).
-
-    Raises a UserInputError for an unknown scenario or mechanism, eps outside (0, 1/2) and a
-    T too small for an exploitation phase; returns the resolved scenario and that model.
-    """
-    resolved = resolve_scenario(preset, T, eps, mechanism)
-    model = DelegationMarket(
-        resolved, strategies=LEADER_STRATEGY, batch=1, rng=seed, record_points=1
-    )
-    return resolved, model
 
 
 def plan(preset="cao2026", T=None, eps=None, mechanism=None) -> HorizonPlan:

@@ -28,7 +28,8 @@ path; :func:`scenario_from_data_file` reads an uploaded file from memory)::
     #                                   # the models' output limit (e.g. 32768); see
     #                                   # `llm-market delegation plan`
     # data = "records.jsonl"            # optional; CSV, JSONL, Parquet or a folder of per-model
-    #                                   # JSONL files (see market.delegation.records.load_records);
+    #                                   # JSONL files (see
+    #                                   # market.delegation.responses.load_records);
     #                                   # a relative path resolves against this file's folder
     #                                   # (from memory: the caller's resolve_data finds it);
     #                                   # default: the shipped NLGraph max-flow records

@@ -25,7 +25,7 @@ from typing import Any
 
 from market.core.datafiles import DataFile
 from market.core.errors import UserInputError
-from market.delegation.records import (
+from market.delegation.responses import (
     NEGATIVE_TOKEN_POLICIES,
     ResponseTable,
     load_records,

@@ -30,7 +30,7 @@ from market.core.results import ResultMixin, number
 from market.core.seeds import replicate_seeds, root_seed
 from market.core.values import count
 from market.delegation.experiments import DEVIATION_INDEX, OURS, deviations_experiment
-from market.delegation.runs import prepare
+from market.delegation.model import prepare
 from mechanisms.delegation import MECHANISMS
 
 DEFAULT_GRID = 12

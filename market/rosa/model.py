@@ -35,7 +35,7 @@ from market.core.providers import provider_column
 from market.core.seeds import model_seed
 from market.core.values import count, number
 from market.rosa.engine import MarketBatch
-from market.rosa.records import ProviderOutcome, RunResult
+from market.rosa.results import ProviderOutcome, RunResult
 from market.rosa.scenarios import COINS, STRATEGY, draw_instance, get_setting, stream
 from mechanisms.rosa.resampling import MECHANISMS, ResamplingCoins
 

@@ -2,7 +2,7 @@
 
 :func:`market.rosa.runs.bid_outcomes` returns a :class:`BidOutcomes`;
 :func:`market.rosa.runs.truthfulness_curve` averages it into a
-:class:`~market.rosa.records.TruthfulnessCurve`.
+:class:`~market.rosa.results.TruthfulnessCurve`.
 
 References:
     Patra et al. (2026), Def. 3-6; ``shared/specs/rosa.md``. Reconstructed.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from market.core.figures import PLAIN_NUMBERS, new_figure
-from market.rosa.records import MonotonicitySurvey, RegretCurve, TruthfulnessCurve
+from market.rosa.results import MonotonicitySurvey, RegretCurve, TruthfulnessCurve
 
 TAG = "ROSA, reconstructed"
 

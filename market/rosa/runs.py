@@ -2,7 +2,7 @@
 
 This is the one layer the CLI, the dashboard, the benchmarks and the tests call:
 
-* :func:`run` -- one run of the Mesa model to its end, as a :class:`~market.rosa.records.RunResult`
+* :func:`run` -- one run of the Mesa model to its end, as a :class:`~market.rosa.results.RunResult`
   (the same call in every game: ``run(preset, seed=42, **params)``);
 * :func:`run_market` -- one run of the Mesa model, with the learner's monotonicity on it (the
   older form: it returns the result and the model);
@@ -47,7 +47,7 @@ from market.rosa.batches import (
 )
 from market.rosa.experiments import allocations, setting_config
 from market.rosa.model import DEFAULT_RECORD_POINTS, RosaMarket
-from market.rosa.records import (
+from market.rosa.results import (
     MonotonicityCheck,
     MonotonicitySurvey,
     RegretCurve,
@@ -103,7 +103,7 @@ def run(
             ``run``, ``batch``, ...).
 
     Returns:
-        The :class:`~market.rosa.records.RunResult` of the run.
+        The :class:`~market.rosa.results.RunResult` of the run.
     """
     return RosaMarket(preset, rng=root_seed(seed), **params).run()
 
@@ -127,7 +127,7 @@ def check_monotonicity(
         jobs: worker processes, >= 1 (default 1).
 
     Returns:
-        The :class:`~market.rosa.records.MonotonicityCheck`: the grid and, per provider, the
+        The :class:`~market.rosa.results.MonotonicityCheck`: the grid and, per provider, the
         rounds it serves at each grid bid.
     """
     setting = as_setting(setting)
@@ -177,7 +177,7 @@ def run_market(
         jobs: worker processes of the replay, >= 1 (default 1).
 
     Returns:
-        The :class:`~market.rosa.records.RunResult` (with ``monotonicity`` unless skipped) and
+        The :class:`~market.rosa.results.RunResult` (with ``monotonicity`` unless skipped) and
         the finished :class:`~market.rosa.model.RosaMarket` (its ``history()`` and
         ``service_map()``).
     """
@@ -225,7 +225,7 @@ def regret_curve(
         engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
 
     Returns:
-        The :class:`~market.rosa.records.RegretCurve`: regret and user utility (totals over
+        The :class:`~market.rosa.results.RegretCurve`: regret and user utility (totals over
         T rounds) per horizon and run, and the mean trajectory along the longest.
     """
     from market.core.experiments import execute
@@ -331,7 +331,7 @@ def monotonicity_survey(
         engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
 
     Returns:
-        The :class:`~market.rosa.records.MonotonicitySurvey`: per learner, the instances and
+        The :class:`~market.rosa.results.MonotonicitySurvey`: per learner, the instances and
         the (instance, provider) pairs where serving rose with the bid.
     """
     engine = engine_with(engine, jobs=jobs, store=store)

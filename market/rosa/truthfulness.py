@@ -16,7 +16,7 @@ from market.rosa.batches import Markets, check_work
 from market.rosa.experiments import allocations, setting_config
 from market.rosa.model import rosa_coins
 from market.rosa.outcomes import BidOutcomes
-from market.rosa.records import TruthfulnessCurve
+from market.rosa.results import TruthfulnessCurve
 from market.rosa.scenarios import RosaSetting, as_setting, draw_instance
 from mechanisms.rosa.resampling import MECHANISMS, ResamplingCoins
 
@@ -128,7 +128,7 @@ def truthfulness_curve(
         engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
 
     Returns:
-        The :class:`~market.rosa.records.TruthfulnessCurve`: expected utility (total over the
+        The :class:`~market.rosa.results.TruthfulnessCurve`: expected utility (total over the
         run's rounds) at each bid, with standard errors, and at the true cost.
     """
     engine = engine_with(engine, jobs=jobs, store=store)

@@ -16,13 +16,13 @@ GAME = GameDescription(
     "second-price auction repairs it.",
     model_path="market.ttc.model:TTCMarket",
     scenarios_path="market.ttc.scenarios:SCENARIOS",
-    strategies_path="agents.ttc:PROVIDER_STRATEGIES",
+    strategies_path="agents.ttc:STRATEGIES",
     mechanisms_path="mechanisms.ttc:MECHANISMS",
     runs_path="market.ttc.runs",
     cli_path="market.ttc.cli",
     results_paths=(
         "market.ttc.results:GameSpec",
-        "market.ttc.records:TTCResult",
+        "market.ttc.results:TTCResult",
         "market.ttc.results:Dynamics",
         "market.ttc.results:EquilibriumSummary",
         "market.ttc.results:TruthfulAuction",
@@ -30,6 +30,6 @@ GAME = GameDescription(
         "market.ttc.results:BetaSweep",
         "market.ttc.results:Comparison",
     ),
-    experiments_path="market.ttc.grids",
+    experiments_path="market.ttc.experiments",
     page_path="app.pages.ttc",
 )

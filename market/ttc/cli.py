@@ -42,7 +42,8 @@ from market.ttc.curves import APPROXIMATE_NOTE
 from market.ttc.economy import DEFAULT_MARGIN
 from market.ttc.model import SCHEDULES
 from market.ttc.pricing import analyze_price, betas_of, users_of
-from market.ttc.results import GameSpec, beta_json, parse_beta
+from market.ttc.resolve import parse_beta
+from market.ttc.results import GameSpec, beta_json
 from mechanisms.ttc.optimum import DEFAULT_MAX_PROFILES
 
 DEFAULT_BETA = f"{runs.DEFAULT_BETA:g}"

@@ -6,7 +6,7 @@ rationality beta (and V_0, simulated user population, rule, schedule and seed) r
 have one row per provider with the resting level, share and utility and the run's welfare,
 exact maximum welfare, price of anarchy, steps and whether it is a verified equilibrium. The
 beta sweep (``ttc sweep-beta``) and ``llm-market experiment run`` grids are experiments of this
-kind; grid files: :mod:`market.ttc.grids`. For example::
+kind; a grid file (:func:`grid_experiment`), for example::
 
     game = "ttc"
     kind = "equilibria"
@@ -24,10 +24,18 @@ References:
 
 from __future__ import annotations
 
-from market.core.experiments import Experiment, ExperimentKind, digest, make_runs
+import itertools
+
+from market.core.errors import UserInputError
+from market.core.experiments import Experiment, ExperimentKind, digest, make_runs, product_runs
+from market.core.grids import GridFile, real, text, whole
+from market.core.seeds import ReplicateSeeds
 from market.core.store import Column
 from market.core.store_tables import LABELS_ENTRY
-from market.ttc.population import user_population
+from market.ttc.build import build_game
+from market.ttc.model import DEFAULT_SCHEDULE
+from market.ttc.population import check_user_memory, user_population
+from market.ttc.resolve import DEFAULT_RULE, beta_value, dynamics_rule
 
 GRID_PARAMETERS = ("preset", "beta", "v0", "users", "user_spread", "dynamics", "schedule")
 COLUMNS = (
@@ -166,3 +174,43 @@ def beta_experiment(game, betas, rule: str, schedule: str, seed: int, spec: dict
         for beta in betas
     ]
     return Experiment(EQUILIBRIA, {"game": key, **spec}, make_runs(EQUILIBRIA, items), {key: game})
+
+
+def grid_experiment(grid: GridFile) -> Experiment:
+    """The experiment of a ``ttc/equilibria`` grid file (every combination x seeds)."""
+    presets = grid.values("preset", text, None)
+    betas = grid.values("beta", beta_value, [1000.0])
+    v0s = grid.values("v0", real, [0.0])
+    users = grid.values("users", lambda v, w: whole(v, w, minimum=0), [0])
+    spreads = grid.values("user_spread", real, [0.0])
+    rules = grid.values("dynamics", text, [DEFAULT_RULE])
+    schedules = grid.values("schedule", text, [DEFAULT_SCHEDULE])
+    grid.done(GRID_PARAMETERS)
+    for rule in rules:
+        grid.checked("dynamics", dynamics_rule, rule)
+    negative = [s for s in spreads if s < 0]
+    if negative:
+        raise UserInputError(grid.field("user_spread"), "standard deviations >= 0", negative[0])
+    seeds = ReplicateSeeds(grid.seed, grid.seeds)
+    games = {}
+    for preset in presets:
+        game = grid.checked("preset", build_game, preset=preset, beta=betas[0]).game
+        games[preset] = game
+        for n in users:
+            check_user_memory(n, game, grid.field("users"))
+    context = {game_id(game): game for game in games.values()}
+    configs = [
+        equilibrium_config(game_id(games[preset]), beta, v0, n, spread, rule, schedule)
+        for preset, beta, v0, n, spread, rule, schedule in itertools.product(
+            presets, betas, v0s, users, spreads, rules, schedules
+        )
+    ]
+    spec = {
+        "presets": presets,
+        "games": {p: game_id(g) for p, g in games.items()},
+        "grid": [betas, v0s, users, spreads, rules, schedules],
+        "seed": grid.seed,
+        "seeds": grid.seeds,
+        **preset_labels(games),
+    }
+    return Experiment(EQUILIBRIA, spec, product_runs(EQUILIBRIA, configs, seeds), context)

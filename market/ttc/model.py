@@ -42,9 +42,8 @@ from agents.ttc.users import UserPopulation
 from market.core.errors import UserInputError
 from market.core.providers import provider_column
 from market.core.seeds import child_streams, model_seed
-from market.ttc.records import TTCResult
 from market.ttc.resolve import as_game
-from market.ttc.results import GameSpec
+from market.ttc.results import GameSpec, TTCResult
 from market.ttc.state import MarketState, model_reporters
 from mechanisms.ttc.auction import Bid
 from mechanisms.ttc.game import TTCGame
@@ -59,6 +58,7 @@ from mechanisms.ttc.responses import DEFAULT_RTOL
 from mechanisms.ttc.settlement import Settlement, posted_offer
 
 SCHEDULES = ("random-sweep", "uniform", "round-robin")
+DEFAULT_SCHEDULE = "random-sweep"
 STARTS = ("lowest", "highest", "random")
 #: Steps a run takes at most when it reaches no rest (``max_steps``).
 DEFAULT_MAX_STEPS = 100_000
@@ -251,7 +251,7 @@ class TTCMarket(mesa.Model):
         return self.run_to_equilibrium().result()
 
     def result(self) -> TTCResult:
-        """The run's outcome so far (see :class:`~market.ttc.records.TTCResult`)."""
+        """The run's outcome so far (see :class:`~market.ttc.results.TTCResult`)."""
         return TTCResult(
             seed=int(self.seed),
             mechanism=self.mechanism.name,

@@ -22,7 +22,7 @@ from market.core.pricing import Limit, Size
 from market.core.values import integer_text, number, split_range
 from market.ttc import footprint
 from market.ttc.population import MAX_USER_SPREAD, USER_MEMORY_BUDGET
-from market.ttc.results import parse_beta
+from market.ttc.resolve import parse_beta
 
 
 def betas_of(args: argparse.Namespace, game_spec):

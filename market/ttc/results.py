@@ -13,10 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from market.core.errors import UserInputError
 from market.core.output import json_number
 from market.core.results import ResultMixin, number
-from market.core.values import split_range
 from market.ttc.curves import APPROXIMATE_NOTE
 from market.ttc.state import MarketState
 from mechanisms.ttc.auction import AuctionOutcome, Bid
@@ -45,7 +43,19 @@ class GameSpec(ResultMixin):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per provider and compute level: theta, quality, cost and price per query."""
-        return game_frame(self.game)
+        game = self.game
+        n, levels = len(game.providers), len(game.levels)
+        return pd.DataFrame(
+            {
+                "provider": np.repeat(np.arange(1, n + 1), levels),
+                "name": np.repeat(game.providers, levels),
+                "level": np.tile(np.arange(levels), n),
+                "theta": np.tile(np.asarray(game.levels, dtype=float), n),
+                "quality": np.asarray(game.quality, dtype=float).ravel(),
+                "cost": np.asarray(game.cost, dtype=float).ravel(),
+                "price": np.asarray(game.price, dtype=float).ravel(),
+            }
+        )
 
     def summary(self) -> str:
         """Providers, levels, where the game came from, and how many warnings."""
@@ -54,6 +64,51 @@ class GameSpec(ResultMixin):
             f"{len(game.providers)} providers x {len(game.levels)} compute levels from "
             f"{self.source}; beta = {beta_json(game.beta)}, V_0 = {game.v0:g} (value per "
             f"query); {len(self.warnings)} warnings"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class TTCResult(ResultMixin):
+    """One run of the TTC market to its end (:meth:`market.ttc.model.TTCMarket.result`).
+
+    Values, prices, utilities and welfare are in USD per query.
+
+    Attributes:
+        seed: The root seed.
+        mechanism: The mechanism's registered name.
+        providers: The provider names.
+        levels: Level index per provider where the run stopped.
+        state: The market there (shares, prices, utilities, welfare, inefficiency).
+        max_welfare: The best welfare the mechanism can reach (Eq. 6; NaN when unavailable).
+        steps: Steps taken (one provider's revision each).
+        moves: Steps in which the reviser moved.
+        stop_reason: ``"equilibrium"``, ``"rest"`` (no one moves, not verified an
+            equilibrium), ``"max-steps"``, or ``""`` while still running.
+        equilibrium_reached: Whether it rests at a verified pure Nash equilibrium (Theorem 1).
+        n_users: Simulated users (0: the paper's share function).
+    """
+
+    seed: int
+    mechanism: str
+    providers: tuple[str, ...]
+    levels: tuple[int, ...]
+    state: MarketState
+    max_welfare: float
+    steps: int
+    moves: int
+    stop_reason: str
+    equilibrium_reached: bool
+    n_users: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per provider where the run stopped: level, theta, share, price, utility."""
+        return provider_frame(self.providers, self.levels, self.state)
+
+    def summary(self) -> str:
+        """Steps, where the run stopped, and the welfare there (USD per query)."""
+        return (
+            f"{self.mechanism}, seed {self.seed}: stopped after {self.steps} steps "
+            f"({self.stop_reason or 'running'}); welfare {number(self.state.welfare)} per query"
         )
 
 
@@ -136,18 +191,7 @@ class EquilibriumSummary(ResultMixin):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per provider: its level, theta, share, price and utility per query."""
-        state = self.state
-        return pd.DataFrame(
-            {
-                "provider": range(1, len(self.levels) + 1),
-                "name": self.game.providers,
-                "level": self.levels,
-                "theta": state.thetas,
-                "share": state.shares,
-                "price": state.prices,
-                "provider_utility": state.provider_utility,
-            }
-        )
+        return provider_frame(self.game.providers, self.levels, self.state)
 
     def summary(self) -> str:
         """Welfare and the price of anarchy at the profile."""
@@ -352,51 +396,18 @@ class Comparison(ResultMixin):
         )
 
 
-def game_frame(game: TTCGame) -> pd.DataFrame:
-    """One row per provider (numbered from 1) and level: theta, quality, cost, price."""
-    n, levels = len(game.providers), len(game.levels)
+def provider_frame(
+    providers: tuple[str, ...], levels: tuple[int, ...], state: MarketState
+) -> pd.DataFrame:
+    """One row per provider (numbered from 1): level, theta, share, price, utility per query."""
     return pd.DataFrame(
         {
-            "provider": np.repeat(np.arange(1, n + 1), levels),
-            "name": np.repeat(game.providers, levels),
-            "level": np.tile(np.arange(levels), n),
-            "theta": np.tile(np.asarray(game.levels, dtype=float), n),
-            "quality": np.asarray(game.quality, dtype=float).ravel(),
-            "cost": np.asarray(game.cost, dtype=float).ravel(),
-            "price": np.asarray(game.price, dtype=float).ravel(),
+            "provider": range(1, len(providers) + 1),
+            "name": list(providers),
+            "level": list(levels),
+            "theta": list(state.thetas),
+            "share": list(state.shares),
+            "price": list(state.prices),
+            "provider_utility": list(state.provider_utility),
         }
     )
-
-
-PERFECT_WORDS = ("inf", "+inf", "infinity", "perfect")
-
-
-def parse_beta(text: str, field: str = "beta") -> float:
-    """``inf`` (perfect rationality) or a finite number, read from text.
-
-    Only the words ``inf``/``infinity``/``perfect`` mean perfect rationality: a number too large
-    for a float (``1e400``) is refused rather than silently read as ``inf``. Whether the number
-    is a valid rationality (> 0) is checked once, where the game is built
-    (:func:`mechanisms.ttc.game.validate_beta`).
-    """
-    cleaned = str(text).strip().lower()
-    if cleaned in PERFECT_WORDS:
-        return math.inf
-    try:
-        value = float(cleaned)
-    except ValueError:
-        raise UserInputError(field, "a positive number or inf", text) from None
-    if not math.isfinite(value):
-        raise UserInputError(
-            field, "a finite positive number (write inf for perfect rationality)", text
-        )
-    return value
-
-
-def parse_betas(text: str) -> np.ndarray:
-    """``LO:HI:N`` -> N log-spaced betas from LO to HI (``0 < LO <= HI``, ``N >= 1``)."""
-    low_text, high_text, count = split_range(text, "betas", "1:1e6:100")
-    low, high = parse_beta(low_text, "betas"), parse_beta(high_text, "betas")
-    if not (0 < low <= high < math.inf):
-        raise UserInputError("betas", "finite 0 < LO <= HI in LO:HI:N", text)
-    return np.geomspace(low, high, count)

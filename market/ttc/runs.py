@@ -2,7 +2,7 @@
 
 Plain functions with explicit parameters that return typed records:
 
-- :func:`run`: one run of the Mesa model to its end, as a :class:`~market.ttc.records.TTCResult`
+- :func:`run`: one run of the Mesa model to its end, as a :class:`~market.ttc.results.TTCResult`
   (the same call in every game: ``run(preset, seed=42, **params)``).
 - :func:`build_game`: the game of a preset or of a curves file, with the warnings it raised.
 - :func:`user_population`: simulated users (identical, or heterogeneous from the root seed).
@@ -31,7 +31,6 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from agents.ttc.strategies import PROVIDER_STRATEGIES
 from agents.ttc.users import UserPopulation
 from market.core.engine import Engine, engine_with
 from market.core.errors import UserInputError
@@ -39,11 +38,10 @@ from market.core.experiments import execute
 from market.core.seeds import root_seed
 from market.ttc.analysis import price_of_anarchy, pure_equilibria
 from market.ttc.build import build_game as build_game
-from market.ttc.model import TTCMarket
+from market.ttc.model import DEFAULT_SCHEDULE, TTCMarket
 from market.ttc.population import user_population
-from market.ttc.records import TTCResult
 from market.ttc.resolve import DEFAULT_BETA as DEFAULT_BETA
-from market.ttc.resolve import as_game
+from market.ttc.resolve import DEFAULT_RULE, as_game, dynamics_rule
 from market.ttc.results import (
     Analysis,
     BetaSweep,
@@ -52,14 +50,13 @@ from market.ttc.results import (
     EquilibriumSummary,
     GameSpec,
     TruthfulAuction,
+    TTCResult,
 )
 from market.ttc.scenarios import get_scenario
 from mechanisms.ttc.auction import run_auction, truthful_bids
 from mechanisms.ttc.game import TTCGame
 from mechanisms.ttc.optimum import DEFAULT_MAX_PROFILES, max_welfare, n_profiles
 
-DEFAULT_RULE = "nearest-improving"
-DEFAULT_SCHEDULE = "random-sweep"
 DEFAULT_SEED = 42
 """The root seed of every run function (the same in every game)."""
 CLI_DEFAULT_SEED = 0
@@ -88,7 +85,7 @@ def run(preset: GameLike = "intro-example", *, seed: int = DEFAULT_SEED, **param
             ``start``, ``n_users``, ``max_steps``, ...).
 
     Returns:
-        The :class:`~market.ttc.records.TTCResult` of the run.
+        The :class:`~market.ttc.results.TTCResult` of the run.
     """
     return TTCMarket(preset, rng=root_seed(seed), **params).run()
 
@@ -101,14 +98,6 @@ def game_source(game: GameLike) -> str:
 
 
 # ---- dynamics ----------------------------------------------------------------------------
-
-
-def dynamics_rule(name: str) -> str:
-    """A registered better-response strategy name (the rules that end at an equilibrium)."""
-    rules = [c.name for c in PROVIDER_STRATEGIES.filter(lambda c: c.get("better_response"))]
-    if name not in rules:
-        raise UserInputError("dynamics", f"one of {', '.join(rules)}", name)
-    return name
 
 
 def run_dynamics(

@@ -1,11 +1,11 @@
 """Checking a user's own response records and laying them out per model and query.
 
-:mod:`market.delegation.record_readers` collects every record as found (with the file, line or
+:mod:`market.delegation.response_readers` collects every record as found (with the file, line or
 row it came from); :func:`read_dense_records` validates the values and lays them out as dense
 ``(models, queries)`` arrays, and :func:`handle_negative_tokens` applies the negative-token
 policy. Every mistake raises a :class:`~market.core.errors.UserInputError` naming the file, the
 line or row, the column, what was expected and what was found; nothing is repaired silently
-(:func:`market.delegation.records.load_records` writes every repair into the table's notes).
+(:func:`market.delegation.responses.load_records` writes every repair into the table's notes).
 
 References:
     Cao et al. (2026), Sec. 3 (rewards in ``[0, R]``, true output lengths) and Sec. 6.1.
@@ -22,7 +22,7 @@ import numpy as np
 
 from market.core.datafiles import DataFile
 from market.core.errors import UserInputError
-from market.delegation.record_readers import RawRecords, read_raw_records
+from market.delegation.response_readers import RawRecords, read_raw_records
 
 NEGATIVE_TOKEN_POLICIES = ("clip", "drop", "error")
 MAX_LISTED = 5  # how many offending rows an error message names

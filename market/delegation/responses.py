@@ -37,13 +37,13 @@ import numpy as np
 from market.core.datafiles import DataFile
 from market.core.errors import UserInputError
 from market.delegation.prices import PRICES, list_price, usd_per_token
-from market.delegation.record_files import (
+from market.delegation.response_files import (
     NEGATIVE_TOKEN_POLICIES,
     check_policy,
     handle_negative_tokens,
     read_dense_records,
 )
-from market.delegation.record_readers import (
+from market.delegation.response_readers import (
     RECORD_SUFFIXES,
     REQUIRED_COLUMNS,
     SHARED_FORMAT_COLUMNS,

@@ -3,7 +3,7 @@
 A records file reaches these readers as bytes under a label: a :class:`~market.core.datafiles.
 DataFile` (an upload, labelled with its name) or a file the command line names (labelled with
 its path), so both parse the same bytes the same way. The readers collect every record as
-found, with the line or row it came from; :mod:`market.delegation.record_files` validates the
+found, with the line or row it came from; :mod:`market.delegation.response_files` validates the
 values. The folder of per-model JSONL files (the shared NLGraph format) is read from a path
 only.
 
