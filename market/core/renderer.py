@@ -17,7 +17,6 @@ command, also when the command is killed (:func:`market.core.executors.die_with_
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib
 import multiprocessing
 import os
@@ -86,17 +85,16 @@ def serve(connection, module: str, parent: int) -> None:
 
 
 def load(module: str) -> None:
-    """Import ``module`` (collector paused), draw a first figure, freeze what is loaded.
+    """Import ``module`` and draw a first figure, the collector paused, then freeze it all.
 
-    Frozen objects are never walked by the collector again: this process and its children
-    are short-lived and keep all of them to the end.
+    Frozen objects are never walked by the collector again (:func:`collector_paused`): this
+    process and its children are short-lived and keep all of them to the end.
     """
     from market.core.figures import warm_up
 
     with collector_paused():
         importlib.import_module(module)
         warm_up()
-        gc.freeze()
 
 
 def draw_in_parallel(module: str, calls: Mapping[str, FigureCall]) -> dict[str, bytes | None]:
