@@ -90,9 +90,9 @@ def load(module: str) -> None:
     Frozen objects are never walked by the collector again (:func:`collector_paused`): this
     process and its children are short-lived and keep all of them to the end.
     """
-    from market.core.figures import warm_up
-
     with collector_paused():
+        from market.core.figures import warm_up  # matplotlib: imported while paused too
+
         importlib.import_module(module)
         warm_up()
 
