@@ -153,3 +153,31 @@ def test_the_helper_dies_with_a_killed_command(tmp_path):
     command.kill()
     command.wait()
     assert ended(helper), "the helper outlived the command that was killed"
+
+
+def test_what_is_imported_with_the_collector_paused_is_frozen_and_it_runs_again():
+    """A command's heavy imports are frozen (never walked again, here or in forked workers)."""
+    script = textwrap.dedent(
+        f"""
+        import gc
+        from market.core.cli import collector_paused
+        from market.core.renderer import load
+        with collector_paused():
+            assert not gc.isenabled()
+            kept = [[i] for i in range(1000)]
+        assert gc.isenabled() and gc.get_freeze_count() >= 1000, gc.get_freeze_count()
+        gc.disable()
+        with collector_paused():
+            pass
+        assert not gc.isenabled(), "a collector switched off stays off"
+        gc.enable()
+        frozen = gc.get_freeze_count()
+        load({PLOTS!r})
+        assert gc.isenabled() and gc.get_freeze_count() > frozen + 10_000, gc.get_freeze_count()
+        print("ok")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert done.stdout.strip() == "ok", done.stderr
