@@ -12,8 +12,8 @@ from market.core.results import ResultMixin
 
 
 @dataclass(frozen=True)
-class ProviderOutcome:
-    """One provider's run.
+class ProviderOutcome(ResultMixin):
+    """One provider's run (a record of its own: ``to_frame()`` is its one row).
 
     Attributes:
         provider: Its number, from 1 (``Provider 1`` is the first strategy named).
@@ -32,6 +32,14 @@ class ProviderOutcome:
     profit: float
     expected_profit: float
     rating: float
+
+    def summary(self) -> str:
+        """One line: the provider's strategy, profit (price units), queries and rating."""
+        return (
+            f"Provider {self.provider} ({self.strategy}): profit {self.profit:,.1f} price units "
+            f"from {self.queries:,} queries, honest in {self.honest_rounds:.0%} of rounds, "
+            f"rating {self.rating:.3f}"
+        )
 
 
 @dataclass(frozen=True)
