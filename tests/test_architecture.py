@@ -12,11 +12,14 @@ import argparse
 import ast
 import importlib
 import importlib.util
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
+from market.core.game import is_builtin, shape_problems
 from market.games import BUILTIN_GAMES, GAMES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,90 +108,65 @@ def test_no_file_is_much_over_400_lines():
 
 # ---- the per-game shape: the same module names for the same roles in every game -------------
 
-#: Module of a game's package -> what it holds (its role), for the messages.
-GAME_MODULES = {
-    "model": "the Mesa model",
-    "runs": "the run functions",
-    "scenarios": "the presets registry SCENARIOS",
-    "results": "the result records (market.core.results)",
-    "experiments": "the experiment kinds KINDS and grid_experiment",
-    "cli": "the thin CLI, register(subparsers)",
-    "plots": "the figures",
-    "pricing": "the pricing of user-controlled sizes",
-}
-#: Layer package -> the registry every game exposes there.
-LAYER_REGISTRIES = {"agents": "STRATEGIES", "mechanisms": "MECHANISMS"}
-
-
-def game_package(game) -> str:
-    """The package the game's description points into (``market.<game>`` for a built-in one)."""
-    return game.cli_path.rpartition(".")[0]
-
-
-def is_builtin(game) -> bool:
-    return game_package(game) == f"market.{game.name}"
-
-
-def package_folders(game) -> list[Path]:
-    """The folders of the game's own packages (``market/<g>``, and ``agents/<g>``,
-    ``mechanisms/<g>`` for a built-in game)."""
-    packages = [game_package(game)]
-    if is_builtin(game):
-        packages += [f"{layer}.{game.name}" for layer in LAYER_REGISTRIES]
-    return [Path(importlib.import_module(name).__file__).parent for name in packages]
-
 
 @pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
-def test_every_game_has_the_same_modules_for_the_same_roles(game):
-    package = game_package(game)
-    missing = {
-        f"{package}.{module}": role
-        for module, role in GAME_MODULES.items()
-        if importlib.util.find_spec(f"{package}.{module}") is None
-    }
-    assert missing == {}
-    assert importlib.import_module(package).GAME is game
-    assert game.model_path.startswith(f"{package}.model:")
-    assert game.model.__module__ == f"{package}.model"
-    assert (game.runs_path, game.cli_path) == (f"{package}.runs", f"{package}.cli")
-    assert callable(game.cli.register)
-    assert game.scenarios_path == f"{package}.scenarios:SCENARIOS" and len(game.scenarios) >= 1
+def test_every_game_has_the_per_game_shape(game):
+    """Modules and roles, paths, KINDS and grid_experiment, results, no records.py, registries
+    (:func:`market.core.game.shape_problems`; a plugin game's own tests run it too)."""
+    assert shape_problems(game) == []
 
 
-@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
-def test_every_game_has_its_kinds_and_grid_entry_in_experiments(game):
-    assert game.experiments_path == f"{game_package(game)}.experiments"
-    experiments = game.experiments
-    assert len(experiments.KINDS) >= 1 and callable(experiments.grid_experiment)
+TOY_GAME = """
+from market.core.game import GameDescription
+
+GAME = GameDescription(
+    name="shapetoy", title="A toy", reference="none", summary="",
+    model_path="shape_toy.model:Toy", scenarios_path="shape_toy.scenarios:SCENARIOS",
+    strategies_path="shape_toy.agents:STRATEGIES",
+    mechanisms_path="shape_toy.mechanisms:MECHANISMS",
+    runs_path="shape_toy.runs", cli_path="shape_toy.cli", experiments_path="shape_toy.experiments",
+    results_paths=("shape_toy.results:Result",),
+)
+"""
 
 
-@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
-def test_every_game_keeps_its_result_records_in_results(game):
-    results = f"{game_package(game)}.results"
-    assert any(path.startswith(f"{results}:") for path in game.results_paths)
-    assert all(hasattr(record, "to_dict") for record in game.results)
+@pytest.fixture
+def toy_game(tmp_path, monkeypatch):
+    """A game package with a CLI, a records.py and nothing else (every other part missing)."""
+    package = tmp_path / "shape_toy"
+    package.mkdir()
+    (package / "__init__.py").write_text(TOY_GAME)
+    (package / "cli.py").write_text("def register(games):\n    pass\n")
+    (package / "records.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield importlib.import_module("shape_toy").GAME
+    for name in [m for m in sys.modules if m == "shape_toy" or m.startswith("shape_toy.")]:
+        del sys.modules[name]
 
 
-@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
-def test_no_game_has_a_module_called_records(game):
-    found = [
-        str(path.relative_to(folder.parent.parent))
-        for folder in package_folders(game)
-        for path in folder.rglob("records.py")
-    ]
-    assert found == []
+def test_the_shape_check_names_each_missing_module_and_a_records_module(toy_game):
+    problems = shape_problems(toy_game)
+    assert all(line and "\n" not in line for line in problems)
+    for module in ("model", "runs", "scenarios", "results", "experiments", "plots", "pricing"):
+        assert f"shape_toy.{module} is missing: it holds " in "\n".join(problems), module
+    assert any(line.endswith("is missing: it holds the figures") for line in problems)
+    assert any("records.py: no module is called records.py" in line for line in problems)
+    assert not any(line.startswith("shape_toy.cli is missing") for line in problems)
 
 
-@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
-def test_every_registry_is_reached_through_its_layers_package(game):
-    paths = {"agents": game.strategies_path, "mechanisms": game.mechanisms_path}
-    for layer, registry in LAYER_REGISTRIES.items():
-        module, _, attribute = paths[layer].partition(":")
-        assert attribute == registry, paths[layer]
-        assert hasattr(importlib.import_module(module), "__path__"), f"{module} is no package"
-        if is_builtin(game):
-            assert module == f"{layer}.{game.name}", paths[layer]
-    assert len(game.strategies) >= 1 and len(game.mechanisms) >= 1
+def test_the_shape_check_names_a_wrong_path_and_a_misplaced_registry():
+    ttc = {game.name: game for game in GAMES}["ttc"]
+    drifted = replace(
+        ttc,
+        experiments_path="market.ttc.analysis",
+        strategies_path="agents.delegation:STRATEGIES",
+        results_paths=("market.ttc.state:MarketState",),
+    )
+    problems = "\n".join(shape_problems(drifted))
+    assert "experiments_path 'market.ttc.analysis': the experiment kinds" in problems
+    assert "the agents registry is agents.ttc:STRATEGIES" in problems
+    assert "results_paths: no record in market.ttc.results" in problems
+    assert "market.ttc.GAME is not this game's description" in problems
 
 
 def test_the_second_registries_are_reached_through_their_package_too():

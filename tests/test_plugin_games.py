@@ -189,6 +189,13 @@ def test_a_plugin_game_s_page_is_routed_and_carded(tmp_path, games_from):
     assert [game.name for game, _ in game_pages()] == ["delegation", "ttc", "rosa", "reputation"]
 
 
+def test_the_example_game_has_the_per_game_shape(tmp_path, games_from):
+    from market.core.game import shape_problems
+
+    games_from(reputation_site(tmp_path / "site"))
+    assert shape_problems(GAMES.get("reputation")) == []
+
+
 def test_the_game_tutorial_s_blocks_are_the_example_s(monkeypatch):
     from test_plugins import DOCS, fenced
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from market.core.game import game_package
 from market.core.results import ResultMixin, ResultRecord, json_ready
 from market.games import GAMES
 
@@ -161,7 +162,7 @@ def returned_dataclasses(game) -> set[type]:
     returned = set().union(
         *(dataclasses_named(typing.get_type_hints(f).get("return")) for f in functions)
     )
-    return {cls for cls in returned if cls.__module__.startswith(f"market.{game.name}.")}
+    return {cls for cls in returned if cls.__module__.startswith(f"{game_package(game)}.")}
 
 
 def held_dataclasses(cls) -> set[type]:

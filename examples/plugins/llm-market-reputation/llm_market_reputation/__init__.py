@@ -31,6 +31,9 @@ GAME = GameDescription(
     runs_path="llm_market_reputation.runs",
     cli_path="llm_market_reputation.cli",
     experiments_path="llm_market_reputation.experiments",
-    results_paths=("llm_market_reputation.results:ReputationResult",),
+    results_paths=(
+        "llm_market_reputation.results:ReputationResult",
+        "llm_market_reputation.results:ProviderOutcome",
+    ),
     page_path="llm_market_reputation.app.page",
 )

@@ -2,12 +2,15 @@
 
 Sub-commands:
     run       one run of a preset: every provider's strategy, honest rounds, queries, profit
-              and final rating (``--json`` for the record's ``to_dict()``).
+              and final rating (``--json`` for the record's ``to_dict()``; ``--out DIR``
+              writes ``run.json``, ``history.csv`` and ``run.png``).
     presets   the named scenarios.
 
-This module only parses text, calls :mod:`llm_market_reputation.runs` and prints. Every user
-mistake raises :class:`market.core.errors.UserInputError`, which ``llm-market`` prints as one
-line with exit code 2.
+This module only parses text, prices the run (:mod:`llm_market_reputation.pricing`), calls
+:mod:`llm_market_reputation.runs` and prints. Every user mistake, and a run past the memory,
+work or exact-count limit, raises :class:`market.core.errors.UserInputError`, which
+``llm-market`` prints as one line with exit code 2; a long run shows a progress bar on a
+terminal.
 
 References:
     An example game of the llm-market tutorial (``docs/adding-a-game.md``); not from a paper.
@@ -17,6 +20,9 @@ from __future__ import annotations
 
 import argparse
 import json
+
+from market.core import pricing
+from market.core.output import csv_bytes, json_bytes, output_dir, png_bytes, write_outputs
 
 #: Options of ``run`` that change a scenario field (flag -> field).
 SETTING_FLAGS = {
@@ -50,17 +56,30 @@ def register(games: argparse._SubParsersAction) -> None:
     run.add_argument("--memory", help="weight kept of last round's ratings (0 to 1]")
     run.add_argument("--seed", default="42", help="the root seed (default 42)")
     run.add_argument("--json", action="store_true", help="print the record as JSON")
+    run.add_argument(
+        "--out", default=None, help="output directory for run.json, history.csv, run.png"
+    )
     run.set_defaults(handler=run_command)
     presets = commands.add_parser("presets", help="list the named scenarios")
     presets.set_defaults(handler=presets_command)
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """``reputation run``."""
-    from llm_market_reputation.runs import run
+    """``reputation run``: priced, run (a progress bar when long), printed and written."""
+    from market.core.parallel import progress_wanted
+
+    from llm_market_reputation.pricing import CLI_FLAGS, run_price
+    from llm_market_reputation.runs import run_model
+    from llm_market_reputation.scenarios import scenario_named
 
     settings = {field: getattr(args, flag) for flag, field in SETTING_FLAGS.items()}
-    result = run(args.preset, seed=args.seed, **{k: v for k, v in settings.items() if v})
+    settings = {k: v for k, v in settings.items() if v}
+    price = run_price(scenario_named(args.preset).with_settings(**settings), settings, CLI_FLAGS)
+    pricing.announce_long_work(price.estimates[1], "reputation run")
+    out = output_dir(args.out) if args.out is not None else None
+    model = run_model(args.preset, seed=args.seed, progress=progress_wanted(), **settings)
+    result = model.result()
+    written = write_outputs(out, run_files(model, result)) if out is not None else []
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0
@@ -70,7 +89,22 @@ def run_command(args: argparse.Namespace) -> int:
         .drop(columns=["preset", "mechanism", "seed", "rounds"])
         .to_string(index=False, float_format=lambda v: f"{v:,.3f}")
     )
+    for path in written:
+        print(f"wrote {path}")
     return 0
+
+
+def run_files(model, result) -> dict[str, bytes]:
+    """``run.json`` (the record), ``history.csv`` (the DataCollector's rows), ``run.png``."""
+    from llm_market_reputation.plots import run_figure
+
+    title = f"{result.preset} under {result.mechanism}, seed {result.seed}"
+    figure = run_figure(model.history(), model.settings.strategies, title)
+    return {
+        "run.json": json_bytes(result.to_dict()),
+        "history.csv": csv_bytes(model.history()),
+        "run.png": png_bytes(figure),
+    }
 
 
 def presets_command(args: argparse.Namespace) -> int:

@@ -2,7 +2,7 @@
 
 One kind, ``profits``: one run is one preset played to its last round under one mechanism,
 exploration and seed (:func:`llm_market_reputation.runs.run`); its rows (table
-``reputation_profits``) have one row per provider. A grid file::
+``reputation_profits``) have one row per provider, numbered from 1. A grid file::
 
     game = "reputation"
     kind = "profits"
@@ -86,8 +86,11 @@ def settings_of(config: dict) -> dict:
 
 
 def run_seconds(config: dict) -> float:
-    """About 25 microseconds a round on one core (a numpy vector per round)."""
-    return 2.5e-5 * config["rounds"] + 1e-3
+    """One core's seconds for the run (:func:`llm_market_reputation.pricing.run_seconds`)."""
+    from llm_market_reputation.pricing import run_seconds as seconds
+    from llm_market_reputation.scenarios import scenario_named
+
+    return seconds(config["rounds"], scenario_named(config["preset"]).providers) + 1e-3
 
 
 PROFITS = ExperimentKind(
@@ -104,6 +107,7 @@ KINDS = {PROFITS.name: PROFITS}
 
 def grid_experiment(grid: GridFile) -> Experiment:
     """The experiment of a ``reputation/profits`` grid file (every combination x seeds)."""
+    from llm_market_reputation.pricing import PYTHON_ARGUMENTS, run_price
     from llm_market_reputation.scenarios import scenario_named
 
     presets = grid.values("preset", text, ["honest-vs-cheap"])
@@ -121,6 +125,7 @@ def grid_experiment(grid: GridFile) -> Experiment:
         scenario = grid.checked(
             "mechanism", checked_scenario, base, {k: v for k, v in changes.items() if v is not None}
         )
+        grid.checked("rounds", run_price, scenario, names=PYTHON_ARGUMENTS)  # each run fits
         configs.append({"preset": preset, **{k: getattr(scenario, k) for k in changes}})
     spec = {
         "grid": [presets, mechanisms, explorations, rounds, queries],

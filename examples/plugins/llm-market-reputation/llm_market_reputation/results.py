@@ -12,11 +12,11 @@ from market.core.results import ResultMixin
 
 
 @dataclass(frozen=True)
-class ProviderOutcome:
-    """One provider's run.
+class ProviderOutcome(ResultMixin):
+    """One provider's run (a record of its own: ``to_frame()`` is its one row).
 
     Attributes:
-        provider: Its index (0-based).
+        provider: Its number, from 1 (``Provider 1`` is the first strategy named).
         strategy: Its strategy's name.
         honest_rounds: The share of rounds it served honestly.
         queries: Queries it served.
@@ -32,6 +32,14 @@ class ProviderOutcome:
     profit: float
     expected_profit: float
     rating: float
+
+    def summary(self) -> str:
+        """One line: the provider's strategy, profit (price units), queries and rating."""
+        return (
+            f"Provider {self.provider} ({self.strategy}): profit {self.profit:,.1f} price units "
+            f"from {self.queries:,} queries, honest in {self.honest_rounds:.0%} of rounds, "
+            f"rating {self.rating:.3f}"
+        )
 
 
 @dataclass(frozen=True)
@@ -83,23 +91,23 @@ class ReputationResult(ResultMixin):
         return max(p.profit for p in self.providers if p.strategy == strategy)
 
 
-def result_of(model, preset: str, seed: int | None) -> ReputationResult:
-    """The record of a model after the rounds it played."""
+def result_of(model) -> ReputationResult:
+    """The record of a model after the rounds it played (providers numbered from 1)."""
     honest, queries = model.played("honest"), model.played("queries")
     profit, expected = model.played("profit"), model.played("expected_profit")
-    ratings = model.ratings
     providers = tuple(
         ProviderOutcome(
-            provider=i,
+            provider=i + 1,
             strategy=agent.strategy_name,
             honest_rounds=float(honest[:, i].mean()) if len(honest) else 0.0,
             queries=int(queries[:, i].sum()),
             profit=float(profit[:, i].sum()),
             expected_profit=float(expected[:, i].sum()),
-            rating=float(ratings[i]),
+            rating=float(model.ratings[i]),
         )
         for i, agent in enumerate(model.providers)
     )
+    s = model.settings
     return ReputationResult(
-        preset, model.settings.mechanism, seed, int(model.steps), model.settings.queries, providers
+        s.name, s.mechanism, model.root_seed, int(model.steps), s.queries, providers
     )

@@ -49,7 +49,8 @@ def markets(draw, mechanism: str):
 
 def expected_profits(scenario, seed: int) -> np.ndarray:
     """Each provider's expected profit over the run (routing shares x N x margin, summed)."""
-    model = ReputationMarket(scenario, rng=seed).run()
+    model = ReputationMarket(scenario, rng=seed)
+    model.run()
     return model.played("expected_profit").sum(axis=0)
 
 
@@ -105,13 +106,14 @@ def test_every_strategy_plays_under_every_mechanism():
                 mechanism=mechanism,
                 strategies=f"{strategy},cheap",
                 rounds=5,
-            ).run()
+            )
+            model.run()
             assert model.played("queries").sum() == 5 * model.settings.queries
 
 
 def test_the_same_seed_gives_the_same_run():
-    one = ReputationMarket("milking", rng=7).run().result()
-    two = ReputationMarket("milking", rng=7).run().result()
+    one = ReputationMarket("milking", rng=7).run()
+    two = ReputationMarket("milking", rng=7).run()
     assert one == two
 
 

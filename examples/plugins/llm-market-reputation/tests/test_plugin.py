@@ -54,6 +54,31 @@ def test_a_mistake_is_one_line_and_exit_code_2(argv, flag):
     assert len(done.stderr.splitlines()) == 1 and flag in done.stderr, done.stderr
 
 
+def test_out_writes_the_record_the_history_and_the_figure(tmp_path):
+    from llm_market_reputation.runs import run_model
+
+    out = tmp_path / "run"
+    done = llm_market(
+        "reputation", "run", "--preset", "milking", "--rounds", "20", "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-3:] == [
+        f"wrote {out / name}" for name in ("run.json", "history.csv", "run.png")
+    ]
+    model = run_model("milking", rounds=20)
+    assert json.loads((out / "run.json").read_text()) == model.result().to_dict()
+    pd.testing.assert_frame_equal(pd.read_csv(out / "history.csv"), model.history())
+    assert (out / "run.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_out_refuses_a_file_in_one_line_before_the_run(tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    done = llm_market("reputation", "run", "--out", str(taken))
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1 and "--out" in done.stderr
+
+
 def test_a_grid_runs_into_the_store(tmp_path, capsys):
     grid = tmp_path / "grid.toml"
     grid.write_text(
@@ -65,7 +90,7 @@ def test_a_grid_runs_into_the_store(tmp_path, capsys):
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["computed"] == 4
     table = market.open_store(store).table("reputation_profits")
-    assert len(table) == 4 * 3
+    assert len(table) == 4 * 3 and sorted(set(table["provider"])) == [1, 2, 3]
     profit = table.groupby(["preset", "strategy"])["profit"].mean()
     assert profit["honest-vs-cheap", "honest"] > profit["honest-vs-cheap", "cheap"]
     assert profit["uniform-baseline", "cheap"] > profit["uniform-baseline", "honest"]
