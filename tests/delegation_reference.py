@@ -1,7 +1,7 @@
 """An independent, deliberately plain reference of the delegation mechanisms, query by query.
 
-Written from the paper (Mechanism 1, Theorem 5.2, Tables 1-2) and ``shared/specs/delegation.md``
-(section 4, the artifact), sharing nothing with the vectorised engine but the response table and
+Written from the paper (Mechanism 1, Theorem 5.2, Tables 1-2) and ``docs/delegation-variant.md``
+(the artifact variant), sharing nothing with the vectorised engine but the response table and
 the seed streams (the first child of the root seed draws the query ids, the second the
 mechanism's coins). Slow on purpose: one Python loop iteration per query.
 """

@@ -79,7 +79,7 @@ def test_run_summary_names_the_reconstruction_and_data_notes(capsys):
     )
     out = capsys.readouterr().out
     assert code == 0
-    assert "reconstructed from the authors' simulator (spec section 4)" in out
+    assert "reconstructed from the authors' simulator (docs/delegation-variant.md)" in out
     for word in (
         "exploration",
         "exploitation",

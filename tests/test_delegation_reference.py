@@ -114,7 +114,7 @@ def test_engine_matches_the_query_by_query_reference(
 
 
 def test_artifact_delta1_on_the_paper_menus():
-    # spec section 4: "about 11.196 with the six models below"
+    # developer note: the build note (outside the repository) says "about 11.196" here
     model = DelegationMarket("cao2026", strategies="ours", T=30_000, rng=0)
     assert model.platform.mechanism.delta1 == pytest.approx(11.196, abs=5e-4)
     assert isinstance(model.platform.mechanism, MECHANISMS.get("second-best-artifact"))

@@ -1,7 +1,7 @@
 """Named delegation scenarios and their TOML format (market.delegation.scenarios).
 
-Known answers: the three providers and list prices of Cao et al. (2026) Sec. 6.1 / spec section 4,
-the authors' eta = 0.9, T = 10^6, eps = 0.3, L = 38,058.
+Known answers: the three providers and list prices of Cao et al. (2026) Sec. 6.1, the authors'
+eta = 0.9 (docs/delegation-variant.md), T = 10^6, eps = 0.3, L = 38,058.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""The spec's checkable claims about ROSA, as tests (shared/specs/rosa.md, "Checkable claims").
+"""ROSA's checkable claims as tests: EPIC, ex-post IR, payments, regret, monotonicity.
+
+What is reconstructed and why: docs/rosa-reconstruction.md.
 
 Configurations are small (T = 600 or less) so the suite stays fast; the instances used for the
 truthfulness peak are ones where the provider's allocation changes around its cost (where it

@@ -9,7 +9,7 @@ and what it has observed of its own service there (its lengths and costs, never 
 rewards).
 
 References:
-    Cao et al. (2026), Section 3.1 (strategy space), Theorem 5.2; ``shared/specs/delegation.md``
+    Cao et al. (2026), Section 3.1 (strategy space), Theorem 5.2; ``docs/delegation-variant.md``
     section 3.
 """
 
@@ -121,7 +121,7 @@ NO_PROGRESS = PhaseProgress()
 
 @dataclass(frozen=True)
 class ProviderView:
-    """Everything a provider may see when it decides (Cao et al. 2026 Section 3.1; spec s.3).
+    """Everything a provider may see when it decides (Cao et al. 2026 Section 3.1, Tables 1-2).
 
     Attributes:
         phase: the mechanism's current phase name.

@@ -15,7 +15,7 @@ totals. Utilities are derived from those totals: user utility ``sum r - p_i sum 
 utility ``eta (p_i sum l' - sum_m c_m sum l_m)``; an honest provider earns exactly 0.
 
 References:
-    Cao et al. (2026), Section 3.1 (utilities), Mechanism 1; ``shared/specs/delegation.md``.
+    Cao et al. (2026), Section 3.1 (utilities), Mechanism 1; ``docs/delegation-variant.md``.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class ProviderAgent(mesa.Agent):
         u_prime,
         progress: PhaseProgress | None = None,
     ) -> ProviderView:
-        """What this provider may see now (Cao et al. 2026 Section 3.1; spec s.3)."""
+        """What this provider may see now (Cao et al. 2026 Section 3.1, Tables 1-2)."""
         return ProviderView(
             phase=phase,
             rules=rules,

@@ -4,7 +4,7 @@ Pure functions of a provider's read-only view (:class:`agents.delegation.actions
 the printed Theorem 5.2 in discrete form, and the authors' simulator's rules.
 
 References:
-    Cao et al. (2026), Theorem 5.2 and Section 6; ``shared/specs/delegation.md`` s.3-4.
+    Cao et al. (2026), Theorem 5.2 and Section 6; ``docs/delegation-variant.md``.
 """
 
 from __future__ import annotations
@@ -75,7 +75,9 @@ def artifact_improvement(view: ProviderView, profit) -> tuple[int, float]:
 
 
 def second_best_artifact(view: ProviderView) -> tuple[int, int]:
-    """The artifact's second-best rule: (model, constant padding) for u' (spec section 4).
+    """The artifact's second-best rule: (model, constant padding) for u'.
+
+    The rule as reconstructed in ``docs/delegation-variant.md``.
 
     Start from the truthful model with no padding (expected profit 0); go through the menu by
     descending ``R mu_r_m - c_m mu_l_m``; switch to a candidate (``mu_r_m - c_m mu_l_m >= u'``,

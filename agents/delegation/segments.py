@@ -7,7 +7,7 @@ decision point leaves two). Query ids are drawn once per run (:func:`draw_query_
 
 References:
     Cao et al. (2026), Section 3.1 (what a provider observes and decides), Mechanism 1;
-    ``shared/specs/delegation.md``.
+    ``docs/delegation-variant.md``.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def draw_query_ids(T: int, n_queries: int, rules: str, rng: np.random.Generator)
     """The query ids ``w_1..w_T``, drawn once so any batching sees the same queries.
 
     As printed: i.i.d. uniform over the Q queries. The artifact draws ``randint(0, T) mod Q``
-    (spec section 4).
+    (``docs/delegation-variant.md``).
     """
     if rules == "artifact":
         return rng.integers(0, T, size=T) % n_queries

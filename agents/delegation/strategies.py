@@ -16,7 +16,7 @@ in queries of the phase, so results never depend on the model's stepping ``batch
 
 References:
     Cao et al. (2026), Section 3.1 (strategy space), Theorem 5.2 (the second-best strategy),
-    Tables 1-2 (the six strategies of the experiments); ``shared/specs/delegation.md`` s.3-4.
+    Tables 1-2 (the six strategies of the experiments); ``docs/delegation-variant.md``.
 """
 
 from __future__ import annotations

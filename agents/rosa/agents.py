@@ -7,7 +7,7 @@ engine (a one-row batch, :class:`market.rosa.engine.MarketBatch`) so this module
 above ``market.core`` and the game's mechanisms.
 
 References:
-    Patra et al. (2026), Setting and Def. 4; ``shared/specs/rosa.md``. Reconstructed.
+    Patra et al. (2026), Setting and Def. 4; ``docs/rosa-reconstruction.md``. Reconstructed.
 """
 
 from __future__ import annotations

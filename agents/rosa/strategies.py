@@ -8,7 +8,7 @@ inside the cost support ``[c_lo, c_hi]`` (ours: ROSA resamples towards ``c_hi`` 
 
 References:
     Patra et al. (2026), Def. 1 and 5 (truthful bidding is what EPIC makes optimal);
-    ``shared/specs/rosa.md``, "Setting". Reconstructed.
+    ``docs/rosa-reconstruction.md`` (the setting). Reconstructed.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class Shade(BiddingStrategy):
     """Bid below cost: ``factor x cost`` with ``factor < 1`` (default 0.8).
 
     References:
-        ``shared/specs/rosa.md`` (a deviation to test truthfulness against).
+        ``docs/rosa-reconstruction.md`` (a deviation to test truthfulness against).
     """
 
     name = "shade"
@@ -102,7 +102,7 @@ class Inflate(BiddingStrategy):
     """Bid above cost: ``factor x cost`` with ``factor > 1`` (default 1.25).
 
     References:
-        ``shared/specs/rosa.md`` (a deviation to test truthfulness against).
+        ``docs/rosa-reconstruction.md`` (a deviation to test truthfulness against).
     """
 
     name = "inflate"
@@ -124,7 +124,7 @@ class FixedBid(BiddingStrategy):
     """Bid a fixed amount whatever the cost (default: the middle of the support).
 
     References:
-        ``shared/specs/rosa.md`` (a cost-blind deviation).
+        ``docs/rosa-reconstruction.md`` (a cost-blind deviation).
     """
 
     name = "fixed"

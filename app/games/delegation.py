@@ -11,7 +11,7 @@ The platform records who served which queries and how
 of service for the timeline and copies snapshots.
 
 References:
-    Cao et al. (2026), Sections 3-4, Mechanism 1; ``shared/specs/delegation.md``.
+    Cao et al. (2026), Sections 3-4, Mechanism 1; ``docs/delegation-variant.md``.
 """
 
 from __future__ import annotations

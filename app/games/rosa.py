@@ -12,7 +12,7 @@ colour appear.
 
 References:
     Patra et al. (2026), Def. 4 (ROSA), Def. 5-6 (EPIC, universal ex-post IR), Experiments;
-    ``shared/specs/rosa.md``. Reconstructed from the paper's abstract and table of contents.
+    ``docs/rosa-reconstruction.md``. Reconstructed from the paper's abstract and table of contents.
 """
 
 from __future__ import annotations

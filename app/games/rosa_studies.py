@@ -6,7 +6,7 @@ it off the UI thread (:mod:`app.background`) with :mod:`market.rosa.runs`, the f
 CLI calls. A study larger than :data:`STUDY_BUDGET` is refused with a pointer to the CLI.
 
 References:
-    Patra et al. (2026), Def. 5 (EPIC) and Experiments; ``shared/specs/rosa.md``.
+    Patra et al. (2026), Def. 5 (EPIC) and Experiments; ``docs/rosa-reconstruction.md``.
     Reconstructed.
 """
 

@@ -5,7 +5,7 @@ thread (:mod:`app.background`).
 
 References:
     Patra et al. (2026), "Truthful Reverse Auctions for Adaptive Selection via Contextual
-    Multi-Armed Bandits", Def. 4-6 and Experiments; ``shared/specs/rosa.md``. Reconstructed.
+    Multi-Armed Bandits", Def. 4-6 and Experiments; ``docs/rosa-reconstruction.md``. Reconstructed.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ TITLE = "ROSA auction (reconstructed)"
 INTRO = """
 **Truthful reverse auctions with a contextual bandit** (Patra et al. 2026), **reconstructed**:
 only the paper's abstract, summaries and table of contents could be obtained, so ROSA, the
-learners and every default here are rebuilt from them (`shared/specs/rosa.md`), not taken from
-the paper's body.
+learners and every default here are rebuilt from them, not taken from the paper's body:
+`docs/rosa-reconstruction.md` in the repository says what comes from the paper and what is ours.
 
 n providers each bid a per-query cost once. Every round a query with a context x arrives; the
 platform's **learner** picks one provider by its estimated quality at x minus the *virtual
@@ -48,7 +48,7 @@ is paid b + (c_hi - b)/mu per round served, an unflagged one its bid b.
 
 **What to watch.** With a monotone learner (`elimination`, `explore-then-commit`), bidding the
 true cost maximises a provider's **expected** utility: compute *Utility against bid* below.
-Naive `linucb` (and the spec's `active-set` rule) is not monotone, so the guarantee does not
+Naive `linucb` (and the `active-set` rule) is not monotone, so the guarantee does not
 cover it. A truthful provider's utility is **never below zero**, in any run (universal ex-post
 IR). In one run an unflagged truthful provider earns exactly 0: its expected profit comes from
 the rare flagged runs, so judge a bidding strategy by the study, not by one run. Regret is

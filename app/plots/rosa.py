@@ -7,7 +7,7 @@ expected utility against its bid with the true cost marked, and regret against T
 
 References:
     Patra et al. (2026), Def. 5-6 and Experiments, figures (a) and (b) (reconstructed);
-    ``shared/specs/rosa.md``.
+    ``docs/rosa-reconstruction.md``.
 """
 
 from __future__ import annotations

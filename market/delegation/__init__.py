@@ -1,7 +1,7 @@
 """The delegation game (Cao et al. 2026): response tables, scenarios, Mesa model, runs, plots, CLI.
 
 References:
-    Cao et al. (2026), "Pay for The Second-Best Service"; ``shared/specs/delegation.md``.
+    Cao et al. (2026), "Pay for The Second-Best Service"; ``docs/delegation-variant.md``.
 """
 
 from market.core.game import GameDescription, StudyDescription

@@ -6,7 +6,7 @@ depend on the number of processes. Every run is exactly
 :func:`market.delegation.runs.run_profile`.
 
 References:
-    Cao et al. (2026), Section 6; ``shared/specs/delegation.md`` section 5.
+    Cao et al. (2026), Section 6.
 """
 
 from __future__ import annotations

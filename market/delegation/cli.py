@@ -22,7 +22,7 @@ computed and rendered before any file is written, and files are written all at o
 (:func:`market.core.output.write_outputs`), so an error leaves nothing half written.
 
 References:
-    Cao et al. (2026), Section 6 and Figures 2-4; ``shared/specs/delegation.md`` sections 4-5.
+    Cao et al. (2026), Section 6 and Figures 2-4; ``docs/delegation-variant.md`` (the mechanisms).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ rewards and lengths, and the first-best and second-best user utilities ``u_FB`` 
 References:
     Cao et al. (2026), Section 3.1 (prices, costs, truthful behaviour), Section 3.2 (``u_FB``,
     ``u_SB``), Section 6.1 (the provider's price is its most expensive model's);
-    ``shared/specs/delegation.md`` sections 1 and 4 (the artifact's truthful model and price).
+    ``docs/delegation-variant.md`` (the artifact's truthful model and price).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def truthful_model_paper(costs, mean_reward, mean_length) -> tuple[int, float]:
     """Truthful model and price as printed: price = the dearest model's cost; cost = price.
 
     Several models at that cost: the one with the highest expected user utility
-    ``mu_r - p mu_l`` (spec section 1).
+    ``mu_r - p mu_l`` (``docs/delegation-variant.md``).
     """
     costs = np.asarray(costs)
     price = float(costs.max())
@@ -67,7 +67,10 @@ def truthful_model_paper(costs, mean_reward, mean_length) -> tuple[int, float]:
 
 
 def truthful_model_artifact(costs, mean_reward, mean_length, reward_bound=1.0):
-    """The artifact's truthful model: highest ``R mu_r - c mu_l``; price = its cost (spec s.4)."""
+    """The artifact's truthful model: highest ``R mu_r - c mu_l``; price = its cost.
+
+    As reconstructed in ``docs/delegation-variant.md``.
+    """
     score = reward_bound * np.asarray(mean_reward) - np.asarray(costs) * np.asarray(mean_length)
     m = int(np.argmax(score))
     return m, float(np.asarray(costs)[m])

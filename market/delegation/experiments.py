@@ -29,7 +29,7 @@ A grid file (:mod:`market.core.grids`) for the ``profiles`` kind::
 Every strategy profile over ``strategies`` x T x eps x mechanism x replicate seeds.
 
 References:
-    Cao et al. (2026), Section 6; ``shared/specs/delegation.md`` section 5.
+    Cao et al. (2026), Section 6.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ naming the term that dominates, the smallest T that works at this eps, the large
 works at this T, and whether a larger ``max_length`` would help.
 
 References:
-    Cao et al. (2026), Mechanism 1, lines 2 and 11; ``shared/specs/delegation.md`` section 4.
+    Cao et al. (2026), Mechanism 1, lines 2 and 11; ``docs/delegation-variant.md``.
 """
 
 from __future__ import annotations

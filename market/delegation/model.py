@@ -20,7 +20,7 @@ run (plus at every phase change), never a row per query for long runs; the colum
 in :class:`DelegationMarket`'s "Data collected".
 
 References:
-    Cao et al. (2026), Sections 3-4 and 6; ``shared/specs/delegation.md``.
+    Cao et al. (2026), Sections 3-4 and 6; ``docs/delegation-variant.md``.
 """
 
 from __future__ import annotations

@@ -11,8 +11,7 @@ runs are stored is read back without computing; ``delegation sweep --store`` fil
 store, so the metagame reuses a sweep's runs.
 
 References:
-    Cao et al. (2026), Section 6 (the 216-profile experiment); ``shared/specs/delegation.md``
-    section 5.
+    Cao et al. (2026), Section 6 (the 216-profile experiment).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ values. The folder of per-model JSONL files (the shared NLGraph format) is read 
 only.
 
 References:
-    Cao et al. (2026), Sec. 6.1 (the records); ``shared/specs/delegation.md`` section 2.
+    Cao et al. (2026), Sec. 6.1 (the records).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ the loaded response table through the per-process caches of :mod:`market.delegat
 :mod:`market.delegation.responses`.
 
 References:
-    Cao et al. (2026), Section 6 and Figures 2-4; ``shared/specs/delegation.md`` section 5.
+    Cao et al. (2026), Section 6 and Figures 2-4.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ delegation market except the providers' strategies and the seed. Two presets shi
 package:
 
 - ``cao2026``: the paper's experiment as the authors' public simulator ran it (Figures 2-4):
-  mechanism ``second-best-artifact`` (spec section 4), ``eta = 0.9``, ``T = 10^6``,
+  mechanism ``second-best-artifact`` (``docs/delegation-variant.md``), ``eta = 0.9``, ``T = 10^6``,
   ``eps = 0.3``, the three providers of Sec. 6.1;
 - ``cao2026-paper``: the same providers under Mechanism 1 as printed (``second-best``),
   ``eta = 1``.
@@ -47,7 +47,7 @@ offers. Every mistake raises a :class:`~market.core.errors.UserInputError` namin
 
 References:
     Cao et al. (2026), "Pay for The Second-Best Service", Sec. 6.1 (providers, prices, T, eps,
-    L); build notes ``specs/delegation.md`` sections 2 and 4.
+    L); ``docs/delegation-variant.md`` (the mechanisms the presets run).
 """
 
 from __future__ import annotations

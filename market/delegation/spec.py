@@ -10,7 +10,7 @@ file, for a TOML scenario). The TOML format and the shipped presets are in
 
 References:
     Cao et al. (2026), "Pay for The Second-Best Service", Sec. 3 (the game) and Sec. 6.1 (the
-    experiment); build notes ``specs/delegation.md`` sections 1, 2 and 4.
+    experiment); ``docs/delegation-variant.md`` (the mechanisms).
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ class DelegationScenario:
         name: Scenario name.
         description: One or two sentences for people.
         mechanism: A mechanism registry name: ``"second-best"`` (Mechanism 1 as printed),
-            ``"second-best-artifact"`` (spec section 4) or ``"explore-then-commit"``.
+            ``"second-best-artifact"`` (the authors' simulator) or ``"explore-then-commit"``;
+            see ``docs/delegation-variant.md``.
         providers: The K providers, provider 1 first.
         prices: Model -> output USD per 1M tokens, the cost ``c_m`` of that model.
         T: Number of queries.
@@ -79,8 +80,8 @@ class DelegationScenario:
         eta: Provider-utility scale (1 in the paper, 0.9 in the authors' simulator).
         reward_bound: ``R``.
         max_length: ``L``; None means the largest length in :meth:`table` (38,058 for the
-            shipped records, as in Sec. 6.1). A smaller L caps the true lengths (spec
-            section 1); the simulation does the capping, this class only validates.
+            shipped records, as in Sec. 6.1). A smaller L caps the true lengths (Section
+            3.1); the simulation does the capping, this class only validates.
         data: The records: a path, a :class:`~market.core.datafiles.DataFile` held in memory
             (an upload), or None for the shipped NLGraph max-flow table.
         negative_tokens: Policy for negative token counts in the records.

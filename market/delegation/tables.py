@@ -1,7 +1,7 @@
 """Tidy tables of a strategy sweep and their aggregations (the paper's Figures 2 and 3).
 
 References:
-    Cao et al. (2026), Section 6, Figures 2-3; ``shared/specs/delegation.md`` section 5.
+    Cao et al. (2026), Section 6, Figures 2-3.
 """
 
 from __future__ import annotations

@@ -4,11 +4,11 @@ Providers bid their per-query cost once; the platform learns each provider's lin
 query context with a contextual bandit and runs ROSA, a self-resampling procedure that makes
 truthful bidding optimal in expectation for any ex-post monotone learner. Only the paper's
 abstract, summaries and table of contents could be obtained: the mechanism is reconstructed
-(``shared/specs/rosa.md``), and every output says so.
+(``docs/rosa-reconstruction.md``), and every output says so.
 
 References:
     Patra, Damle, Padala, Gujar (2026), "Truthful Reverse Auctions for Adaptive Selection via
-    Contextual Multi-Armed Bandits"; ``shared/specs/rosa.md``.
+    Contextual Multi-Armed Bandits"; ``docs/rosa-reconstruction.md``.
 """
 
 from market.core.game import GameDescription

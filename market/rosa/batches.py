@@ -11,7 +11,7 @@
 * :func:`monotonicity_markets` -- the monotonicity survey's distinct markets of one learner.
 
 References:
-    Patra et al. (2026); ``shared/specs/rosa.md``. Reconstructed.
+    Patra et al. (2026); ``docs/rosa-reconstruction.md``. Reconstructed.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ mistake is a :class:`~market.core.errors.UserInputError` (one line, exit code 2)
 written all at once or not at all (:func:`market.core.output.write_outputs`).
 
 References:
-    Patra et al. (2026); ``shared/specs/rosa.md``. Reconstructed.
+    Patra et al. (2026); ``docs/rosa-reconstruction.md``. Reconstructed.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from market.rosa.pricing import setting_of
 #: The learners' registry, listed in the help of ``--learner`` and ``--learners``.
 LEARNERS_PATH = "mechanisms.rosa.learners:LEARNERS"
 
-NOTE = "reconstructed from the paper's abstract and table of contents (shared/specs/rosa.md)"
+NOTE = "reconstructed from the paper's abstract and table of contents (docs/rosa-reconstruction.md)"
 
 
 def register(games: argparse._SubParsersAction) -> None:

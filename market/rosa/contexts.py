@@ -8,7 +8,8 @@ each sampled round's context onto them shows regions where one provider serves. 
 projection uses the hidden ``theta`` (the simulator knows it; the platform does not).
 
 References:
-    Patra et al. (2026), Setting (linear qualities) and Experiments; ``shared/specs/rosa.md``.
+    Patra et al. (2026), Setting (linear qualities) and Experiments;
+    ``docs/rosa-reconstruction.md``.
     Reconstructed; the projection is ours, a way to look at the service map.
 """
 

@@ -20,8 +20,8 @@ threshold payment) and virtual surplus (the user's expected utility under Myerso
 expectation over costs). Payments are ``served x payment rate`` (a rate is fixed per run).
 
 References:
-    Patra et al. (2026), Setting, Def. 4, Experiments (figures a-c); ``shared/specs/rosa.md``.
-    Reconstructed.
+    Patra et al. (2026), Setting, Def. 4, Experiments (figures a-c);
+    ``docs/rosa-reconstruction.md``. Reconstructed.
 """
 
 from __future__ import annotations

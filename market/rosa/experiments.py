@@ -31,7 +31,7 @@ A grid file (:mod:`market.core.grids`) for the ``regret`` kind::
     mu = [0.01, 0.1]                         # default: min(0.5, 1/sqrt(T))
 
 References:
-    Patra et al. (2026), Experiments; ``shared/specs/rosa.md``. Reconstructed.
+    Patra et al. (2026), Experiments; ``docs/rosa-reconstruction.md``. Reconstructed.
 """
 
 from __future__ import annotations

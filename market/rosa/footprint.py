@@ -16,7 +16,7 @@ counted per model).
 
 References:
     Patra et al. (2026), Setting and Experiments (n providers, context dimension d, T rounds);
-    ``shared/specs/rosa.md``. Reconstructed.
+    ``docs/rosa-reconstruction.md``. Reconstructed.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ utility, the clairvoyant benchmark's expected user utility, total payments, and 
 utility and rounds served (the columns: :class:`RosaMarket`'s "Data collected").
 
 References:
-    Patra et al. (2026), Setting, Def. 4, Experiments; ``shared/specs/rosa.md``. Reconstructed.
+    Patra et al. (2026), Setting, Def. 4, Experiments; ``docs/rosa-reconstruction.md``.
+    Reconstructed.
 """
 
 from __future__ import annotations

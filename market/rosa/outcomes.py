@@ -5,7 +5,7 @@
 :class:`~market.rosa.results.TruthfulnessCurve`.
 
 References:
-    Patra et al. (2026), Def. 3-6; ``shared/specs/rosa.md``. Reconstructed.
+    Patra et al. (2026), Def. 3-6; ``docs/rosa-reconstruction.md``. Reconstructed.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ abstract and table of contents, not its body.
 References:
     Patra et al. (2026), Experiments, figures (a) cumulative regret with a scaled sqrt(T)
     reference, (b) regret per round, (c) cumulative utility against the clairvoyant benchmark;
-    ``shared/specs/rosa.md``.
+    ``docs/rosa-reconstruction.md``.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ of :mod:`market.rosa.footprint`, and against the game's own cap on provider-roun
 (:data:`market.rosa.batches.MAX_WORK`); a refusal names the flag as typed.
 
 References:
-    Patra et al. (2026); ``shared/specs/rosa.md``. Reconstructed.
+    Patra et al. (2026); ``docs/rosa-reconstruction.md``. Reconstructed.
 """
 
 from __future__ import annotations

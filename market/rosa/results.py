@@ -6,7 +6,7 @@ the CLI's JSON, always carrying the ``"note"`` that the mechanism is reconstruct
 ``json_record()``. Providers are numbered from 0 in the fields, from 1 in frames and JSON.
 
 References:
-    Patra et al. (2026); ``shared/specs/rosa.md``. Reconstructed.
+    Patra et al. (2026); ``docs/rosa-reconstruction.md``. Reconstructed.
 """
 
 from __future__ import annotations
@@ -272,7 +272,7 @@ def regret_sqrt_scale(rounds, regret) -> float:
     """Least-squares ``c`` in ``regret(t) ~ c sqrt(t)`` over the given rounds (0 if none).
 
     The regret bound of the reconstructed ROSA learners grows as ``sqrt(T)`` (Patra et al.
-    2026, reconstructed; ``shared/specs/rosa.md``); ``c`` is how the curves and the dashboard
+    2026, reconstructed; ``docs/rosa-reconstruction.md``); ``c`` is how the curves and the dashboard
     summarise a run's regret.
     """
     roots = np.sqrt(np.asarray(rounds, dtype=float))

@@ -24,7 +24,7 @@ per query served, in the setting's cost units (the presets' support is [0, 0.5])
 and regret are totals over the run's query rounds.
 
 References:
-    Patra et al. (2026), Def. 3-6, Experiments; ``shared/specs/rosa.md``. Reconstructed.
+    Patra et al. (2026), Def. 3-6, Experiments; ``docs/rosa-reconstruction.md``. Reconstructed.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 A :class:`RosaSetting` is a validated, frozen description of a market (providers, context
 dimension, horizon, reward noise, cost distribution, learner, mechanism and their parameters).
-None of the paper's parameter values are known: the defaults are the spec's (ours): n = 5,
-d = 5, T = 1e4, theta and x uniform on [0,1]^d then normalised to unit length, Gaussian noise
-sd 0.1, costs U[0, 0.5], ridge 1.0, alpha 1.0, ``mu = min(0.5, 1/sqrt(T))``.
+None of the paper's parameter values are known: the defaults are ours
+(``docs/rosa-reconstruction.md``): n = 5, d = 5, T = 1e4, theta and x uniform on [0,1]^d
+then normalised to unit length, Gaussian noise sd 0.1, costs U[0, 0.5], ridge 1.0, alpha 1.0,
+``mu = min(0.5, 1/sqrt(T))``.
 
 Randomness: one root seed. Each run draws from streams keyed by (kind, index), the children
 ``SeedSequence(seed).spawn(4)[kind].spawn(...)[index]`` built directly with ``spawn_key``, so a
@@ -17,7 +18,7 @@ run's numbers depend on its index, never on how many runs share a batch or a pro
 * ``STRATEGY`` -- for bidding strategies that randomise (none of the registered ones does).
 
 References:
-    Patra et al. (2026), Setting and Experiments; ``shared/specs/rosa.md``. Reconstructed.
+    Patra et al. (2026), Setting and Experiments; ``docs/rosa-reconstruction.md``. Reconstructed.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ MAX_DIM = 64
 MAX_T = 10_000_000
 RECONSTRUCTED = (
     "reconstructed: ROSA, the learners and every default are rebuilt from the paper's "
-    "abstract and table of contents (shared/specs/rosa.md), not from its body"
+    "abstract and table of contents (docs/rosa-reconstruction.md), not from its body"
 )
 
 

@@ -1,8 +1,8 @@
 """The test-time compute game (Velasco et al. 2026): curves, presets, model, runs, plots, CLI.
 
 References:
-    Velasco, Rontogiannis, Tsirtsis, Gomez-Rodriguez (2026), "Test-Time Compute Games";
-    ``shared/specs/ttc.md``.
+    Velasco, Rontogiannis, Tsirtsis, Gomez-Rodriguez (2026), "Test-Time Compute Games",
+    Sections 2-5 and Appendices A-B.
 """
 
 from market.core.game import GameDescription

@@ -2,7 +2,7 @@
 
 * ``second-best`` -- Mechanism 1 exactly as printed (Section 4), per-query validation check.
 * ``second-best-artifact`` -- the authors' public simulator that produced Figures 2-4
-  (``shared/specs/delegation.md`` section 4): batch validation checks and other constants.
+  (``docs/delegation-variant.md``): batch validation checks and other constants.
 * ``explore-then-commit`` -- a naive baseline without incentives: explore every provider B
   times, then give the rest to the best observed user utility, with no validation and no
   blind-trust rewards.

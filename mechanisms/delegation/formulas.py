@@ -2,12 +2,13 @@
 
 Pure functions of public numbers: the exploration size B, the confidence radius M, the
 validation threshold, the exploration deltas, the exploitation length T_R, the artifact's
-constants and the random blind-trust quotas. Each cites the line of Mechanism 1 (or the section
-of the build notes) it implements; the known answers in the tests were worked out by hand.
+constants and the random blind-trust quotas. Each cites the line of Mechanism 1 it implements
+(the artifact's: ``docs/delegation-variant.md``); the known answers in the tests were worked out
+by hand.
 
 References:
     Cao et al. (2026), "Pay for The Second-Best Service", Section 4, Mechanism 1;
-    ``shared/specs/delegation.md`` sections 2 and 4.
+    ``docs/delegation-variant.md``.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ def validation_threshold(
 ) -> float:
     """Lowest acceptable mean exploitation utility ``u' - (R + p_{i*} L) M / 3`` (line 15).
 
-    The paper prints ``b``; it is the reward bound ``R`` (spec section 2). The artifact names
-    the divisor ``gamma`` (3 there too).
+    The paper prints ``b``; it is the reward bound ``R`` (``docs/delegation-variant.md``). The
+    artifact names the divisor ``gamma`` (3 there too).
     """
     return u_prime - (reward_bound + price * max_length) * radius / gamma
 
@@ -66,14 +67,20 @@ def exploitation_length_paper(
 
 
 def artifact_delta1(model_stats: tuple[tuple[float, float], ...], max_length: int) -> float:
-    """``delta1 = -ln min mu_r + ln max mu_l + max mu_l / L + 1`` over all models (spec s.4)."""
+    """``delta1 = -ln min mu_r + ln max mu_l + max mu_l / L + 1`` over all models.
+
+    The artifact's constant (``docs/delegation-variant.md``).
+    """
     rewards = [r for r, _ in model_stats]
     lengths = [length for _, length in model_stats]
     return -math.log(min(rewards)) + math.log(max(lengths)) + max(lengths) / max_length + 1.0
 
 
 def artifact_log_margin(mean_reward: float, mean_length: float, max_length: int) -> float:
-    """``ln v_i - ln tau_i - tau_i / L``, the artifact's per-provider term (spec section 4)."""
+    """``ln v_i - ln tau_i - tau_i / L``, the artifact's per-provider term.
+
+    See ``docs/delegation-variant.md``.
+    """
     with np.errstate(divide="ignore"):
         return float(np.log(mean_reward) - np.log(mean_length) - mean_length / max_length)
 

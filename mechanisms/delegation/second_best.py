@@ -2,7 +2,7 @@
 
 References:
     Cao et al. (2026), "Pay for The Second-Best Service", Section 4, Mechanism 1, Theorems
-    5.2-5.3, Lemma A.1; the artifact as described in ``shared/specs/delegation.md`` section 4.
+    5.2-5.3, Lemma A.1; the authors' simulator as reconstructed in ``docs/delegation-variant.md``.
 """
 
 from __future__ import annotations
@@ -143,19 +143,19 @@ class SecondBestMechanism(DelegationMechanism):
 class ArtifactSecondBestMechanism(SecondBestMechanism):
     """The authors' public simulator's variant of Mechanism 1 (reproduces Figures 2-4).
 
-    Differences from the printed mechanism (spec section 4, made precise against the authors'
-    per-profile results): ``T_R = T - ((delta1 + 3) K + delta2 + delta3) B`` with constants
-    from all models' statistics; exploitation serves its first batch of B queries unchecked,
-    then checks the whole phase's mean after each later batch of B (first check at j = 2B);
-    when it passes to the end, the remainder ``T_R mod B`` is served unchecked and i* earns a
-    bonus of B; blind trust II gives ``int(d_i B)`` (+1 at random) with ``d_i = delta1 + ln
-    v_i - ln tau_i - tau_i / L`` when ``d_i > 0``, stopping once T is reached. Its public rules
+    Differences from the printed mechanism (``docs/delegation-variant.md``, made precise against
+    the authors' per-profile results): ``T_R = T - ((delta1 + 3) K + delta2 + delta3) B`` with
+    constants from all models' statistics; exploitation serves its first batch of B queries
+    unchecked, then checks the whole phase's mean after each later batch of B (first check at
+    j = 2B); when it passes to the end, the remainder ``T_R mod B`` is served unchecked and i*
+    earns a bonus of B; blind trust II gives ``int(d_i B)`` (+1 at random) with ``d_i = delta1
+    + ln v_i - ln tau_i - tau_i / L`` when ``d_i > 0``, stopping once T is reached. Its public rules
     (``rules = "artifact"``) also change i*'s second-best play: see
     :func:`agents.delegation.strategies.second_best_artifact`.
 
     References:
-        Cao et al. (2026), Section 6 (experiments); the artifact as described in
-        ``shared/specs/delegation.md`` section 4. Reconstructed from that description.
+        Cao et al. (2026), Section 6 (experiments); the authors' simulator as
+        reconstructed in ``docs/delegation-variant.md`` (from a description, not its code).
     """
 
     name = "second-best-artifact"
@@ -164,7 +164,7 @@ class ArtifactSecondBestMechanism(SecondBestMechanism):
         "validation": "per-batch",
         "source": "artifact",
     }
-    description = "reconstructed from the authors' simulator (spec section 4)"
+    description = "reconstructed from the authors' simulator (docs/delegation-variant.md)"
     rules = "artifact"
 
     @property

@@ -14,8 +14,8 @@ benchmark against which the learners' regret is measured.
 
 References:
     Patra, Damle, Padala, Gujar (2026), Thm. 1 (Myerson's characterisation, reverse form) and
-    Thm. 2 (optimal reverse auction); Myerson (1981); ``shared/specs/rosa.md``, "Known-quality
-    benchmark". Reconstructed: the paper's body could not be obtained.
+    Thm. 2 (optimal reverse auction); Myerson (1981); ``docs/rosa-reconstruction.md`` (the
+    known-quality benchmark). Reconstructed: the paper's body could not be obtained.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def optimal_reverse_auction(
     Ties go to the lowest index (ours). A lone provider without reserve is paid ``c_hi``.
 
     References:
-        Patra et al. (2026), Thm. 2; ``shared/specs/rosa.md``, "Known-quality benchmark".
+        Patra et al. (2026), Thm. 2; ``docs/rosa-reconstruction.md`` (the known-quality benchmark).
     """
     values = np.asarray(values, dtype=float)
     surplus = values - costs.virtual_cost(bids)

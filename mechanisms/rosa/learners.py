@@ -16,7 +16,7 @@ Learners (peers in :data:`LEARNERS`):
   confidence bounds per context, providers eliminated when no bids could make them best,
   exploration of still-uncertain providers decided without reading bids, exploitation by the
   best estimated virtual surplus. Ex-post monotone by construction (see the class).
-* ``active-set`` -- the spec's elimination rule as written: explore inside the bid-dependent
+* ``active-set`` -- the first elimination rule one writes: explore inside the bid-dependent
   active set (bid-blind random priority), learn from every round. Measured: *not* ex-post
   monotone (rarely violated, unlike LinUCB), so it is kept as a documented contrast.
 * ``linucb`` -- naive LinUCB, ``argmax (mean + width - phi(x_i))``: a contrast that is not
@@ -27,7 +27,7 @@ Learners (peers in :data:`LEARNERS`):
 
 References:
     Patra et al. (2026), TRCM-UCB_OPT, Def. 3 (ex-post monotone); Li et al. (2010) LinUCB;
-    ``shared/specs/rosa.md``, "Learners". Reconstructed.
+    ``docs/rosa-reconstruction.md`` (the learners). Reconstructed.
 """
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ class Elimination(Learner):
 
     References:
         Patra et al. (2026), TRCM-UCB_OPT and Def. 3 (reconstructed: the paper's rule is
-        unknown); ``shared/specs/rosa.md``, "Learners".
+        unknown); ``docs/rosa-reconstruction.md`` (the learners).
     """
 
     name = "elimination"
@@ -245,17 +245,17 @@ class Elimination(Learner):
 
 @LEARNERS.register
 class ActiveSet(Learner):
-    """The spec's literal elimination rule: explore inside a bid-dependent active set (ours).
+    """A literal active-set elimination rule: explore inside a bid-dependent active set (ours).
 
     The active set holds providers whose upper bound ``mean + alpha w - phi(x_i)`` reaches the
     best lower bound ``mean - alpha w - phi(x_j)``, recomputed each round for its context;
     inside it the provider with the highest bid-blind random priority serves, and every
-    round's reward is learned. The spec argues it is monotone ("a lower own bid only raises
-    one's own bounds"); it is not: a lower bid buys a provider more data, and more data can
+    round's reward is learned. It looks monotone ("a lower own bid only raises one's own
+    bounds"); it is not: a lower bid buys a provider more data, and more data can
     shrink its upper bound. ``llm-market rosa monotonicity`` measures the violations.
 
     References:
-        ``shared/specs/rosa.md``, "Learners" (elimination learner, as written there).
+        ``docs/rosa-reconstruction.md`` (the learners: a rule that looks monotone and is not).
     """
 
     name = "active-set"
@@ -275,7 +275,7 @@ class NaiveLinUCB(Learner):
     """Optimism: ``argmax (mean + alpha width - phi(x_i))``; not ex-post monotone.
 
     References:
-        Li, Chu, Langford, Schapire (2010), LinUCB; ``shared/specs/rosa.md`` (the contrast).
+        Li, Chu, Langford, Schapire (2010), LinUCB; ``docs/rosa-reconstruction.md`` (the contrast).
     """
 
     name = "linucb"
@@ -292,7 +292,7 @@ class ExploreThenCommit(Learner):
     """Bid-independent exploration, then the best estimated virtual surplus (ours).
 
     References:
-        ``shared/specs/rosa.md``, "Learners" (explore-then-commit, monotone by construction).
+        ``docs/rosa-reconstruction.md`` (the learners: monotone by construction).
     """
 
     name = "explore-then-commit"

@@ -22,7 +22,8 @@ Mechanisms (peers in :data:`MECHANISMS`):
 
 References:
     Patra et al. (2026), Def. 4-6 and the main theorem; Babaioff, Kleinberg, Slivkins (2015),
-    "Truthful mechanisms with implicit payment computation"; ``shared/specs/rosa.md``, "ROSA".
+    "Truthful mechanisms with implicit payment computation"; ``docs/rosa-reconstruction.md``
+    (the resampling payment).
     Reconstructed: the paper's body could not be obtained.
 """
 
@@ -169,7 +170,7 @@ class PayAsBid(Mechanism):
     """A contrast (ours): the learner sees the bids as given; each round served pays the bid.
 
     References:
-        ``shared/specs/rosa.md`` (a baseline without ROSA; not in the paper's known text).
+        ``docs/rosa-reconstruction.md`` (a baseline without ROSA; not in the paper's known text).
     """
 
     name = "pay-as-bid"
