@@ -197,7 +197,7 @@ def sweep_command(args: argparse.Namespace) -> int:
             from market.delegation.runs import mechanism_description, sweep
             from market.delegation.tables import strategy_set
 
-            sweep_price(args)
+            price = sweep_price(args)
         out = output.output_dir(args.out)
 
         result = sweep(
@@ -209,6 +209,7 @@ def sweep_command(args: argparse.Namespace) -> int:
             mechanism=args.mechanism,
             strategies=strategy_set(args.strategies, "--strategies"),
             engine=engine_from_args(args, progress_wanted()),
+            priced=price,
         )
         s = result.settings
         label = (
@@ -288,7 +289,7 @@ def horizon_command(args: argparse.Namespace) -> int:
     from market.delegation.pricing import horizon_price
     from market.delegation.runs import horizon, mechanism_description
 
-    horizon_price(args)  # every horizon checked and the work priced before --out
+    price = horizon_price(args)  # every horizon checked and the work priced before --out
     out = output.output_dir(args.out)
     result = horizon(
         args.scenario,
@@ -300,6 +301,7 @@ def horizon_command(args: argparse.Namespace) -> int:
         eps=eps_of(args),
         mechanism=args.mechanism,
         engine=engine_from_args(args, progress_wanted()),
+        priced=price,
     )
     s = result.settings
     title = (
