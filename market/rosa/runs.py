@@ -47,7 +47,7 @@ from market.rosa.batches import (
     simulate_runs,
 )
 from market.rosa.experiments import allocations, setting_config
-from market.rosa.model import DEFAULT_RECORD_POINTS, RosaMarket
+from market.rosa.model import DEFAULT_RECORD_POINTS, TRAJECTORY_POINTS, RosaMarket
 from market.rosa.results import (
     MonotonicityCheck,
     MonotonicitySurvey,
@@ -79,7 +79,6 @@ __all__ = [
     "truthfulness_curve",
 ]
 
-TRAJECTORY_POINTS = 200
 DEFAULT_SEED = 42
 """The root seed of every run function (the same in every game)."""
 
