@@ -200,6 +200,42 @@ def jobs_size(text, default: int, flag: str = "--jobs") -> Size:
     return Size(flag, text, value, "worker processes", typical=cores())
 
 
+def count_size(
+    value, field: str, noun: str, *, minimum: int = 1, typical: int | None = None
+) -> Size:
+    """A count given from Python (``seeds=``, ``runs=``), read by :func:`~market.core.values.count`.
+
+    Raises:
+        UserInputError: not an integer >= ``minimum``, naming ``field``.
+    """
+    from market.core.values import count
+
+    return Size(field, value, count(value, field, minimum), noun, minimum, typical)
+
+
+def engine_jobs(engine) -> Size:
+    """``jobs`` of a Python call: the workers of its :class:`~market.core.engine.Engine`."""
+    return jobs_size(engine.jobs, engine.jobs, "jobs")
+
+
+def length_size(
+    values, field: str, noun: str, *, minimum: int = 1, typical: int | None = None
+) -> Size:
+    """A size given as a sequence from Python (betas, bids, horizons): its length.
+
+    A refusal quotes the length (``'1,000,000 betas'``), never the values themselves.
+
+    Raises:
+        UserInputError: ``values`` has no length (a generator, a number).
+    """
+    try:
+        length = len(values)
+    except TypeError:
+        expected = f"a sequence of {noun} (a list or an array)"
+        raise UserInputError(field, expected, type(values).__name__) from None
+    return Size(field, f"{length:,} {noun}", length, noun, minimum, typical)
+
+
 @dataclass(frozen=True)
 class Price:
     """What a request was estimated to take (every limit's estimate, in order)."""

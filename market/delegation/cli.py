@@ -202,7 +202,7 @@ def sweep_command(args: argparse.Namespace) -> int:
             from market.delegation.runs import mechanism_description, sweep
             from market.delegation.tables import strategy_set
 
-            sweep_price(args)
+            price = sweep_price(args)
         out = output.output_dir(args.out)
 
         result = sweep(
@@ -214,6 +214,7 @@ def sweep_command(args: argparse.Namespace) -> int:
             mechanism=args.mechanism,
             strategies=strategy_set(args.strategies, "--strategies"),
             engine=engine_from_args(args, progress_wanted()),
+            priced=price,
         )
         s = result.settings
         label = (
@@ -293,7 +294,7 @@ def horizon_command(args: argparse.Namespace) -> int:
     from market.delegation.pricing import horizon_price
     from market.delegation.runs import horizon, mechanism_description
 
-    horizon_price(args)  # every horizon checked and the work priced before --out
+    price = horizon_price(args)  # every horizon checked and the work priced before --out
     out = output.output_dir(args.out)
     result = horizon(
         args.scenario,
@@ -305,6 +306,7 @@ def horizon_command(args: argparse.Namespace) -> int:
         eps=eps_of(args),
         mechanism=args.mechanism,
         engine=engine_from_args(args, progress_wanted()),
+        priced=price,
     )
     s = result.settings
     title = (

@@ -21,6 +21,7 @@ import pandas as pd
 
 from agents.delegation.better_response import check_margin, check_rule
 from market.core.engine import Engine, engine_with
+from market.core.pricing import Price
 from market.core.results import ResultMixin, json_ready, number
 from market.core.seeds import root_seed
 from market.core.values import count
@@ -219,6 +220,7 @@ def metagame(
     check_theorem: bool = True,
     *,
     engine: Engine | None = None,
+    priced: Price | None = None,
 ) -> MetagameResult:
     """Payoff table (from the store), dynamics from ``start``, graph, sinks, basins, Theorem 5.2.
 
@@ -228,6 +230,11 @@ def metagame(
     user's cache folder; ``use_store=False``: nothing kept). ``engine``: how and where runs
     are computed, see :class:`market.core.engine.Engine` (``jobs=`` and ``store=`` are its
     shorthands).
+
+    The payoff table's runs are priced before anything is allocated (``priced``: the price
+    the caller made already, as the CLI does with its flags; None: priced by
+    :func:`~market.delegation.runs.sweep`): a request past this machine's memory or work limit
+    is refused in one line naming ``seeds``, ``T``, ``jobs`` or ``strategies``.
     """
     check_rule(rule)
     tolerance, z = check_margin(tolerance, "tolerance"), check_margin(z, "z")
@@ -245,6 +252,7 @@ def metagame(
         strategies=strategies,
         use_store=use_store,
         engine=engine,
+        priced=priced,
     )
     start_profile = parse_profile(start, table)
     tabled = time.perf_counter()

@@ -108,7 +108,7 @@ def metagame_command(args: argparse.Namespace) -> int:
     from market.delegation.report import metagame_summary
     from market.delegation.tables import strategy_set
 
-    metagame_price(args)
+    price = metagame_price(args)
     out = output.output_dir(args.out)
     cache_alias(args)
     if args.no_store and args.store is not None:
@@ -129,6 +129,7 @@ def metagame_command(args: argparse.Namespace) -> int:
         use_store=not args.no_store,
         check_theorem=not args.no_theorem,
         strategies=strategy_set(args.strategies, "--strategies"),
+        priced=price,
     )
     graphml = "\n".join(nx.generate_graphml(result.graph)).encode()
     sinks = [s.to_dict() for s in result.sinks]

@@ -27,6 +27,7 @@ import pandas as pd
 
 from market.core.engine import Engine, engine_with
 from market.core.errors import UserInputError
+from market.core.pricing import Price
 from market.core.providers import provider_index
 from market.delegation.tables import PROFILE_SEPARATOR, profile_label
 
@@ -197,6 +198,7 @@ def payoff_table(
     use_store: bool = True,
     *,
     engine: Engine | None = None,
+    priced: Price | None = None,
 ) -> tuple[PayoffTable, bool]:
     """The payoff table of a scenario: the strategy sweep's runs, kept in an experiment store.
 
@@ -218,6 +220,9 @@ def payoff_table(
         use_store: False computes in memory and keeps nothing.
         engine: how and where runs are computed: see :class:`market.core.engine.Engine` (its
             store None: :func:`default_store`).
+        priced: the request's price when the caller has made it already; None: priced by
+            :func:`~market.delegation.runs.sweep` (a refusal names ``seeds``, ``T``, ``jobs``
+            or ``strategies``).
 
     Returns:
         The table and whether every one of its runs came from the store.
@@ -234,6 +239,7 @@ def payoff_table(
         seed=seed,
         strategies=strategies,
         engine=engine,
+        priced=priced,
     )
     path = engine.store
     from_store = path is not None and result.timings["runs_computed"] == 0

@@ -35,9 +35,18 @@ def horizon_count(text, flag: str) -> int:
     return value
 
 
-#: The names a size is refused under: the CLI's flags, or a Python function's arguments.
-CLI_FLAGS = {"T": "--T", "seeds": "--seeds", "jobs": "--jobs"}
-PYTHON_ARGUMENTS = {"T": "T", "seeds": "seeds", "jobs": "jobs"}
+#: The names a size is refused under: the CLI's flags, or the Python run functions' arguments
+#: (:mod:`market.delegation.runs`), keyed by the Python name.
+CLI_FLAGS = {
+    "T": "--T",
+    "seeds": "--seeds",
+    "jobs": "--jobs",
+    "strategies": "--strategies",
+    "T_from": "--T-from",
+    "T_to": "--T-to",
+    "points": "--points",
+}
+PYTHON_ARGUMENTS = {name: name for name in CLI_FLAGS}
 
 
 def scenario_sizes(args: argparse.Namespace, T_flag: str = "--T") -> tuple[int, int]:
@@ -90,55 +99,64 @@ def profiles_price(
     return price
 
 
-def strategies_played(args: argparse.Namespace) -> int:
+def strategies_played(args: argparse.Namespace, flag: str = "--strategies") -> int:
     """How many strategies each provider may play: ``--strategies`` (checked), else the six."""
     from market.delegation.tables import strategy_set
 
-    names = strategy_set(getattr(args, "strategies", None), "--strategies")
+    names = strategy_set(getattr(args, "strategies", None), flag)
     return footprint.BASE_STRATEGIES if names is None else len(names)
 
 
-def sweep_price(args: argparse.Namespace) -> pricing.Price:
-    """``delegation sweep``: every one of the S^K profiles for every seed (S = 6 by default)."""
-    _, providers = scenario_sizes(args)
-    return profiles_price(args, strategies_played(args) ** providers)
+def sweep_price(args: argparse.Namespace, names: dict[str, str] = CLI_FLAGS) -> pricing.Price:
+    """``delegation sweep``: every one of the S^K profiles for every seed (S = 6 by default).
+
+    ``args`` holds ``scenario``, ``T``, ``seeds``, ``jobs`` and ``strategies`` as given;
+    ``names``: what a refusal calls them (see :func:`profiles_price`).
+    """
+    _, providers = scenario_sizes(args, names["T"])
+    return profiles_price(args, strategies_played(args, names["strategies"]) ** providers, names)
 
 
 def metagame_price(args: argparse.Namespace) -> pricing.Price:
     """``delegation metagame``: the payoff table (S^K profiles x seeds) and its graph."""
-    _, providers = scenario_sizes(args)
+    scenario_sizes(args)  # a bad --T or scenario is told before --max-plays
     count(args.max_plays, "--max-plays")
-    return profiles_price(args, strategies_played(args) ** providers)
+    return sweep_price(args)
 
 
-def horizon_price(args: argparse.Namespace) -> pricing.Price:
+def horizon_price(args: argparse.Namespace, names: dict[str, str] = CLI_FLAGS) -> pricing.Price:
     """``delegation horizon``: ``--points`` horizons from ``--T-from`` to ``--T-to``, x seeds.
 
     Every horizon is checked here (the largest is ``--T-to``), before any worker starts.
+    ``args`` holds ``scenario``, ``T_from``, ``T_to``, ``points``, ``seeds`` and ``jobs`` as
+    given; ``names``: what a refusal calls them (:data:`CLI_FLAGS` or
+    :data:`PYTHON_ARGUMENTS`).
     """
     from market.delegation.model import resolve_scenario
 
-    low, high = horizon_count(args.T_from, "--T-from"), horizon_count(args.T_to, "--T-to")
+    points_flag, seeds_flag, jobs_flag = names["points"], names["seeds"], names["jobs"]
+    low_flag, high_flag = names["T_from"], names["T_to"]
+    low, high = horizon_count(args.T_from, low_flag), horizon_count(args.T_to, high_flag)
     if low > high:
-        raise UserInputError("--T-to", f"a horizon >= --T-from ({low:,})", args.T_to)
-    points = count(args.points, "--points", minimum=2)
-    seeds = count(args.seeds, "--seeds")
+        raise UserInputError(high_flag, f"a horizon >= {low_flag} ({low:,})", args.T_to)
+    points = count(args.points, points_flag, minimum=2)
+    seeds = count(args.seeds, seeds_flag)
     providers = len(resolve_scenario(args.scenario).providers)
-    jobs = pricing.jobs_size(args.jobs, pricing.cores())
+    jobs = pricing.jobs_size(args.jobs, pricing.cores(), jobs_flag)
     sizes = [
-        Size("--points", args.points, points, "horizons", minimum=2, typical=11),
-        Size("--seeds", args.seeds, seeds, "replicate seeds"),
+        Size(points_flag, args.points, points, "horizons", minimum=2, typical=11),
+        Size(seeds_flag, args.seeds, seeds, "replicate seeds"),
         jobs,
     ]
 
     def memory(s) -> float:
-        runs = s["--points"] * s["--seeds"]
-        workers = min(s["--jobs"], runs)  # a pool never starts more workers than runs
-        driver = 24 * s["--points"]
-        return driver + footprint.runs_bytes(runs, s["--seeds"], high, providers, workers)
+        runs = s[points_flag] * s[seeds_flag]
+        workers = min(s[jobs_flag], runs)  # a pool never starts more workers than runs
+        driver = 24 * s[points_flag]
+        return driver + footprint.runs_bytes(runs, s[seeds_flag], high, providers, workers)
 
     def seconds(s) -> float:
-        return footprint.queries_seconds(s["--points"] * s["--seeds"] * (low + high) / 2)
+        return footprint.queries_seconds(s[points_flag] * s[seeds_flag] * (low + high) / 2)
 
     limits = [pricing.memory(memory), pricing.work(seconds, jobs.value)]
     price = pricing.check(sizes, limits)

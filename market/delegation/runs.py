@@ -30,6 +30,7 @@ References:
 
 from __future__ import annotations
 
+import argparse
 import time
 from collections.abc import Sequence
 
@@ -40,6 +41,7 @@ from agents.delegation.strategies import STRATEGIES
 from market.core.engine import Engine, engine_with
 from market.core.errors import UserInputError
 from market.core.experiments import execute
+from market.core.pricing import Price
 from market.core.seeds import replicate_seeds, root_seed
 from market.core.values import count
 from market.delegation.economy import build_economy
@@ -47,6 +49,7 @@ from market.delegation.experiments import INDEX as EXPERIMENT_COLUMNS
 from market.delegation.experiments import profiles_experiment
 from market.delegation.horizon import HorizonPlan, horizon_plan
 from market.delegation.model import DelegationMarket, mechanism_params, prepare, resolve_scenario
+from market.delegation.pricing import PYTHON_ARGUMENTS, horizon_price, sweep_price
 from market.delegation.results import (
     HORIZON_COLUMNS,
     DelegationResult,
@@ -167,6 +170,7 @@ def sweep(
     *,
     store=None,
     engine: Engine | None = None,
+    priced: Price | None = None,
 ) -> SweepResult:
     """Run every strategy profile for every replicate seed (the paper's Section 6 sweep).
 
@@ -187,11 +191,23 @@ def sweep(
         strategies: the strategies to enumerate (default: the paper's six, Table 1).
         store: shorthand for ``Engine(store=...)`` (the experiment store file).
         engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
+        priced: the request's price when the caller has made it already (the CLI, naming its
+            flags); None: priced here (:func:`market.delegation.pricing.sweep_price`).
 
     Returns:
         The :class:`SweepResult`.
+
+    Raises:
+        UserInputError: a bad argument, or a request past this machine's memory or work
+            limit (:mod:`market.core.pricing`), refused in one line naming the argument
+            (``seeds``, ``T``, ``jobs`` or ``strategies``) before anything is allocated.
     """
     engine = engine_with(engine, jobs=jobs, store=store)
+    if priced is None:
+        request = argparse.Namespace(
+            scenario=preset, T=T, seeds=seeds, jobs=engine.jobs, strategies=strategies
+        )
+        sweep_price(request, PYTHON_ARGUMENTS)
     started = time.perf_counter()
     seed = root_seed(seed)
     replicates = replicate_seeds(seed, seeds)
@@ -273,6 +289,7 @@ def horizon(
     *,
     store=None,
     engine: Engine | None = None,
+    priced: Price | None = None,
 ) -> HorizonResult:
     """Figure 4: everyone plays ``strategy``; totals against the horizon T.
 
@@ -292,13 +309,25 @@ def horizon(
         strategy: the strategy every provider plays (default ``"ours"``).
         store: shorthand for ``Engine(store=...)`` (the experiment store file).
         engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
+        priced: the request's price when the caller has made it already (the CLI, naming its
+            flags); None: priced here (:func:`market.delegation.pricing.horizon_price`).
 
     Returns:
         A :class:`HorizonResult` whose table has, per T and seed, provider 1's delivered user
         utility, the user's total utility and ``u_SB = T x`` the second-best truthful
         per-query utility (Section 3.2).
+
+    Raises:
+        UserInputError: a bad argument, or a request past this machine's memory or work
+            limit, refused in one line naming the argument (``points``, ``seeds``, ``T_from``,
+            ``T_to`` or ``jobs``) before anything is allocated.
     """
     engine = engine_with(engine, jobs=jobs, store=store)
+    if priced is None:
+        request = argparse.Namespace(
+            scenario=preset, T_from=T_from, T_to=T_to, points=points, seeds=seeds, jobs=engine.jobs
+        )
+        horizon_price(request, PYTHON_ARGUMENTS)
     started = time.perf_counter()
     values = horizon_values(T_from, T_to, points)
     seed = root_seed(seed)

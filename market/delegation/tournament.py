@@ -19,13 +19,12 @@ References:
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from types import SimpleNamespace
 
 import pandas as pd
 
-from agents.delegation.strategies import paper_strategy_names
 from market.core.engine import Engine, engine_with
 from market.core.providers import provider_index
 from market.delegation.metagame import (
@@ -36,7 +35,7 @@ from market.delegation.metagame import (
 )
 from market.delegation.model import resolve_scenario
 from market.delegation.payoffs import PayoffTable, standard_error, table_from_sweep
-from market.delegation.pricing import PYTHON_ARGUMENTS, profiles_price
+from market.delegation.pricing import PYTHON_ARGUMENTS, sweep_price
 from market.delegation.runs import DEFAULT_SEED, SweepResult, sweep
 
 SCORE_COLUMNS = (
@@ -202,10 +201,10 @@ class Tournament:
         scenario = resolve_scenario(self.preset, self.T, self.eps, self.mechanism)
         provider = provider_index(self.provider, len(scenario.providers)) + 1  # before any run
         names = strategy_names(self.strategies)
-        played_names = paper_strategy_names() if names is None else names
-        sizes = SimpleNamespace(scenario=scenario, T=self.T, seeds=self.seeds, jobs=engine.jobs)
-        profiles = len(played_names) ** len(scenario.providers)
-        profiles_price(sizes, profiles, PYTHON_ARGUMENTS)  # refused in one line, before any run
+        request = argparse.Namespace(
+            scenario=scenario, T=self.T, seeds=self.seeds, jobs=engine.jobs, strategies=names
+        )
+        price = sweep_price(request, PYTHON_ARGUMENTS)  # refused in one line, before any run
         played = sweep(
             self.preset,
             T=self.T,
@@ -215,6 +214,7 @@ class Tournament:
             seed=self.seed,
             strategies=names,
             engine=engine,
+            priced=price,
         )
         return TournamentResult(
             settings=tournament_settings(played, provider),

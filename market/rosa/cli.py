@@ -280,12 +280,14 @@ def truthfulness_command(args) -> int:
     provider = count(args.provider, "--provider")
     if provider > setting.providers:
         raise UserInputError("--provider", f"a provider from 1 to {setting.providers}", provider)
-    truthfulness_price(args, setting)
+    price = truthfulness_price(args, setting)
     grid = bid_grid(args.bids, setting)
     out = output_dir(args.out) if args.out is not None else None
     engine = engine_of(args, seed)
     runs_ = count(args.runs, "--runs")
-    curve = runs.truthfulness_curve(setting, seed, provider, grid, runs_, engine=engine)
+    curve = runs.truthfulness_curve(
+        setting, seed, provider, grid, runs_, engine=engine, priced=price
+    )
     payload = curve.json_record()
     files = {}
     if out is not None:
@@ -340,12 +342,13 @@ def regret_command(args) -> int:
 
     setting = setting_of(args)
     seed = seed_of(args)
-    regret_price(args, setting)
+    price = regret_price(args, setting)
     grid = horizons(args)
     setting = setting.replace(T=grid[-1])
     output_dir(args.out)  # checked before any work
     engine = engine_of(args, seed)
-    curve = runs.regret_curve(setting, seed, grid, count(args.runs, "--runs"), engine=engine)
+    runs_ = count(args.runs, "--runs")
+    curve = runs.regret_curve(setting, seed, grid, runs_, engine=engine, priced=price)
     table = curve.to_frame()
     payload = {**curve.json_record(), "seed": seed}
     files = {
@@ -374,12 +377,14 @@ def monotonicity_command(args) -> int:
         learners = [name.strip() for name in args.learners.split(",")]
         for name in learners:
             LEARNERS.get(name, field="--learners")
-    monotonicity_price(args, setting, len(learners or LEARNERS.names()))
+    price = monotonicity_price(args, setting, len(learners or LEARNERS.names()))
     out = output_dir(args.out) if args.out is not None else None
     engine = engine_of(args, seed)
     instances = count(args.instances, "--instances")
     points = count(args.points, "--points", minimum=2)
-    survey = runs.monotonicity_survey(setting, seed, instances, points, learners, engine=engine)
+    survey = runs.monotonicity_survey(
+        setting, seed, instances, points, learners, engine=engine, priced=price
+    )
     table = survey.to_frame()
     payload = {**survey.json_record(), "seed": seed}
     files = {}

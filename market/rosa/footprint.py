@@ -21,8 +21,7 @@ References:
 
 from __future__ import annotations
 
-from market.rosa.model import DEFAULT_RECORD_POINTS, DEFAULT_TRACE_POINTS
-from market.rosa.runs import TRAJECTORY_POINTS
+from market.rosa.model import DEFAULT_RECORD_POINTS, DEFAULT_TRACE_POINTS, TRAJECTORY_POINTS
 from market.rosa.scenarios import BLOCK
 
 #: Bytes of a float64.

@@ -42,6 +42,9 @@ from mechanisms.rosa.resampling import MECHANISMS, ResamplingCoins
 
 DEFAULT_RECORD_POINTS = 500
 DEFAULT_TRACE_POINTS = 2000
+#: Rounds along the longest horizon where a regret curve records its mean trajectory
+#: (:func:`market.rosa.runs.regret_curve`).
+TRAJECTORY_POINTS = 200
 
 
 def rosa_coins(setting, seed: int, run: int) -> ResamplingCoins:

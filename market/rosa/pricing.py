@@ -15,7 +15,7 @@ import argparse
 
 from market.core import pricing
 from market.core.errors import UserInputError
-from market.core.pricing import Limit, Size
+from market.core.pricing import Limit, Size, count_size, engine_jobs, length_size
 from market.core.values import count, integer_text, number
 from market.rosa import footprint
 from market.rosa.batches import MAX_WORK
@@ -63,23 +63,30 @@ def rounds_limit(estimate) -> Limit:
     )
 
 
-def priced(args, sizes: list[Size], setting, memory, markets) -> pricing.Price:
-    """Check ``sizes`` and ``--jobs`` against memory, the game's cap and the work limit.
+def priced(sizes: list[Size], jobs: Size, setting, memory, markets) -> pricing.Price:
+    """Check ``sizes`` and ``jobs`` against memory, the game's cap and the work limit.
 
     ``memory(sizes)``: the study's bytes in one process; ``markets(sizes)``: how many markets
     of T rounds it plays.
     """
-    jobs = pricing.jobs_size(args.jobs, 1)
 
     def rounds(s) -> float:
         return markets(s) * setting.T * setting.providers
 
+    def driver_and_workers(s) -> float:
+        return memory(s) + pricing.PROCESS_BYTES * min(s[jobs.flag], markets(s))
+
     limits = [
-        pricing.memory(lambda s: memory(s) + pricing.PROCESS_BYTES * min(s["--jobs"], markets(s))),
+        pricing.memory(driver_and_workers),
         rounds_limit(rounds),
         pricing.work(lambda s: footprint.ROUND_SECONDS * rounds(s), workers=jobs.value),
     ]
     return pricing.check([*sizes, jobs], limits)
+
+
+def cli_jobs(args: argparse.Namespace) -> Size:
+    """``--jobs`` as typed (default one worker)."""
+    return pricing.jobs_size(args.jobs, 1)
 
 
 def run_price(args: argparse.Namespace, setting) -> pricing.Price:
@@ -99,7 +106,7 @@ def run_price(args: argparse.Namespace, setting) -> pricing.Price:
         )
         return footprint.model_bytes(n, d, setting.T) + markets(s) * per_market
 
-    return priced(args, sizes, setting, memory, markets)
+    return priced(sizes, cli_jobs(args), setting, memory, markets)
 
 
 def bid_points(text) -> tuple[str, str, int]:
@@ -109,24 +116,37 @@ def bid_points(text) -> tuple[str, str, int]:
     return split_range(text, "--bids", "0:0.5:21")
 
 
+#: The defaults of the studies (a refusal blames the size furthest above its default).
+TYPICAL_BIDS, TYPICAL_TRUTHFULNESS_RUNS = 21, 200
+TYPICAL_HORIZONS, TYPICAL_REGRET_RUNS = 10, 10
+TYPICAL_INSTANCES, TYPICAL_GRID_POINTS = 20, 21
+
+
 def truthfulness_price(args: argparse.Namespace, setting) -> pricing.Price:
     """``rosa truthfulness``: ``--runs`` runs at each of ``--bids``' N bids and the truth."""
-    points = 21 if args.bids is None else bid_points(args.bids)[2]
+    points = TYPICAL_BIDS if args.bids is None else bid_points(args.bids)[2]
     runs = count(args.runs, "--runs")
+    bids = Size("--bids", args.bids, points, "bid points", typical=TYPICAL_BIDS)
+    runs_size = Size("--runs", args.runs, runs, "runs", typical=TYPICAL_TRUTHFULNESS_RUNS)
+    return truthfulness_study_price(bids, runs_size, cli_jobs(args), setting)
+
+
+def truthfulness_study_price(bids: Size, runs: Size, jobs: Size, setting) -> pricing.Price:
+    """A truthfulness curve: ``runs`` runs at each of ``bids`` bids and the true cost.
+
+    Every size comes under the name a refusal gives it: the CLI's flags (``--bids``) or the
+    Python arguments of :func:`market.rosa.runs.truthfulness_curve` (``bids``).
+    """
     n, d = setting.providers, setting.dim
-    sizes = [
-        Size("--bids", args.bids, points, "bid points", typical=21),
-        Size("--runs", args.runs, runs, "runs", typical=200),
-    ]
 
     def markets(s) -> int:
-        return footprint.truthfulness_markets(s["--bids"], s["--runs"])
+        return footprint.truthfulness_markets(s[bids.flag], s[runs.flag])
 
     def memory(s) -> float:
-        bids, runs_ = s["--bids"], s["--runs"]
-        return footprint.grid_bytes(bids) + footprint.truthfulness_bytes(n, d, bids, runs_)
+        points, runs_ = s[bids.flag], s[runs.flag]
+        return footprint.grid_bytes(points) + footprint.truthfulness_bytes(n, d, points, runs_)
 
-    return priced(args, sizes, setting, memory, markets)
+    return priced([bids, runs], jobs, setting, memory, markets)
 
 
 def horizon_range(args: argparse.Namespace) -> tuple[int, int]:
@@ -148,23 +168,37 @@ def regret_price(args: argparse.Namespace, setting) -> pricing.Price:
     low, high = horizon_range(args)
     points = count(args.points, "--points", minimum=2)
     runs = count(args.runs, "--runs")
-    n, d = setting.providers, setting.dim
-    sizes = [
-        Size("--points", args.points, points, "horizons", 2, typical=10),
-        Size("--runs", args.runs, runs, "runs", typical=10),
-    ]
+    sizes = (
+        Size("--points", args.points, points, "horizons", 2, typical=TYPICAL_HORIZONS),
+        Size("--runs", args.runs, runs, "runs", typical=TYPICAL_REGRET_RUNS),
+    )
+    # distinct integer horizons: the log-spaced points rounded
+    return regret_study_price(*sizes, cli_jobs(args), setting.replace(T=high), high - low + 1)
 
-    def horizons(s) -> int:  # distinct integer horizons
-        return min(s["--points"], high - low + 1)
+
+def regret_study_price(
+    horizons: Size, runs: Size, jobs: Size, longest, distinct: int | None = None
+) -> pricing.Price:
+    """A regret curve: ``runs`` runs at each horizon, every run at the longest T.
+
+    ``longest``: the setting at the longest horizon; ``distinct``: at most this many of the
+    horizons differ (None: all of them). The sizes come under the name a refusal gives them:
+    the CLI's flags (``--points``) or the Python arguments of
+    :func:`market.rosa.runs.regret_curve` (``horizons``).
+    """
+    n, d = longest.providers, longest.dim
+
+    def different(s) -> int:
+        return s[horizons.flag] if distinct is None else min(s[horizons.flag], distinct)
 
     def memory(s) -> float:
-        study = footprint.regret_bytes(n, d, horizons(s), s["--runs"])
-        return footprint.grid_bytes(s["--points"]) + study
+        study = footprint.regret_bytes(n, d, different(s), s[runs.flag])
+        return footprint.grid_bytes(s[horizons.flag]) + study
 
     def markets(s) -> int:  # as the runs layer counts them: every run at the longest T
-        return s["--runs"] * horizons(s)
+        return s[runs.flag] * different(s)
 
-    price = priced(args, sizes, setting.replace(T=high), memory, markets)
+    price = priced([horizons, runs], jobs, longest, memory, markets)
     pricing.announce_long_work(price.estimates[2], "rosa regret")
     return price
 
@@ -173,16 +207,54 @@ def monotonicity_price(args: argparse.Namespace, setting, learners: int) -> pric
     """``rosa monotonicity``: ``--instances`` x providers x ``--points`` markets per learner."""
     instances = count(args.instances, "--instances")
     points = count(args.points, "--points", minimum=2)
+    sizes = (
+        Size("--instances", args.instances, instances, "instances", typical=TYPICAL_INSTANCES),
+        Size("--points", args.points, points, "bids per provider", 2, TYPICAL_GRID_POINTS),
+    )
+    return monotonicity_study_price(*sizes, cli_jobs(args), setting, learners)
+
+
+def monotonicity_study_price(
+    instances: Size, points: Size, jobs: Size, setting, learners: int
+) -> pricing.Price:
+    """A monotonicity survey: ``instances`` x providers x ``points`` markets per learner.
+
+    The sizes come under the name a refusal gives them: the CLI's flags (``--instances``) or
+    the Python arguments of :func:`market.rosa.runs.monotonicity_survey` (``instances``).
+    """
     n, d = setting.providers, setting.dim
-    sizes = [
-        Size("--instances", args.instances, instances, "instances", typical=20),
-        Size("--points", args.points, points, "bids per provider", 2, typical=21),
-    ]
 
     def markets(s) -> int:
-        return learners * s["--instances"] * n * s["--points"]
+        return learners * s[instances.flag] * n * s[points.flag]
 
     def memory(s) -> float:
-        return footprint.monotonicity_bytes(n, d, s["--instances"], s["--points"], learners)
+        return footprint.monotonicity_bytes(n, d, s[instances.flag], s[points.flag], learners)
 
-    return priced(args, sizes, setting, memory, markets)
+    return priced([instances, points], jobs, setting, memory, markets)
+
+
+# ---- the same studies called from Python (market.rosa.runs), sizes under their arguments ----
+
+
+def truthfulness_request_price(bids, runs, engine, setting) -> pricing.Price:
+    """:func:`~market.rosa.runs.truthfulness_curve` and ``bid_outcomes``: ``bids`` x ``runs``."""
+    points = length_size(bids, "bids", "bid points", typical=TYPICAL_BIDS)
+    runs_ = count_size(runs, "runs", "runs", typical=TYPICAL_TRUTHFULNESS_RUNS)
+    return truthfulness_study_price(points, runs_, engine_jobs(engine), setting)
+
+
+def regret_request_price(horizons, runs, engine, setting) -> pricing.Price:
+    """:func:`~market.rosa.runs.regret_curve`: ``runs`` runs at each of ``horizons``."""
+    points = length_size(horizons, "horizons", "horizons", typical=TYPICAL_HORIZONS)
+    if points.value == 0:
+        raise UserInputError("horizons", "at least one horizon T", "none")
+    runs_ = count_size(runs, "runs", "runs", typical=TYPICAL_REGRET_RUNS)
+    longest = setting.replace(T=int(max(horizons)))  # checked: 1 <= T <= MAX_T
+    return regret_study_price(points, runs_, engine_jobs(engine), longest)
+
+
+def monotonicity_request_price(instances, points, engine, setting, learners: int):
+    """:func:`~market.rosa.runs.monotonicity_survey`: ``instances`` x ``points`` x learners."""
+    surveyed = count_size(instances, "instances", "instances", typical=TYPICAL_INSTANCES)
+    grid = count_size(points, "points", "bids per provider", minimum=2, typical=TYPICAL_GRID_POINTS)
+    return monotonicity_study_price(surveyed, grid, engine_jobs(engine), setting, learners)

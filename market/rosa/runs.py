@@ -34,6 +34,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from market.core.engine import Engine, engine_with
+from market.core.pricing import Price
 from market.core.seeds import root_seed
 from market.rosa.batches import (
     AllocationTask,
@@ -46,7 +47,7 @@ from market.rosa.batches import (
     simulate_runs,
 )
 from market.rosa.experiments import allocations, setting_config
-from market.rosa.model import DEFAULT_RECORD_POINTS, RosaMarket
+from market.rosa.model import DEFAULT_RECORD_POINTS, TRAJECTORY_POINTS, RosaMarket
 from market.rosa.results import (
     MonotonicityCheck,
     MonotonicitySurvey,
@@ -78,7 +79,6 @@ __all__ = [
     "truthfulness_curve",
 ]
 
-TRAJECTORY_POINTS = 200
 DEFAULT_SEED = 42
 """The root seed of every run function (the same in every game)."""
 
@@ -205,6 +205,7 @@ def regret_curve(
     *,
     store=None,
     engine: Engine | None = None,
+    priced: Price | None = None,
 ) -> RegretCurve:
     """Regret against T for each horizon (runs 0..runs-1 each), truthful bids.
 
@@ -223,16 +224,26 @@ def regret_curve(
         jobs: shorthand for ``Engine(jobs=...)`` (worker processes).
         store: shorthand for ``Engine(store=...)`` (the experiment store file).
         engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
+        priced: the request's price when the caller has made it already (the CLI, naming its
+            flags); None: priced here (:func:`market.rosa.pricing.regret_request_price`).
 
     Returns:
         The :class:`~market.rosa.results.RegretCurve`: regret and user utility (totals over
         T rounds) per horizon and run, and the mean trajectory along the longest.
+
+    Raises:
+        UserInputError: a bad argument, or a request past this machine's memory or work
+            limit or the game's cap on provider-rounds, refused in one line naming the
+            argument (``horizons``, ``runs`` or ``jobs``) before anything is allocated.
     """
     from market.core.experiments import execute
     from market.rosa.experiments import INDEX, regret_experiment
+    from market.rosa.pricing import regret_request_price
 
     engine = engine_with(engine, jobs=jobs, store=store)
     setting = as_setting(setting)
+    if priced is None:
+        regret_request_price(horizons, runs, engine, setting)
     horizons = tuple(sorted(int(T) for T in horizons))
     settings = [setting.replace(T=T) for T in horizons]
     for s in settings:
@@ -291,10 +302,14 @@ def monotonicity_counts(
     """Rounds served, shape ``(instances, n, points)``: provider i's bid on the grid in row i.
 
     See :func:`monotonicity_markets`; ``jobs``, ``store`` and ``engine`` (how and where runs
-    are computed: see :class:`market.core.engine.Engine`) as in :func:`bid_outcomes`.
+    are computed: see :class:`market.core.engine.Engine`) as in :func:`bid_outcomes`. Priced
+    first, as :func:`monotonicity_survey` of one learner.
     """
+    from market.rosa.pricing import monotonicity_request_price
+
     engine = engine_with(engine, jobs=jobs, store=store)
     setting = as_setting(setting)
+    monotonicity_request_price(instances, points, engine, setting, learners=1)
     markets, where = monotonicity_markets(setting, seed, instances, points)
     spec = {"command": "rosa monotonicity", "setting": setting_config(setting), "seed": seed}
     spec.update(instances=instances, points=points)
@@ -312,6 +327,7 @@ def monotonicity_survey(
     *,
     store=None,
     engine: Engine | None = None,
+    priced: Price | None = None,
 ) -> MonotonicitySurvey:
     """Each learner's ex-post monotonicity violations over ``instances`` random instances.
 
@@ -329,14 +345,25 @@ def monotonicity_survey(
         jobs: shorthand for ``Engine(jobs=...)`` (worker processes).
         store: shorthand for ``Engine(store=...)`` (the experiment store file).
         engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
+        priced: the request's price when the caller has made it already (the CLI, naming its
+            flags); None: priced here (:func:`market.rosa.pricing.monotonicity_request_price`).
 
     Returns:
         The :class:`~market.rosa.results.MonotonicitySurvey`: per learner, the instances and
         the (instance, provider) pairs where serving rose with the bid.
+
+    Raises:
+        UserInputError: a bad argument, or a request past this machine's memory or work
+            limit or the game's cap on provider-rounds, refused in one line naming the
+            argument (``instances``, ``points`` or ``jobs``) before anything is allocated.
     """
+    from market.rosa.pricing import monotonicity_request_price
+
     engine = engine_with(engine, jobs=jobs, store=store)
     setting = as_setting(setting)
     names = tuple(learners) if learners is not None else tuple(LEARNERS.names())
+    if priced is None:
+        monotonicity_request_price(instances, points, engine, setting, len(names))
     surveyed = [
         monotonicity_markets(setting.replace(learner=name), seed, instances, points)
         for name in names

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from market.core.engine import Engine, engine_with
+from market.core.pricing import Price
 from market.core.providers import provider_index
 from market.rosa.batches import Markets, check_work
 from market.rosa.experiments import allocations, setting_config
@@ -31,6 +32,7 @@ def bid_outcomes(
     *,
     store=None,
     engine: Engine | None = None,
+    priced: Price | None = None,
 ) -> BidOutcomes:
     """Simulate ``provider`` at each bid (and at its true cost), the others truthful.
 
@@ -52,12 +54,23 @@ def bid_outcomes(
         jobs: shorthand for ``Engine(jobs=...)`` (worker processes).
         store: shorthand for ``Engine(store=...)`` (the experiment store file).
         engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
+        priced: the request's price when the caller has made it already (the CLI, naming its
+            flags); None: priced here (:func:`market.rosa.pricing.truthfulness_request_price`).
 
     Returns:
         The :class:`BidOutcomes` (rounds served and payment rates per run, bid and flag).
+
+    Raises:
+        UserInputError: a bad argument, or a request past this machine's memory or work
+            limit or the game's cap on provider-rounds, refused in one line naming the
+            argument (``bids``, ``runs`` or ``jobs``) before anything is allocated.
     """
+    from market.rosa.pricing import truthfulness_request_price
+
     engine = engine_with(engine, jobs=jobs, store=store)
     setting = as_setting(setting)
+    if priced is None:
+        priced = truthfulness_request_price(bids, runs, engine, setting)
     n = setting.providers
     index = provider_index(provider, n)
     mechanism = MECHANISMS.get(setting.mechanism, field="mechanism")(setting.resampling)
@@ -102,6 +115,7 @@ def truthfulness_curve(
     *,
     store=None,
     engine: Engine | None = None,
+    priced: Price | None = None,
 ) -> TruthfulnessCurve:
     """One provider's expected utility over ``bids``, the others truthful, environment fixed.
 
@@ -126,14 +140,20 @@ def truthfulness_curve(
         jobs: shorthand for ``Engine(jobs=...)`` (worker processes).
         store: shorthand for ``Engine(store=...)`` (the experiment store file).
         engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
+        priced: the request's price when the caller has made it already (the CLI, naming its
+            flags); None: priced here (by :func:`bid_outcomes`).
 
     Returns:
         The :class:`~market.rosa.results.TruthfulnessCurve`: expected utility (total over the
         run's rounds) at each bid, with standard errors, and at the true cost.
+
+    Raises:
+        UserInputError: as :func:`bid_outcomes` (a request too large is refused in one line
+            naming ``bids``, ``runs`` or ``jobs``, before anything is allocated).
     """
     engine = engine_with(engine, jobs=jobs, store=store)
     setting = as_setting(setting)
-    outcomes = bid_outcomes(setting, seed, provider, bids, runs, engine=engine)
+    outcomes = bid_outcomes(setting, seed, provider, bids, runs, engine=engine, priced=priced)
     per_run = outcomes.expected(outcomes.utility)
     mean = per_run.mean(axis=0)
     error = standard_errors(per_run)

@@ -345,9 +345,11 @@ def sweep_beta_command(args: argparse.Namespace) -> int:
             "--beta", "no --beta with sweep-beta (the betas come from --betas LO:HI:N)", args.beta
         )
     out = output_dir(args.out)
-    spec, betas = betas_of(args, game_spec)
+    spec, betas, price = betas_of(args, game_spec)
     engine = engine_from_args(args, progress_wanted())
-    sweep = runs.sweep_beta(spec, betas, args.dynamics, args.schedule, args.seed, engine=engine)
+    sweep = runs.sweep_beta(
+        spec, betas, args.dynamics, args.schedule, args.seed, engine=engine, priced=price
+    )
     announce(spec)
     table = sweep.table
     figure = plots.plot_poa_vs_beta(

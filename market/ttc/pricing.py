@@ -24,11 +24,16 @@ from market.ttc import footprint
 from market.ttc.population import MAX_USER_SPREAD, USER_MEMORY_BUDGET
 from market.ttc.resolve import parse_beta
 
+#: The betas a sweep takes by default (``--betas 1:1e6:100``): a refusal blames the size
+#: furthest above its default.
+TYPICAL_BETAS = 100
+
 
 def betas_of(args: argparse.Namespace, game_spec):
-    """The game (built at the lowest beta) and ``--betas``' N log-spaced betas, priced first.
+    """The game (built at the lowest beta), ``--betas``' N log-spaced betas and their price.
 
-    ``game_spec(args, beta=...)`` builds the game of the command's options.
+    ``game_spec(args, beta=...)`` builds the game of the command's options; the betas are
+    priced (:func:`beta_sweep_price`) before the array of N exists.
     """
     text = args.betas
     low_text, high_text, points = split_range(text, "--betas", "1:1e6:100")
@@ -36,21 +41,36 @@ def betas_of(args: argparse.Namespace, game_spec):
     if not (0 < low <= high < math.inf):
         raise UserInputError("--betas", "finite 0 < LO <= HI in LO:HI:N", text)
     spec = game_spec(args, beta=low)
-    n, levels = spec.game.n_providers, spec.game.n_levels
-    jobs = pricing.jobs_size(args.jobs, pricing.cores())
-    sizes = [Size("--betas", text, points, "betas", typical=100), jobs]
+    betas = Size("--betas", text, points, "betas", typical=TYPICAL_BETAS)
+    price = beta_sweep_price(betas, spec.game, pricing.jobs_size(args.jobs, pricing.cores()))
+    return spec, np.geomspace(low, high, points), price
+
+
+def beta_sweep_price(betas: Size, game, jobs: Size) -> pricing.Price:
+    """``sweep-beta``: one run of the dynamics per beta, on ``jobs`` worker processes.
+
+    Args:
+        betas: how many betas, under the name a refusal gives them (``--betas`` or
+            ``betas``).
+        game: the game swept (its N providers and L compute levels size every run).
+        jobs: the worker processes (:func:`market.core.pricing.jobs_size`).
+
+    Raises:
+        UserInputError: past the memory or work limit, naming the betas or the jobs.
+    """
+    n, levels = game.n_providers, game.n_levels
 
     def memory(s) -> float:
-        workers = min(s["--jobs"], s["--betas"])  # never more workers than runs
-        return footprint.beta_sweep_bytes(s["--betas"], n, levels, workers)
+        workers = min(s[jobs.flag], s[betas.flag])  # never more workers than runs
+        return footprint.beta_sweep_bytes(s[betas.flag], n, levels, workers)
 
-    limits = [
-        pricing.memory(memory),
-        pricing.work(lambda s: footprint.beta_sweep_seconds(s["--betas"], n, levels), jobs.value),
-    ]
-    price = pricing.check(sizes, limits)
+    def seconds(s) -> float:
+        return footprint.beta_sweep_seconds(s[betas.flag], n, levels)
+
+    limits = [pricing.memory(memory), pricing.work(seconds, jobs.value)]
+    price = pricing.check([betas, jobs], limits)
     pricing.announce_long_work(price.estimates[1], "ttc sweep-beta")
-    return spec, np.geomspace(low, high, points)
+    return price
 
 
 def users_of(args: argparse.Namespace, game) -> tuple[int, float]:

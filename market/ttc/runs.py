@@ -35,6 +35,7 @@ from agents.ttc.users import UserPopulation
 from market.core.engine import Engine, engine_with
 from market.core.errors import UserInputError
 from market.core.experiments import execute
+from market.core.pricing import Price, engine_jobs, length_size
 from market.core.seeds import root_seed
 from market.ttc.analysis import price_of_anarchy, pure_equilibria
 from market.ttc.build import build_game as build_game
@@ -262,6 +263,7 @@ def sweep_beta(
     store=None,
     jobs: int | None = None,
     engine: Engine | None = None,
+    priced: Price | None = None,
 ) -> BetaSweep:
     """Final PoA (exact maximum welfare over the reached equilibrium's welfare) per beta.
 
@@ -279,16 +281,26 @@ def sweep_beta(
         store: shorthand for ``Engine(store=...)`` (the experiment store file).
         jobs: shorthand for ``Engine(jobs=...)`` (worker processes).
         engine: how and where runs are computed: see :class:`market.core.engine.Engine`.
+        priced: the request's price when the caller has made it already (the CLI, naming its
+            flags); None: priced here (:func:`market.ttc.pricing.beta_sweep_price`).
 
     Returns:
         The :class:`~market.ttc.results.BetaSweep`: one row per beta with the PoA (Eq. 9),
         welfare (USD per query), steps and each provider's theta.
+
+    Raises:
+        UserInputError: a bad argument, or more betas (or ``jobs``) than this machine's
+            memory or work limit allows, refused in one line before anything is allocated.
     """
     from market.ttc.experiments import INDEX, beta_experiment, preset_labels
+    from market.ttc.pricing import TYPICAL_BETAS, beta_sweep_price
 
     engine = engine_with(engine, jobs=jobs, store=store)
     label = game_source(game).removeprefix("scenario ")  # what a store shows beside the hash
     game = as_game(game)
+    if priced is None:
+        swept = length_size(betas, "betas", "betas", typical=TYPICAL_BETAS)
+        beta_sweep_price(swept, game, engine_jobs(engine))
     seed = root_seed(seed)
     dynamics_rule(rule)
     spec = {"command": "ttc sweep-beta", "seed": seed, "betas": [float(b) for b in betas]}
