@@ -44,10 +44,63 @@ def browser_missing() -> str:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests are slow tests: ``-m "not slow"`` leaves them out too."""
+    """Browser tests are slow tests: ``-m "not slow"`` leaves them out too.
+
+    Every browser test lives in a ``test_app_browser*.py`` file, where a parallel run keeps it
+    with the others (:func:`shared_setup`); one elsewhere stops the run.
+    """
     for item in items:
         if item.get_closest_marker("browser") is not None:
             item.add_marker(pytest.mark.slow)
+            if not item.path.name.startswith(BROWSER_FILES):
+                raise pytest.UsageError(
+                    f"{item.nodeid}: a browser test belongs in tests/{BROWSER_FILES}*.py"
+                )
+
+
+#: The files of the browser tests: one worker of a parallel run takes them all.
+BROWSER_FILES = "test_app_browser"
+
+
+def shared_setup(nodeid: str) -> str:
+    """The unit of work ``nodeid`` belongs to in a parallel run (one worker takes a unit).
+
+    A unit is a test file, so a module- or session-scoped fixture (a paper-scale run checked
+    several ways, the abuse corpus, a dashboard with planted files) is built once, as in a
+    serial run; and all the browser files make one unit, sharing one dashboard server and one
+    Chromium (the classroom test counts that server's sessions).
+    """
+    path = nodeid.split("::", 1)[0]
+    return "browser" if Path(path).name.startswith(BROWSER_FILES) else path
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist picks its own default ("load")
+def pytest_cmdline_main(config):
+    """Run in parallel (``-n``), the suite distributes by :func:`shared_setup` (``loadfile``).
+
+    A ``--dist`` given on the command line wins.
+    """
+    if getattr(config.option, "numprocesses", None) and config.option.dist == "no":
+        config.option.dist = "loadfile"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, with every browser file in one unit (:func:`shared_setup`)."""
+    if config.option.dist != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedSetupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return shared_setup(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            if "browser" in self.workqueue:  # the longest unit first, the rest beside it
+                self.workqueue.move_to_end("browser", last=False)
+            super()._assign_work_unit(node)
+
+    return SharedSetupScheduling(config, log)
 
 
 def pytest_report_header(config):
@@ -139,5 +192,9 @@ def new_tab(chromium, dashboard_url):
     yield open_tab
     for context in contexts:
         for page in context.pages:
-            page.close()  # its close beacon ends its session now, not after 60 s of silence
+            # Leaving the page sends its close beacon, which ends its session now rather than
+            # after the server's 60 s of silence; closing the page (and its context) right away
+            # could drop the beacon in flight, leaving a session for the next test to wait out.
+            page.goto("about:blank")
+            page.close()
         context.close()
