@@ -1,8 +1,10 @@
 """The suite's lanes and Hypothesis profile, and the browser tests' fixtures.
 
-Two lanes: ``pytest -m "not slow"`` for the edit loop, and the whole suite (``pytest``) before
-a commit and in CI. Browser tests count as slow: every ``browser`` item is also marked ``slow``
-here. The Hypothesis profile (``dev`` or ``ci``) is chosen in ``hypothesis_profiles.py``.
+Two lanes: ``pytest -n auto -m "not slow"`` for the edit loop, and the whole suite
+(``pytest -n auto``) before a commit and in CI. Browser tests count as slow: every ``browser``
+item is also marked ``slow`` here. The Hypothesis profile (``dev`` or ``ci``) is chosen in
+``hypothesis_profiles.py``. Run in parallel (pytest-xdist), each test file, and all the browser
+files together, go to one worker (:func:`shared_setup`).
 
 Fixtures of the browser tests: the dashboard as a user runs it, and Debian's Chromium. No
 plugin is loaded (see below).
