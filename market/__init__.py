@@ -9,8 +9,9 @@ The front door for Python (imported on first use, so ``import market`` stays che
     market.run_grid("grid.toml", store="runs.db")                # llm-market experiment run
     market.open_store("runs.db").table("ttc_equilibria")         # llm-market results, a frame
     market.Tournament().play().ranked_names                      # the delegation tournament
+    market.Engine(jobs=2, store="runs.db")    # how and where experiment functions compute
 
-See :mod:`market.api` and :mod:`market.delegation.tournament`.
+See :mod:`market.api`, :mod:`market.delegation.tournament` and :mod:`market.core.engine`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ LAZY = {
     "Tournament": "market.delegation.tournament",
     "TournamentResult": "market.delegation.tournament",
     "UserInputError": "market.core.errors",
+    "Engine": "market.core.engine",
 }
 __all__ = sorted(LAZY)
 

@@ -115,6 +115,12 @@ def test_a_sweep_given_the_record_equals_the_sweep_given_shorthands(tmp_path):
         sweep("cao2026", **args, engine=Engine(), store=tmp_path / "c.db")
 
 
+def test_the_front_door_offers_the_record():
+    import market
+
+    assert market.Engine is Engine and "Engine" in market.__all__
+
+
 # ---- registry names in the help -----------------------------------------------------------
 
 
