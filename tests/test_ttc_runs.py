@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from pathlib import Path
 
 import pytest
 
@@ -13,10 +15,12 @@ from market.games import main
 from market.ttc import runs
 from market.ttc.results import Analysis, Comparison, Dynamics
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def test_analyze_json_record_is_the_cli_json(capsys):
     spec = runs.build_game(preset="intro-example", beta=math.inf)
-    analysis = runs.analyze(spec, seed=runs.CLI_DEFAULT_SEED)  # the CLI keeps its own default
+    analysis = runs.analyze(spec)  # the CLI's default seed is the run functions' (42)
     assert isinstance(analysis, Analysis)
     assert main(["ttc", "analyze", "--scenario", "intro-example", "--beta", "inf", "--json"]) == 0
     printed = capsys.readouterr().out
@@ -80,3 +84,52 @@ def test_run_errors_name_the_field():
         runs.analyze(game, max_profiles=-1)
     with pytest.raises(UserInputError, match="schedule"):
         runs.analyze(game, schedule="chaos")
+
+
+# ---- Figure 2's count: one default seed everywhere, and its spread over seeds ----------------
+
+FIGURE_2_SEEDS = range(40)
+
+
+def readme_figure_2() -> re.Match:
+    text = " ".join((ROOT / "README.md").read_text().split())
+    found = re.search(
+        r"gives Figure 2 on the digitised curves: (\d+) rounds to an equilibrium with seed (\d+), "
+        r".*? over seeds 0-(\d+) the count is ([\d.]+) on average, (\d+) to (\d+), .*? PoA of "
+        r"([\d.]+) are the same at every seed",
+        text,
+    )
+    assert found, "the README's Figure 2 sentence changed: update this test with it"
+    return found
+
+
+def test_the_cli_python_and_the_dashboard_share_one_default_seed(capsys):
+    from app.games.ttc import TTCSettings
+
+    assert int(TTCSettings().seed) == runs.DEFAULT_SEED
+    argv = ["ttc", "analyze", "--scenario", "gsm8k-best-of-n", "--beta", "1000", "--json"]
+    assert main(argv) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["seed"] == runs.DEFAULT_SEED
+    assert printed["equilibrium"]["steps"] == runs.dynamics("gsm8k-best-of-n").steps
+
+
+def test_the_readme_states_figure_2s_count_and_its_spread_as_the_code_gives_them():
+    found = readme_figure_2()
+    steps, seed, last_seed, mean, low, high, poa = found.groups()
+    assert int(seed) == runs.DEFAULT_SEED and int(last_seed) == FIGURE_2_SEEDS[-1]
+    assert runs.steps_to_rest("gsm8k-best-of-n", [int(seed)]).tolist() == [int(steps)]
+    spread = runs.steps_to_rest("gsm8k-best-of-n", FIGURE_2_SEEDS)
+    assert f"{spread.mean():.1f}" == mean
+    assert (spread.min(), spread.max()) == (int(low), int(high))
+    inefficiencies = {
+        round(runs.run_dynamics("gsm8k-best-of-n", seed=s, collect=False).state.inefficiency, 2)
+        for s in FIGURE_2_SEEDS
+    }
+    assert inefficiencies == {float(poa)}
+
+
+def test_steps_to_rest_is_each_seeds_dynamics():
+    seeds = [0, 5, 42]
+    expected = [runs.dynamics("intro-example", seed=s).steps for s in seeds]
+    assert runs.steps_to_rest("intro-example", seeds).tolist() == expected

@@ -172,8 +172,8 @@ def _dynamics_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--seed",
-        default=str(runs.CLI_DEFAULT_SEED),
-        help=f"root random seed (default {runs.CLI_DEFAULT_SEED})",
+        default=str(runs.DEFAULT_SEED),
+        help=f"root random seed (default {runs.DEFAULT_SEED}, as in Python and the dashboard)",
     )
 
 

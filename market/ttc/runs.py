@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from agents.ttc.users import UserPopulation
@@ -59,10 +60,7 @@ from mechanisms.ttc.game import TTCGame
 from mechanisms.ttc.optimum import DEFAULT_MAX_PROFILES, max_welfare, n_profiles
 
 DEFAULT_SEED = 42
-"""The root seed of every run function (the same in every game)."""
-CLI_DEFAULT_SEED = 0
-"""The ``llm-market ttc`` commands' documented ``--seed`` default, kept so their outputs stay
-the same."""
+"""The root seed of every run function, the CLI and the dashboard (the same in every game)."""
 
 GameLike = str | GameSpec | TTCGame
 """What a run function takes as its game: a preset name, a GameSpec or a TTCGame."""
@@ -170,6 +168,32 @@ def dynamics(
         n_users=0 if population is None else population.n_users,
         history=model.history(),
     )
+
+
+def steps_to_rest(
+    game: GameLike,
+    seeds,
+    rule: str = DEFAULT_RULE,
+    schedule: str = DEFAULT_SCHEDULE,
+) -> np.ndarray:
+    """Steps the dynamics take to rest, one run per seed (the spread behind Figure 2's count).
+
+    The paper reports one run's count (44 rounds for GSM8K best-of-n at beta = 1000); the
+    count depends on the order in which providers revise (the schedule's draws), so one seed's
+    number is one draw of this spread.
+
+    Args:
+        game: a preset name, a GameSpec or a TTCGame.
+        seeds: the root seeds, non-negative integers.
+        rule: a registered better-response rule.
+        schedule: who revises each step.
+
+    Returns:
+        The steps of each run, in the order of ``seeds``.
+    """
+    game = as_game(game)
+    models = (run_dynamics(game, rule, schedule, seed, collect=False) for seed in seeds)
+    return np.array([model.steps for model in models], dtype=int)
 
 
 # ---- analysis ----------------------------------------------------------------------------
