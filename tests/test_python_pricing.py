@@ -198,16 +198,22 @@ NORMAL = {
 }
 
 
-@pytest.mark.parametrize(("call", "expected"), NORMAL.values(), ids=NORMAL.keys())
-def test_a_normal_request_is_priced_once_and_runs(call, expected, monkeypatch):
-    checks = []
+@pytest.fixture
+def checks(monkeypatch) -> list[list[str]]:
+    """The flags of every ``pricing.check`` the test makes, one list per check."""
+    made = []
     check = pricing.check
 
     def counted(sizes, limits):
-        checks.append([size.flag for size in sizes])
+        made.append([size.flag for size in sizes])
         return check(sizes, limits)
 
     monkeypatch.setattr(pricing, "check", counted)
+    return made
+
+
+@pytest.mark.parametrize(("call", "expected"), NORMAL.values(), ids=NORMAL.keys())
+def test_a_normal_request_is_priced_once_and_runs(call, expected, checks):
     with alarm():
         result = call()
     assert expected(result)
@@ -256,16 +262,10 @@ CLI_LONG = {
 
 
 @pytest.mark.parametrize(("argv", "slower", "what"), CLI_LONG.values(), ids=CLI_LONG.keys())
-def test_the_cli_prices_once_and_announces_long_work_once(argv, slower, what, monkeypatch, capsys):
+def test_the_cli_prices_once_and_announces_long_work_once(
+    argv, slower, what, monkeypatch, capsys, checks
+):
     monkeypatch.setattr(*slower)  # the estimate, not the work, is long
-    checks = []
-    check = pricing.check
-
-    def counted(sizes, limits):
-        checks.append([size.flag for size in sizes])
-        return check(sizes, limits)
-
-    monkeypatch.setattr(pricing, "check", counted)
     with alarm():
         assert main([*argv, "--seed", "1", "--out", "out"]) == 0
     err = capsys.readouterr().err
