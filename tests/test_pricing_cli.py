@@ -11,12 +11,12 @@ in a subprocess under a hard limit, with their peak memory measured.
 import contextlib
 import os
 import resource
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from deadlines import deadline
 
 from market.core import pricing
 from market.games import main
@@ -35,22 +35,15 @@ def address_space() -> int:
     raise AssertionError("no VmSize")
 
 
-def overtime(signum, frame):
-    raise TimeoutError(f"not refused within {SECONDS} s")
-
-
 @contextlib.contextmanager
 def bounded_memory():
     """At most :data:`HEADROOM` more address space and :data:`SECONDS` s, while inside."""
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     resource.setrlimit(resource.RLIMIT_AS, (address_space() + HEADROOM, hard))
-    previous = signal.signal(signal.SIGALRM, overtime)
-    signal.alarm(SECONDS)
     try:
-        yield
+        with deadline(SECONDS):
+            yield
     finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 

@@ -10,11 +10,10 @@ work is announced once (issue 15).
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import time
 
 import pytest
+from deadlines import deadline
 from traced_peaks import traced_peak
 
 from market.api import run_grid
@@ -105,20 +104,9 @@ def limits(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
 
 
-def overtime(signum, frame):
-    raise TimeoutError(f"not refused within {ALARM_SECONDS} s")
-
-
-@contextlib.contextmanager
 def alarm():
     """Fail with a TimeoutError after :data:`ALARM_SECONDS` instead of running on."""
-    previous = signal.signal(signal.SIGALRM, overtime)
-    signal.alarm(ALARM_SECONDS)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+    return deadline(ALARM_SECONDS)
 
 
 def refusal(call) -> str:
