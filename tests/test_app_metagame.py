@@ -243,7 +243,8 @@ def test_the_table_is_computed_in_the_background_with_a_visible_state(monkeypatc
     assert rc.find(v.ProgressLinear).widgets and counter(rc) is None
     release.set()
     wait_for(lambda: counter(rc) == 0)
-    assert rc.find(v.ProgressLinear).widgets == []
+    # the counter can show a render pass before the session's status drops its progress bar
+    wait_for(lambda: rc.find(v.ProgressLinear).widgets == [])
 
 
 def test_the_second_visit_reads_the_table_from_the_cache():
